@@ -1,0 +1,107 @@
+"""Command line: `sterk-online [run|chat|validate-content DIR]`.
+
+Without a Telegram token the bot opens the local terminal chat, so a fresh install can be tried
+at once; with `TELEGRAM_BOT_TOKEN` it runs on Telegram (webhook when a URL is set).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from pathlib import Path
+
+from bot.app import Core, load_checked_content, open_core
+from bot.config import Settings, SettingsError, load_settings
+from bot.core.content import ContentError
+
+EXIT_CONFIG = 2
+EXIT_CONTENT = 1
+
+
+def _setup_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # httpx logs full request URLs, and Telegram URLs contain the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+async def _serve_telegram(core: Core) -> None:
+    from bot.transports.telegram import TelegramTransport
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    transport = TelegramTransport(core)
+    await transport.start()
+    logging.getLogger(__name__).info("bot running on Telegram; Ctrl+C stops it")
+    try:
+        await stop.wait()
+    finally:
+        await transport.stop()
+
+
+async def _run(settings: Settings, mode: str) -> None:
+    core = await open_core(settings)
+    try:
+        if mode == "telegram":
+            await _serve_telegram(core)
+        else:
+            from bot.transports.terminal import TerminalChat
+
+            await TerminalChat(core).run()
+    finally:
+        await core.close()
+
+
+def _validate(folder: str | None) -> int:
+    try:
+        load_checked_content(Path(folder) if folder else None)
+    except ContentError as exc:
+        for problem in exc.problems:
+            print(problem)
+        print(f"{len(exc.problems)} problem(s) found.")
+        return EXIT_CONTENT
+    print("Content OK.")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `sterk-online` console script."""
+    parser = argparse.ArgumentParser(prog="sterk-online", description=__doc__)
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="run on Telegram if a token is set, else the terminal chat")
+    sub.add_parser("chat", help="always open the terminal chat")
+    check = sub.add_parser("validate-content", help="check content YAML and list every problem")
+    check.add_argument("dir", nargs="?", help="content folder (default: the bundled content)")
+    args = parser.parse_args(argv)
+
+    if args.command == "validate-content":
+        return _validate(args.dir)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"Configuration error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    _setup_logging(settings)
+    mode = "telegram" if settings.telegram_bot_token and args.command != "chat" else "chat"
+    try:
+        asyncio.run(_run(settings, mode))
+    except ContentError as exc:
+        print("The content has problems; run `sterk-online validate-content`:", file=sys.stderr)
+        for problem in exc.problems[:20]:
+            print(f"  {problem}", file=sys.stderr)
+        return EXIT_CONTENT
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

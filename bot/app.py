@@ -1,0 +1,47 @@
+"""One factory that opens everything the bot needs, used by every transport and by tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot import flows
+from bot.config import Settings
+from bot.core.clock import Clock, SystemClock
+from bot.core.content import Content, load_content
+from bot.core.engine import Engine
+from bot.core.registry import registry
+from bot.storage.repository import Repository
+
+_ = flows  # importing the package registers every action and command
+
+
+@dataclass(slots=True)
+class Core:
+    """The channel-independent bot: settings, storage, content and the engine."""
+
+    settings: Settings
+    repo: Repository
+    content: Content
+    engine: Engine
+    clock: Clock
+
+    async def close(self) -> None:
+        """Release the database."""
+        await self.repo.close()
+
+
+def load_checked_content(content_dir: Path | None = None) -> Content:
+    """Content validated against the registered actions (raises `ContentError`)."""
+    return load_content(content_dir, known_hooks=registry.actions)
+
+
+async def open_core(
+    settings: Settings, clock: Clock | None = None, content: Content | None = None
+) -> Core:
+    """Validate content, open the database (running migrations) and build the engine."""
+    content = content or load_checked_content()
+    repo = await Repository.open(settings.db_path)
+    clock = clock or SystemClock()
+    engine = Engine(settings, content, repo, registry, clock)
+    return Core(settings, repo, content, engine, clock)

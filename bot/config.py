@@ -1,0 +1,130 @@
+"""Settings from the environment or `.env`, validated once at start-up.
+
+A wrong value must stop the bot with one readable line (see `SettingsError`), never a traceback,
+because the people who deploy this are youth workers, not Python developers.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import time
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+Language = Literal["nl", "en"]
+
+
+class SettingsError(Exception):
+    """One configuration problem, phrased for the person starting the bot."""
+
+
+def _parse_hhmm(value: str) -> time:
+    """Accept `21:00`-style clock times for quiet hours."""
+    hours, _, minutes = value.partition(":")
+    return time(int(hours), int(minutes or 0))
+
+
+class Settings(BaseSettings):
+    """Everything configurable; names match `.env.example`."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
+    )
+
+    telegram_bot_token: str | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
+    telegram_api_base_url: str = Field(
+        default="https://api.telegram.org/bot", alias="TELEGRAM_API_BASE_URL"
+    )
+    db_path: Path = Field(default=Path("./data/sterk.db"), alias="STERK_DB_PATH")
+    admin_ids: Annotated[frozenset[int], NoDecode] = Field(
+        default=frozenset(), alias="STERK_ADMIN_IDS"
+    )
+    staff_group_id: int | None = Field(default=None, alias="STERK_STAFF_GROUP_ID")
+    timezone: str = Field(default="Europe/Amsterdam", alias="STERK_TIMEZONE")
+    default_language: Language = Field(default="nl", alias="STERK_DEFAULT_LANGUAGE")
+    quiet_hours_start: Annotated[time, NoDecode] = Field(
+        default=time(21, 0), alias="STERK_QUIET_HOURS_START"
+    )
+    quiet_hours_end: Annotated[time, NoDecode] = Field(
+        default=time(9, 0), alias="STERK_QUIET_HOURS_END"
+    )
+    retention_days: int = Field(default=180, ge=1, le=3650, alias="STERK_RETENTION_DAYS")
+    privacy_url: str | None = Field(default=None, alias="STERK_PRIVACY_URL")
+    webhook_url: str | None = Field(default=None, alias="STERK_WEBHOOK_URL")
+    webhook_listen: str = Field(default="0.0.0.0", alias="STERK_WEBHOOK_LISTEN")
+    webhook_port: int = Field(default=8443, ge=1, le=65535, alias="STERK_WEBHOOK_PORT")
+    webhook_secret: str | None = Field(default=None, alias="STERK_WEBHOOK_SECRET")
+    concurrent_updates: int = Field(default=32, ge=1, le=512, alias="STERK_CONCURRENT_UPDATES")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", alias="STERK_LOG_LEVEL"
+    )
+
+    @field_validator("telegram_bot_token", "webhook_url", "webhook_secret", "privacy_url")
+    @classmethod
+    def _empty_is_none(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _token_shape(cls, value: str | None) -> str | None:
+        if value is not None and ":" not in value:
+            raise ValueError("expected a bot token like 123456:ABC-DEF from @BotFather")
+        return value
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.split(",") if p.strip()]
+            try:
+                return frozenset(int(p) for p in parts)
+            except ValueError:
+                raise ValueError("expected comma-separated numeric Telegram user ids") from None
+        return value
+
+    @field_validator("quiet_hours_start", "quiet_hours_end", mode="before")
+    @classmethod
+    def _clock_time(cls, value: object) -> object:
+        if isinstance(value, str):
+            try:
+                return _parse_hhmm(value.strip())
+            except ValueError:
+                raise ValueError("expected a time like 21:00") from None
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError("expected an IANA time zone like Europe/Amsterdam") from None
+        return value
+
+    @field_validator("telegram_api_base_url", "webhook_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("expected a URL starting with http:// or https://")
+        return value
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        """The zone quiet hours and 'tomorrow' are computed in."""
+        return zoneinfo.ZoneInfo(self.timezone)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings, turning the first validation problem into a one-line `SettingsError`."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = str(error["loc"][0]) if error["loc"] else "configuration"
+        field = Settings.model_fields.get(name)
+        variable = field.alias if field and field.alias else name
+        message = str(error["msg"]).removeprefix("Value error, ")
+        raise SettingsError(f"{variable}: {message}") from None

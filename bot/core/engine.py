@@ -1,0 +1,482 @@
+"""The channel-agnostic conversation engine: one event in, replies out, state saved.
+
+It interprets the flow tables from content (see `bot.core.content`), runs the named actions from
+the registry, and stores the whole conversation state after every event so a restart loses
+nothing. Events of one user are handled one at a time (a per-user lock), so a double tap can
+never advance twice or interleave replies, while different users run concurrently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.config import Settings
+from bot.core.clock import Clock, epoch
+from bot.core.content import (
+    PROFILE_SETTABLE,
+    Content,
+    OptionDef,
+    option_label_key,
+    parse_target,
+    step_text_key,
+)
+from bot.core.model import Button, Event, EventKind, Outcome, Reply
+from bot.core.registry import Registry
+from bot.storage.repository import Repository, User
+
+log = logging.getLogger(__name__)
+
+MAX_HOPS = 25  # auto-advancing steps in one turn; guards against a loop in content
+DOUBLE_TAP_SECONDS = 5
+MAX_TEXT = 4096
+HOME = ("menu", "main")
+
+TextFilter = Callable[["Turn", str], Awaitable[bool]]
+
+
+@dataclass(slots=True)
+class ConvState:
+    """Where a person is and what they can answer; stored as JSON after every event."""
+
+    flow: str = ""
+    step: str = ""
+    seq: int = 0
+    answers: dict[str, Any] = field(default_factory=dict)
+    choices: dict[str, dict[str, Any]] = field(default_factory=dict)
+    text_input: dict[str, Any] | None = None
+    prompt: dict[str, Any] | None = None
+    resume: dict[str, Any] | None = None
+    last_choice: str = ""
+    last_choice_at: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        """The stored form."""
+        return {
+            "flow": self.flow,
+            "step": self.step,
+            "seq": self.seq,
+            "answers": self.answers,
+            "choices": self.choices,
+            "text_input": self.text_input,
+            "prompt": self.prompt,
+            "resume": self.resume,
+            "last_choice": self.last_choice,
+            "last_choice_at": self.last_choice_at,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ConvState:
+        """Tolerant of missing keys so old stored states keep working after an upgrade."""
+        state = cls()
+        for key, value in data.items():
+            if hasattr(state, key):
+                setattr(state, key, value)
+        return state
+
+    def snapshot(self) -> dict[str, Any]:
+        """Where to come back to after an interruption such as the crisis check."""
+        data = self.to_json()
+        data.pop("resume", None)
+        return data
+
+
+@dataclass(slots=True)
+class Choice:
+    """A button offered by an action at run time (e.g. recommended approaches)."""
+
+    id: str
+    label: str
+    next: str | None = None
+    action: str | None = None
+    arg: str | None = None
+    set: dict[str, Any] = field(default_factory=dict)
+
+
+class Turn:
+    """Everything an action needs while one event is handled."""
+
+    def __init__(self, engine: Engine, user: User, state: ConvState, event: Event) -> None:
+        self.engine = engine
+        self.user = user
+        self.state = state
+        self.event = event
+        self.replies: list[Reply] = []
+        self.redirect: str | None = None
+        self.choices: list[Choice] = []
+        self.vars: dict[str, Any] = {}
+        self.arg: str | None = None
+        self.deleted = False
+        self.notice: str | None = None
+
+    @property
+    def content(self) -> Content:
+        return self.engine.content
+
+    @property
+    def repo(self) -> Repository:
+        return self.engine.repo
+
+    @property
+    def lang(self) -> str:
+        return self.user.language
+
+    def now(self) -> Any:
+        """The engine clock's current time."""
+        return self.engine.clock.now()
+
+    def values(self) -> dict[str, Any]:
+        """Placeholders available to texts: answers, then action-provided variables."""
+        merged: dict[str, Any] = {"pseudonym": self.user.pseudonym}
+        merged.update(self.state.answers)
+        merged.update(self.vars)
+        return merged
+
+    def t(self, key: str, **values: Any) -> str:
+        """A text in the user's language."""
+        return self.content.text(self.lang, key, **(self.values() | values))
+
+    def say(self, key: str, **values: Any) -> None:
+        """Send a text (each list item as its own message)."""
+        for part in self.content.messages(self.lang, key, **(self.values() | values)):
+            self.replies.append(Reply(part))
+
+    def send(self, reply: Reply) -> None:
+        """Send a ready-made reply."""
+        self.replies.append(reply)
+
+    def goto(self, target: str) -> None:
+        """After the current action, continue at `step` or `flow:step`."""
+        self.redirect = target
+
+    def offer(self, choice: Choice) -> None:
+        """Add a run-time button to the step being shown."""
+        self.choices.append(choice)
+
+
+class Engine:
+    """Turns events into replies; the only place that changes conversation state."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        content: Content,
+        repo: Repository,
+        registry: Registry,
+        clock: Clock,
+    ) -> None:
+        self.settings = settings
+        self.content = content
+        self.repo = repo
+        self.registry = registry
+        self.clock = clock
+        self.text_filters: list[TextFilter] = []
+        self.start_hooks: list[Callable[[Turn, str], Awaitable[None]]] = []
+        self._locks: dict[tuple[str, str], asyncio.Lock] = {}
+        self._waiters: dict[tuple[str, str], int] = {}
+
+    @contextmanager
+    def _counted(self, key: tuple[str, str]) -> Iterator[asyncio.Lock]:
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        self._waiters[key] = self._waiters.get(key, 0) + 1
+        try:
+            yield lock
+        finally:
+            self._waiters[key] -= 1
+            if self._waiters[key] == 0:
+                del self._waiters[key]
+                del self._locks[key]
+
+    async def handle(self, event: Event) -> Outcome:
+        """Process one event for one person, strictly after their previous one."""
+        with self._counted((event.channel, event.user)) as lock:
+            async with lock:
+                return await self._handle(event)
+
+    async def _handle(self, event: Event) -> Outcome:
+        now = self.clock.now()
+        loaded = await self.repo.load(event.channel, event.user)
+        if loaded is None:
+            language = self._guess_language(event.language_hint)
+            user = await self.repo.create_user(event.channel, event.user, language, now)
+            state = ConvState()
+        else:
+            user, stored = loaded
+            state = ConvState.from_json(stored)
+        turn = Turn(self, user, state, event)
+        await self._dispatch(turn)
+        if not turn.deleted:
+            await self.repo.save_turn(turn.user, state.to_json(), now)
+        return Outcome(replies=turn.replies, notice=turn.notice)
+
+    def _guess_language(self, hint: str | None) -> str:
+        if hint and hint.lower().startswith("en"):
+            return "en"
+        if hint and hint.lower().startswith("nl"):
+            return "nl"
+        return self.settings.default_language
+
+    # -- dispatch ---------------------------------------------------------------------------
+
+    async def _dispatch(self, turn: Turn) -> None:
+        event = turn.event
+        if event.kind is not EventKind.CHOICE and event.text and await self._filtered(turn):
+            return
+        if event.kind is EventKind.COMMAND:
+            await self._command(turn)
+        elif not turn.user.onboarded and turn.state.flow != "onboarding":
+            await self.enter(turn, "onboarding:")
+        elif event.kind is EventKind.CHOICE:
+            await self._choice(turn)
+        elif event.kind is EventKind.TEXT:
+            await self._text(turn)
+        elif event.kind is EventKind.EDITED:
+            turn.say("common.edited")
+        else:
+            turn.say("common.media")
+            self.reshow(turn)
+
+    async def _filtered(self, turn: Turn) -> bool:
+        """Safety filters (crisis detection) see every free text first."""
+        text = turn.event.text[:MAX_TEXT]
+        for text_filter in self.text_filters:
+            if await text_filter(turn, text):
+                return True
+        return False
+
+    async def _command(self, turn: Turn) -> None:
+        name = turn.event.command.lower()
+        handler = self.registry.commands.get(name)
+        if handler is None:
+            turn.say("common.unknown_command", command=name[:32])
+            self.reshow(turn)
+            return
+        gated = not turn.user.onboarded and name not in self.registry.ungated
+        if gated:
+            turn.say("common.finish_onboarding_first")
+            if turn.state.flow == "onboarding":
+                self.reshow(turn)
+            else:
+                await self.enter(turn, "onboarding:")
+            return
+        await handler(turn, turn.event.args)
+
+    async def _choice(self, turn: Turn) -> None:
+        state, data = turn.state, turn.event.choice
+        now = epoch(turn.now())
+        if data == state.last_choice and now - state.last_choice_at < DOUBLE_TAP_SECONDS:
+            return  # a double tap: the first one already answered
+        state.last_choice, state.last_choice_at = data, now
+        prefix, _, rest = data.partition(":")
+        if prefix == "f":
+            seq, _, option = rest.partition(":")
+            spec = state.choices.get(option)
+            if seq == str(state.seq) and spec is not None:
+                await self._apply(turn, spec)
+                return
+        elif prefix == "n":
+            await self._nav(turn, rest)
+            return
+        elif prefix in self.registry.callbacks:
+            await self.registry.callbacks[prefix](turn, rest)
+            return
+        turn.say("common.stale")
+        self.reshow(turn)
+
+    async def _nav(self, turn: Turn, where: str) -> None:
+        if where == "menu" and not turn.user.onboarded:
+            self.reshow(turn)
+        elif where == "help":
+            await self.registry.commands["hulp"](turn, "")
+        elif where == "back" and (turn.user.onboarded or turn.state.flow == "onboarding"):
+            self.reshow(turn)
+        elif where == "back":
+            await self.enter(turn, "onboarding:")
+        else:
+            await self.enter(turn, "menu:")
+
+    async def _text(self, turn: Turn) -> None:
+        state = turn.state
+        text = turn.event.text.strip()
+        spec = state.text_input
+        if spec is not None:
+            limit = int(spec.get("max_length", 300))
+            if len(text) > limit:
+                turn.say("common.too_long", limit=limit)
+                self.reshow(turn)
+                return
+            if spec.get("on_text"):
+                turn.arg = text
+                await self._run(turn, str(spec["on_text"]))
+                if turn.deleted:
+                    return
+                target = turn.redirect or spec.get("next")
+                turn.redirect = None
+            else:
+                self._save(turn, str(spec["save"]), text)
+                target = spec.get("next")
+            if target:
+                await self.enter(turn, str(target))
+            return
+        typed = text.casefold()
+        for option_id, choice in state.choices.items():
+            if str(choice.get("label", "")).casefold() == typed:
+                state.last_choice = f"f:{state.seq}:{option_id}"
+                await self._apply(turn, choice)
+                return
+        turn.say("common.use_buttons")
+        self.reshow(turn)
+
+    # -- stepping ---------------------------------------------------------------------------
+
+    async def _apply(self, turn: Turn, spec: dict[str, Any]) -> None:
+        """Carry out a chosen option: record, run its action, move on."""
+        turn.state.answers.update(spec.get("set") or {})
+        for name, value in (spec.get("profile") or {}).items():
+            setattr(turn.user, name, value)
+        if spec.get("action"):
+            turn.arg = spec.get("arg")
+            await self._run(turn, str(spec["action"]))
+            if turn.deleted:
+                return
+        target = turn.redirect or spec.get("next")
+        turn.redirect = None
+        if target:
+            await self.enter(turn, str(target))
+        else:
+            self.reshow(turn)
+
+    @staticmethod
+    def _save(turn: Turn, key: str, value: str) -> None:
+        """`profile.city` goes to the profile, anything else into this flow's answers."""
+        scope, _, name = key.partition(".")
+        if scope == "profile" and name in PROFILE_SETTABLE:
+            setattr(turn.user, name, value)
+        else:
+            turn.state.answers[key] = value
+
+    async def _run(self, turn: Turn, name: str) -> None:
+        await self.registry.actions[name](turn)
+
+    async def enter(self, turn: Turn, target: str) -> None:
+        """Show a step (following auto-advancing steps) and remember what it offers."""
+        state = turn.state
+        flow_id, step_id = parse_target(state.flow or HOME[0], target)
+        for _ in range(MAX_HOPS):
+            flow = self.content.flows[flow_id]
+            if step_id is None and flow.fresh:
+                state.answers = {}
+            step_id = step_id or flow.start
+            step = flow.steps[step_id]
+            state.flow, state.step = flow_id, step_id
+            turn.choices = []
+            if step.action:
+                turn.arg = None
+                await self._run(turn, step.action)
+                if turn.deleted:
+                    return
+                if turn.redirect:
+                    flow_id, step_id = parse_target(flow_id, turn.redirect)
+                    turn.redirect = None
+                    continue
+            texts = (
+                []
+                if step.silent
+                else self.content.messages(
+                    turn.lang, step_text_key(flow_id, step_id, step), **turn.values()
+                )
+            )
+            options = [self._static_choice(turn, flow_id, step_id, o) for o in step.options]
+            options += [self._dynamic_choice(c) for c in turn.choices]
+            if options or step.input:
+                self._prompt(turn, texts, options, step.columns, flow.nav and step.nav is not False)
+                state.text_input = (
+                    {
+                        "save": step.save,
+                        "next": step.next,
+                        "on_text": step.on_text,
+                        "max_length": step.max_length,
+                    }
+                    if step.input
+                    else None
+                )
+                return
+            turn.replies.extend(Reply(text) for text in texts)
+            if not step.next:
+                break
+            flow_id, step_id = parse_target(flow_id, step.next)
+        else:
+            log.error("flow loop at %s.%s", flow_id, step_id)
+        if (flow_id, step_id) != HOME:
+            await self.enter(turn, "menu:")
+
+    def _static_choice(
+        self, turn: Turn, flow_id: str, step_id: str, option: OptionDef
+    ) -> dict[str, Any]:
+        return {
+            "id": option.id,
+            "label": turn.t(option_label_key(flow_id, step_id, option)),
+            "next": option.next,
+            "set": option.set,
+            "profile": option.profile,
+            "action": option.action,
+        }
+
+    @staticmethod
+    def _dynamic_choice(choice: Choice) -> dict[str, Any]:
+        return {
+            "id": choice.id,
+            "label": choice.label,
+            "next": choice.next,
+            "set": choice.set,
+            "action": choice.action,
+            "arg": choice.arg,
+        }
+
+    def _prompt(
+        self,
+        turn: Turn,
+        texts: list[str],
+        options: list[dict[str, Any]],
+        columns: int,
+        nav: bool,
+    ) -> None:
+        state = turn.state
+        state.seq += 1
+        state.choices = {o["id"]: o for o in options}
+        buttons = [Button(o["label"], f"f:{state.seq}:{o['id']}") for o in options]
+        rows = [tuple(buttons[i : i + columns]) for i in range(0, len(buttons), columns)]
+        if nav:
+            rows.append(
+                (
+                    Button(turn.t("common.nav.menu"), "n:menu"),
+                    Button(turn.t("common.nav.help"), "n:help"),
+                )
+            )
+        if not texts:
+            texts = [turn.t("common.choose")]
+        turn.replies.extend(Reply(text) for text in texts[:-1])
+        last = Reply(texts[-1], tuple(rows))
+        turn.replies.append(last)
+        state.prompt = last.to_json()
+
+    async def save_now(self, turn: Turn) -> None:
+        """Persist mid-turn, e.g. before an export so it shows the current state."""
+        await self.repo.save_turn(turn.user, turn.state.to_json(), turn.now())
+
+    async def cancel_proactive(self, turn: Turn, kinds: tuple[str, ...] | None = None) -> None:
+        """Drop planned proactive messages at once (after /stop or a settings switch)."""
+        await self.repo.cancel_scheduled(turn.user.id, kinds, turn.now())
+
+    def reshow(self, turn: Turn) -> None:
+        """Show the current question again (after help, a stale tap or odd input)."""
+        if turn.state.prompt:
+            turn.replies.append(Reply.from_json(turn.state.prompt))
+        elif turn.user.onboarded:
+            turn.replies.append(
+                Reply(turn.t("common.choose"), ((Button(turn.t("common.nav.menu"), "n:menu"),),))
+            )

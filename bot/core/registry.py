@@ -1,0 +1,64 @@
+"""Named Python pieces that flow YAML may refer to: step actions and commands.
+
+Flows are data, but some steps need logic (saving a plan, deleting data). YAML names an action;
+the validator checks the name exists here, so a typo is caught at start-up, not by a user.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.core.engine import Turn
+
+Action = Callable[["Turn"], Awaitable[None]]
+CommandHandler = Callable[["Turn", str], Awaitable[None]]
+CallbackHandler = Callable[["Turn", str], Awaitable[None]]
+
+
+class Registry:
+    """Actions by name, commands by name (with aliases) and callback prefixes for staff."""
+
+    def __init__(self) -> None:
+        self.actions: dict[str, Action] = {}
+        self.commands: dict[str, CommandHandler] = {}
+        self.callbacks: dict[str, CallbackHandler] = {}
+        self.ungated: set[str] = set()
+
+    def action(self, name: str) -> Callable[[Action], Action]:
+        """Register a step/option action under the name YAML uses."""
+
+        def register(func: Action) -> Action:
+            if name in self.actions:
+                raise ValueError(f"action {name} registered twice")
+            self.actions[name] = func
+            return func
+
+        return register
+
+    def command(
+        self, *names: str, before_onboarding: bool = False
+    ) -> Callable[[CommandHandler], CommandHandler]:
+        """Register a slash command; `before_onboarding` lets it run for new users too."""
+
+        def register(func: CommandHandler) -> CommandHandler:
+            for name in names:
+                self.commands[name] = func
+                if before_onboarding:
+                    self.ungated.add(name)
+            return func
+
+        return register
+
+    def callback(self, prefix: str) -> Callable[[CallbackHandler], CallbackHandler]:
+        """Register a handler for button data starting with `prefix:` (e.g. case claims)."""
+
+        def register(func: CallbackHandler) -> CallbackHandler:
+            self.callbacks[prefix] = func
+            return func
+
+        return register
+
+
+registry = Registry()

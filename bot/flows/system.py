@@ -1,0 +1,208 @@
+"""Commands and actions every user has: help, privacy, own data, forget, stop, settings."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.core.clock import from_epoch
+from bot.core.engine import Turn
+from bot.core.model import Button, Document, Reply
+from bot.core.registry import registry
+
+HELP_CHUNK = 900  # characters per help message, so the list stays readable on a phone
+
+
+def helpline_lines(turn: Turn, topics: set[str] | None = None) -> list[str]:
+    """One line per helpline (optionally only those for some topics), from content."""
+    lines = []
+    for line in turn.content.helplines:
+        if topics is not None and not topics & set(line.topics):
+            continue
+        name = turn.t(f"helplines.{line.id}.name")
+        what = turn.t(f"helplines.{line.id}.what")
+        contact = " · ".join(part for part in (line.phone, line.url) if part)
+        lines.append(f"• {name}" + (f" ({contact})" if contact else "") + f": {what}")
+    return lines
+
+
+def _chunks(lines: list[str], limit: int) -> list[str]:
+    """Group lines into messages no longer than `limit` characters."""
+    messages: list[str] = []
+    current = ""
+    for line in lines:
+        if current and len(current) + len(line) + 1 > limit:
+            messages.append(current)
+            current = ""
+        current = f"{current}\n{line}" if current else line
+    if current:
+        messages.append(current)
+    return messages
+
+
+@registry.command("hulp", "help", before_onboarding=True)
+async def help_command(turn: Turn, _args: str) -> None:
+    """Helplines at any moment; the state is untouched so the person can carry on after."""
+    turn.say("helplines.intro")
+    turn.say("helplines.emergency_line")
+    for message in _chunks(helpline_lines(turn), HELP_CHUNK):
+        turn.send(Reply(message))
+    back = Button(turn.t("common.nav.back"), "n:back")
+    menu = Button(turn.t("common.nav.menu"), "n:menu")
+    rows = ((back, menu),) if turn.user.onboarded else ((back,),)
+    turn.send(Reply(turn.t("system.help_back"), rows))
+
+
+@registry.action("system.help")
+async def help_action(turn: Turn) -> None:
+    """The menu's help button."""
+    await help_command(turn, "")
+
+
+@registry.command("privacy", before_onboarding=True)
+async def privacy_command(turn: Turn, _args: str) -> None:
+    """The longer privacy notice."""
+    turn.say("system.privacy_full", retention_days=turn.engine.settings.retention_days)
+    if turn.engine.settings.privacy_url:
+        turn.say("system.privacy_link", url=turn.engine.settings.privacy_url)
+    if turn.event.kind == "command":
+        turn.engine.reshow(turn)
+
+
+@registry.action("system.privacy")
+async def privacy_action(turn: Turn) -> None:
+    """The 'tell me more' button in onboarding."""
+    await privacy_command(turn, "")
+
+
+def _yes_no(turn: Turn, value: Any) -> str:
+    return turn.t("system.yes") if value else turn.t("system.no")
+
+
+@registry.command("mijndata", "mydata", before_onboarding=True)
+async def mydata_command(turn: Turn, _args: str) -> None:
+    """A readable summary plus the complete JSON export of every stored row."""
+    await turn.engine.save_now(turn)
+    exported = await turn.repo.export_user(turn.user.id)
+    user = turn.user
+    none = turn.t("system.none")
+    turn.say(
+        "system.mydata_summary",
+        pseudonym=user.pseudonym,
+        language="Nederlands" if user.language == "nl" else "English",
+        checkins=_yes_no(turn, user.checkins),
+        followups=_yes_no(turn, user.followups),
+        city=user.city or none,
+        organisation=user.organisation or none,
+        since=from_epoch(user.created_at).astimezone(turn.engine.settings.tz).strftime("%d-%m-%Y"),
+        rows=sum(len(rows) for rows in exported.values()),
+    )
+    body = json.dumps(exported, ensure_ascii=False, indent=2).encode("utf-8")
+    filename = f"sterk-online-{user.pseudonym}.json"
+    turn.send(Reply(turn.t("system.mydata_file_caption"), document=Document(filename, body)))
+    if turn.event.kind == "command":
+        turn.engine.reshow(turn)
+
+
+@registry.action("system.mydata")
+async def mydata_action(turn: Turn) -> None:
+    """The settings button for the export."""
+    await mydata_command(turn, "")
+
+
+@registry.command("vergeetmij", "forgetme", before_onboarding=True)
+async def forget_command(turn: Turn, _args: str) -> None:
+    """Ask once before deleting everything."""
+    await turn.engine.enter(turn, "forget:")
+
+
+@registry.action("system.forget")
+async def forget_action(turn: Turn) -> None:
+    """Delete the person and every row about them (cascades cancel scheduled messages)."""
+    await turn.repo.delete_user(turn.user.id)
+    turn.deleted = True
+    turn.say("system.forgotten")
+
+
+@registry.command("stop")
+async def stop_command(turn: Turn, _args: str) -> None:
+    """No proactive messages any more; the person can still write to the bot."""
+    turn.user.stopped = True
+    turn.user.checkins = False
+    turn.user.followups = False
+    await turn.engine.cancel_proactive(turn)
+    turn.say("system.stopped")
+
+
+@registry.command("start", before_onboarding=True)
+async def start_command(turn: Turn, args: str) -> None:
+    """New people get onboarding; returning people get the menu."""
+    for hook in turn.engine.start_hooks:
+        await hook(turn, args)
+    if turn.user.onboarded:
+        turn.say("common.welcome_back")
+        await turn.engine.enter(turn, "menu:")
+    else:
+        await turn.engine.enter(turn, "onboarding:")
+
+
+@registry.command("menu")
+async def menu_command(turn: Turn, _args: str) -> None:
+    """Back home from anywhere."""
+    await turn.engine.enter(turn, "menu:")
+
+
+@registry.command("taal", "language", "instellingen", "settings")
+async def settings_command(turn: Turn, _args: str) -> None:
+    """`/taal` opens the language choice, `/instellingen` the settings."""
+    target = "settings:language" if turn.event.command in ("taal", "language") else "settings:"
+    await turn.engine.enter(turn, target)
+
+
+@registry.action("settings.summary")
+async def settings_summary(turn: Turn) -> None:
+    """Fill the current values into the settings overview."""
+    user = turn.user
+
+    def switch(value: bool) -> str:
+        if user.stopped and not value:
+            return turn.t("settings.state.stopped")
+        return turn.t("settings.state.on" if value else "settings.state.off")
+
+    empty = turn.t("settings.state.empty")
+    turn.vars.update(
+        checkins_state=switch(user.checkins),
+        followups_state=switch(user.followups),
+        city_state=user.city or empty,
+        organisation_state=user.organisation or empty,
+    )
+
+
+@registry.action("settings.checkins_off")
+async def checkins_off(turn: Turn) -> None:
+    """Switch check-ins off and drop the ones already planned."""
+    turn.user.checkins = False
+    await turn.engine.cancel_proactive(turn, kinds=("checkin", "selfreport"))
+
+
+@registry.action("settings.followups_off")
+async def followups_off(turn: Turn) -> None:
+    """Switch follow-up messages off (broadcasts check this at send time)."""
+    turn.user.followups = False
+
+
+@registry.action("onboarding.minor")
+async def onboarding_minor(turn: Turn) -> None:
+    """Under 16: point to the Kindertelefoon and keep nothing at all."""
+    under18 = [line for line in turn.content.helplines if "under18" in line.topics]
+    number = " · ".join(p for line in under18 for p in (line.phone, line.url) if p)
+    turn.say("onboarding.under16.text", kindertelefoon=number)
+    await turn.repo.delete_user(turn.user.id)
+    turn.deleted = True
+
+
+@registry.action("onboarding.finish")
+async def onboarding_finish(turn: Turn) -> None:
+    """Mark onboarding done so the menu and coaching open up."""
+    turn.user.onboarded = True
+    await turn.repo.record(turn.user.id, "onboarded", None, turn.now())

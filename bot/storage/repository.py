@@ -1,0 +1,295 @@
+"""All SQL in one place, over one long-lived aiosqlite connection.
+
+Why one connection: aiosqlite runs each connection on its own thread, and SQLite allows one
+writer at a time anyway; a single connection with WAL plus an asyncio lock around write
+transactions gives predictable latency without `database is locked` errors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bot.core.clock import epoch, from_epoch
+
+PROFILE_FIELDS = ("language", "onboarded", "checkins", "followups", "city", "organisation")
+
+
+@dataclass(slots=True)
+class User:
+    """A person as the core sees them; `external_id` never leaves the transport layer."""
+
+    id: int
+    channel: str
+    external_id: str
+    pseudonym: str
+    language: str
+    created_at: int
+    onboarded: bool = False
+    checkins: bool = False
+    followups: bool = False
+    city: str | None = None
+    organisation: str | None = None
+    stopped: bool = False
+    unreachable: bool = False
+
+
+_USER_COLUMNS = (
+    "id, channel, external_id, pseudonym, language, created_at, onboarded, checkins, "
+    "followups, city, organisation, stopped, unreachable"
+)
+
+
+def _user(row: aiosqlite.Row | tuple[Any, ...]) -> User:
+    values = tuple(row)
+    return User(
+        id=values[0],
+        channel=values[1],
+        external_id=values[2],
+        pseudonym=values[3],
+        language=values[4],
+        created_at=values[5],
+        onboarded=bool(values[6]),
+        checkins=bool(values[7]),
+        followups=bool(values[8]),
+        city=values[9],
+        organisation=values[10],
+        stopped=bool(values[11]),
+        unreachable=bool(values[12]),
+    )
+
+
+def _migrations() -> list[tuple[int, str]]:
+    """Numbered SQL files shipped inside the package, in order."""
+    folder = resources.files("bot.storage") / "migrations"
+    found = []
+    for entry in folder.iterdir():
+        if entry.name.endswith(".sql"):
+            found.append((int(entry.name.split("_", 1)[0]), entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+def new_pseudonym() -> str:
+    """A random, stable handle for staff views; not derived from any channel id."""
+    return secrets.token_hex(2).upper() + secrets.token_hex(1).upper()
+
+
+class Repository:
+    """The storage API the core, scheduler and staff modules use."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+        self._write_lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path | str) -> Repository:
+        """Open (creating folders and schema as needed) and apply pending migrations."""
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        conn = await aiosqlite.connect(str(path), isolation_level=None)
+        await conn.execute("PRAGMA journal_mode=WAL")
+        await conn.execute("PRAGMA synchronous=NORMAL")
+        await conn.execute("PRAGMA busy_timeout=5000")
+        await conn.execute("PRAGMA foreign_keys=ON")
+        repo = cls(conn)
+        await repo._migrate()
+        return repo
+
+    async def close(self) -> None:
+        """Checkpoint and close the connection."""
+        await self._conn.close()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A write transaction (BEGIN IMMEDIATE) serialised with other writers in this process."""
+        async with self._write_lock:
+            await self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                await self._conn.execute("ROLLBACK")
+                raise
+            await self._conn.execute("COMMIT")
+
+    async def _migrate(self) -> None:
+        async with self._conn.execute("PRAGMA user_version") as cur:
+            row = await cur.fetchone()
+        current = int(row[0]) if row else 0
+        for number, sql in _migrations():
+            if number <= current:
+                continue
+            async with self._write_lock:
+                await self._conn.executescript(
+                    f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version={number};\nCOMMIT;"
+                )
+
+    async def schema_version(self) -> int:
+        """The number of the last applied migration."""
+        async with self._conn.execute("PRAGMA user_version") as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    # -- users and conversation state ---------------------------------------------------------
+
+    async def load(self, channel: str, external_id: str) -> tuple[User, dict[str, Any]] | None:
+        """The user and their stored conversation state, or None for a stranger."""
+        sql = (
+            f"SELECT {', '.join('u.' + c.strip() for c in _USER_COLUMNS.split(','))}, c.state "
+            "FROM users u LEFT JOIN conversations c ON c.user_id = u.id "
+            "WHERE u.channel = ? AND u.external_id = ?"
+        )
+        rows = list(await self._conn.execute_fetchall(sql, (channel, external_id)))
+        if not rows:
+            return None
+        row = tuple(rows[0])
+        state = json.loads(row[-1]) if row[-1] else {}
+        return _user(row[:-1]), state
+
+    async def create_user(
+        self, channel: str, external_id: str, language: str, now: datetime
+    ) -> User:
+        """Register a first-time visitor with a fresh pseudonym."""
+        async with self.transaction() as conn:
+            while True:
+                pseudonym = new_pseudonym()
+                async with conn.execute(
+                    "SELECT 1 FROM users WHERE pseudonym = ?", (pseudonym,)
+                ) as cur:
+                    if await cur.fetchone() is None:
+                        break
+            async with conn.execute(
+                "INSERT INTO users (channel, external_id, pseudonym, language, created_at, "
+                "last_seen_at) VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (channel, external_id) "
+                "DO UPDATE SET last_seen_at = excluded.last_seen_at "
+                f"RETURNING {_USER_COLUMNS}",
+                (channel, external_id, pseudonym, language, epoch(now), epoch(now)),
+            ) as cur:
+                row = await cur.fetchone()
+        assert row is not None
+        return _user(row)
+
+    async def save_turn(self, user: User, state: dict[str, Any], now: datetime) -> None:
+        """Persist profile and conversation state together, after every step."""
+        stamp = epoch(now)
+        async with self.transaction() as conn:
+            await conn.execute(
+                "UPDATE users SET language=?, onboarded=?, checkins=?, followups=?, city=?, "
+                "organisation=?, stopped=?, unreachable=0, last_seen_at=? WHERE id=?",
+                (
+                    user.language,
+                    int(user.onboarded),
+                    int(user.checkins),
+                    int(user.followups),
+                    user.city,
+                    user.organisation,
+                    int(user.stopped),
+                    stamp,
+                    user.id,
+                ),
+            )
+            await conn.execute(
+                "INSERT INTO conversations (user_id, state, updated_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (user_id) DO UPDATE SET state=excluded.state, "
+                "updated_at=excluded.updated_at",
+                (user.id, json.dumps(state, ensure_ascii=False), stamp),
+            )
+
+    async def user_by_id(self, user_id: int) -> User | None:
+        """Look a user up by internal id (scheduler and staff use this)."""
+        rows = list(
+            await self._conn.execute_fetchall(
+                f"SELECT {_USER_COLUMNS} FROM users WHERE id = ?", (user_id,)
+            )
+        )
+        return _user(rows[0]) if rows else None
+
+    async def mark_unreachable(self, user_id: int) -> None:
+        """The person blocked the bot: stop trying until they write again."""
+        async with self.transaction() as conn:
+            await conn.execute("UPDATE users SET unreachable = 1 WHERE id = ?", (user_id,))
+
+    async def cancel_scheduled(
+        self, user_id: int, kinds: tuple[str, ...] | None, now: datetime
+    ) -> int:
+        """Cancel pending proactive items of a user (all, or only some kinds)."""
+        sql = (
+            "UPDATE scheduled SET status='cancelled', done_at=? "
+            "WHERE user_id=? AND status='pending' AND proactive=1"
+        )
+        params: list[Any] = [epoch(now), user_id]
+        if kinds:
+            sql += f" AND kind IN ({', '.join('?' for _ in kinds)})"
+            params.extend(kinds)
+        async with self.transaction() as conn:
+            cur = await conn.execute(sql, params)
+            return cur.rowcount
+
+    async def delete_user(self, user_id: int) -> None:
+        """Remove the person and, through cascades, every row about them."""
+        async with self.transaction() as conn:
+            await conn.execute("DELETE FROM users WHERE id = ?", (user_id,))
+
+    async def record(self, user_id: int, kind: str, detail: str | None, now: datetime) -> None:
+        """Log one coaching activity (no free text) for impact figures."""
+        async with self.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO activity (user_id, kind, detail, at) VALUES (?, ?, ?, ?)",
+                (user_id, kind, detail, epoch(now)),
+            )
+
+    # -- data rights ------------------------------------------------------------------------
+
+    async def personal_tables(self) -> list[str]:
+        """Every table with a `user_id` column, found from the schema so none is forgotten."""
+        tables = await self._conn.execute_fetchall(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
+        )
+        found = []
+        for (name,) in tables:
+            columns = await self._conn.execute_fetchall(f"PRAGMA table_info({name})")
+            if any(col[1] == "user_id" for col in columns):
+                found.append(str(name))
+        return sorted(found)
+
+    async def export_user(self, user_id: int) -> dict[str, list[dict[str, Any]]]:
+        """Every row held about the user, table by table, for `/mijndata`."""
+        result: dict[str, list[dict[str, Any]]] = {}
+        result["users"] = await self._rows("SELECT * FROM users WHERE id = ?", (user_id,))
+        for table in await self.personal_tables():
+            result[table] = await self._rows(f"SELECT * FROM {table} WHERE user_id = ?", (user_id,))
+        return result
+
+    async def count_rows_for(self, user_id: int) -> int:
+        """How many rows anywhere still mention the user (0 after `/vergeetmij`)."""
+        exported = await self.export_user(user_id)
+        return sum(len(rows) for rows in exported.values())
+
+    async def _rows(self, sql: str, params: Iterable[Any]) -> list[dict[str, Any]]:
+        async with self._conn.execute(sql, tuple(params)) as cur:
+            names = [d[0] for d in cur.description]
+            rows = await cur.fetchall()
+        return [_readable(dict(zip(names, row, strict=True))) for row in rows]
+
+
+def _readable(row: dict[str, Any]) -> dict[str, Any]:
+    """Turn epoch columns into ISO times and JSON columns into objects for the export."""
+    out: dict[str, Any] = {}
+    for key, value in row.items():
+        if key.endswith("_at") or key in {"at", "due"}:
+            out[key] = from_epoch(value).isoformat() if isinstance(value, int) else value
+        elif key == "state" and isinstance(value, str):
+            out[key] = json.loads(value)
+        else:
+            out[key] = value
+    return out
