@@ -60,7 +60,8 @@ async def test_help_works_mid_onboarding_and_returns(chat: ChatDriver) -> None:
     await chat.send("/start")
     await chat.tap("Nederlands")
     await chat.send("/hulp")
-    assert "112" in chat.text and "113" in chat.text
+    assert "112" in chat.text
+    assert "113" in chat.text
     await chat.tap("Terug")
     assert chat.labels() == ["Verder"]
 
@@ -137,7 +138,9 @@ async def test_stop_switches_off_proactive(chat: ChatDriver, core: Core) -> None
     await chat.send("/stop")
     loaded = await core.repo.load("test", chat.user)
     assert loaded is not None
-    assert not loaded[0].checkins and not loaded[0].followups and loaded[0].stopped
+    assert not loaded[0].checkins
+    assert not loaded[0].followups
+    assert loaded[0].stopped
     await chat.send("/instellingen")
     assert "je gebruikte /stop" in chat.text
 
