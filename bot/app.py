@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot import flows
 from bot.config import Settings
 from bot.core.clock import Clock, SystemClock
 from bot.core.content import Content, load_content
+from bot.core.delivery import Sender
 from bot.core.engine import Engine
 from bot.core.registry import registry
 from bot.storage.repository import Repository
@@ -25,6 +26,7 @@ class Core:
     content: Content
     engine: Engine
     clock: Clock
+    senders: dict[str, Sender] = field(default_factory=dict)  # channel -> transport
 
     async def close(self) -> None:
         """Release the database."""

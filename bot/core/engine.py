@@ -210,8 +210,51 @@ class Engine:
         turn = Turn(self, user, state, event)
         await self._dispatch(turn)
         if not turn.deleted:
-            await self.repo.save_turn(turn.user, state.to_json(), now)
+            await self.repo.save_turn(turn.user, turn.state.to_json(), now)
         return Outcome(replies=turn.replies, notice=turn.notice)
+
+    async def push(
+        self, user_id: int, target: str, answers: dict[str, Any] | None = None
+    ) -> tuple[User, list[Reply]] | None:
+        """Start a flow the bot initiates (a check-in, a relay): replies for the sender.
+
+        Runs under the person's lock like any event. Where they were is kept in `resume`, so
+        the pushed flow can offer to carry on there. None when the person no longer exists.
+        """
+        user = await self.repo.user_by_id(user_id)
+        if user is None:
+            return None
+        with self._counted((user.channel, user.external_id)) as lock:
+            async with lock:
+                loaded = await self.repo.load(user.channel, user.external_id)
+                if loaded is None:
+                    return None
+                user, stored = loaded
+                state = ConvState.from_json(stored)
+                if (state.flow, state.step) != HOME and state.prompt:
+                    state.resume = state.snapshot()
+                event = Event(user.channel, user.external_id, EventKind.COMMAND, command="push")
+                turn = Turn(self, user, state, event)
+                flow_id, step_id = parse_target(HOME[0], target)
+                state.answers = dict(answers or {})
+                # An explicit step keeps the answers a `fresh` flow start would clear.
+                await self.enter(turn, f"{flow_id}:{step_id or self.content.flows[flow_id].start}")
+                if not turn.deleted:
+                    await self.repo.save_turn(turn.user, turn.state.to_json(), self.clock.now())
+                return turn.user, turn.replies
+
+    async def resume(self, turn: Turn) -> bool:
+        """Go back to where the person was before an interruption; False if nothing to resume."""
+        saved = turn.state.resume
+        if not saved:
+            return False
+        restored = ConvState.from_json(saved)
+        restored.seq = turn.state.seq + 1
+        if restored.prompt:
+            restored.prompt = _renumber(restored.prompt, restored.seq)
+        turn.state = restored
+        self.reshow(turn)
+        return True
 
     def _guess_language(self, hint: str | None) -> str:
         if hint and hint.lower().startswith("en"):
@@ -480,3 +523,18 @@ class Engine:
             turn.replies.append(
                 Reply(turn.t("common.choose"), ((Button(turn.t("common.nav.menu"), "n:menu"),),))
             )
+
+
+def _renumber(prompt: dict[str, Any], seq: int) -> dict[str, Any]:
+    """Point a restored prompt's flow buttons at the new sequence number."""
+    rows = []
+    for row in prompt.get("buttons", []):
+        new_row = []
+        for button in row:
+            data = button.get("data") or ""
+            if data.startswith("f:"):
+                _, _, option = data[2:].partition(":")
+                button = {**button, "data": f"f:{seq}:{option}"}
+            new_row.append(button)
+        rows.append(new_row)
+    return {**prompt, "buttons": rows}

@@ -146,6 +146,7 @@ class TelegramTransport:
         )
         self.app.add_handler(CallbackQueryHandler(self._on_callback))
         self.app.add_error_handler(self._on_error)
+        core.senders[CHANNEL] = self
 
     # -- incoming ---------------------------------------------------------------------------
 

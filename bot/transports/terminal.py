@@ -13,6 +13,7 @@ from typing import TextIO
 
 from bot.app import Core
 from bot.core.model import Button, Event, EventKind, Reply
+from bot.storage.repository import User
 
 CHANNEL = "terminal"
 QUIT_WORDS = {"quit", "exit", "/quit", "/exit", "stop chat"}
@@ -35,6 +36,11 @@ class TerminalChat:
         self.user = user
         self.files_dir = files_dir or core.settings.db_path.parent / "exports"
         self.buttons: list[Button] = []
+        core.senders[CHANNEL] = self
+
+    async def send(self, user: User, replies: list[Reply]) -> None:
+        """`Sender` protocol: proactive messages (check-ins) appear between typed lines."""
+        self.show(replies)
 
     def _print(self, text: str = "") -> None:
         self.stdout.write(text + "\n")
