@@ -1,0 +1,66 @@
+"""Configuration: defaults, parsing, and one-line errors with exit code 2."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import time
+from pathlib import Path
+
+import pytest
+
+from bot.config import SettingsError, load_settings
+
+
+def test_defaults() -> None:
+    """Without configuration the bot uses the documented defaults."""
+    settings = load_settings(_env_file=None)
+    assert str(settings.db_path) == "data/sterk.db"
+    assert settings.timezone == "Europe/Amsterdam"
+    assert settings.default_language == "nl"
+    assert (settings.quiet_hours_start, settings.quiet_hours_end) == (time(21), time(9))
+
+
+def test_admin_ids_are_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """STERK_ADMIN_IDS takes a comma-separated list."""
+    monkeypatch.setenv("STERK_ADMIN_IDS", "12, 34")
+    assert load_settings(_env_file=None).admin_ids == frozenset({12, 34})
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        ("STERK_TIMEZONE", "Mars/Olympus", "STERK_TIMEZONE: expected an IANA time zone"),
+        ("STERK_ADMIN_IDS", "12,abc", "STERK_ADMIN_IDS: expected comma-separated numeric"),
+        ("STERK_WEBHOOK_PORT", "99999", "STERK_WEBHOOK_PORT"),
+        ("STERK_DEFAULT_LANGUAGE", "fr", "STERK_DEFAULT_LANGUAGE"),
+        ("TELEGRAM_BOT_TOKEN", "nocolon", "TELEGRAM_BOT_TOKEN: expected a bot token"),
+        ("TELEGRAM_API_BASE_URL", "ftp://x", "TELEGRAM_API_BASE_URL: expected a URL"),
+        ("STERK_QUIET_HOURS_END", "9h", "STERK_QUIET_HOURS_END: expected a time like 21:00"),
+    ],
+)
+def test_wrong_values_name_the_variable(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, expected: str
+) -> None:
+    """Each wrong value becomes one error naming the variable."""
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(SettingsError, match=expected):
+        load_settings(_env_file=None)
+
+
+def test_cli_exits_2_with_one_line(tmp_path: Path) -> None:
+    """The real command prints one line and exits 2, never a traceback."""
+    result = subprocess.run(
+        [sys.executable, "-m", "bot"],
+        env={"STERK_TIMEZONE": "Nowhere/Town", "PATH": ""},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "Configuration error: STERK_TIMEZONE: expected an IANA time zone like Europe/Amsterdam"
+    ]
+    assert "Traceback" not in result.stderr
