@@ -12,6 +12,7 @@ from bot.app import Core, open_core
 from bot.config import Settings, load_settings
 from bot.core.clock import ManualClock
 from tests.driver import ChatDriver
+from tests.e2e import RunningBot, running_bot
 
 
 @pytest.fixture
@@ -40,3 +41,10 @@ async def core(settings: Settings, clock: ManualClock) -> AsyncIterator[Core]:
 def chat(core: Core) -> ChatDriver:
     """One person talking to the engine."""
     return ChatDriver(core)
+
+
+@pytest.fixture
+async def tg(settings: Settings, clock: ManualClock) -> AsyncIterator[RunningBot]:
+    """The real bot on Telegram's protocol, against the local fake Bot API."""
+    async with running_bot(settings, clock) as bot:
+        yield bot

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from typing import Any
 
 from telegram import (
@@ -38,6 +39,9 @@ from bot.core.model import Event, EventKind, Reply
 from bot.storage.repository import User
 
 log = logging.getLogger(__name__)
+
+# Opt in to PTB's timedelta durations now: the old int form warns on every RetryAfter.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 CHANNEL = "telegram"
 SEND_ATTEMPTS = 2  # one retry after a timeout or network error
@@ -299,7 +303,7 @@ class TelegramTransport:
             if lang == self.core.settings.default_language:
                 await self.app.bot.set_my_commands(commands)
 
-    async def start(self) -> None:
+    async def start(self, poll_timeout: int = 10) -> None:
         """Initialise, register commands and start receiving updates (polling or webhook)."""
         settings = self.core.settings
         await self.app.initialize()
@@ -320,7 +324,7 @@ class TelegramTransport:
             )
         else:
             await self.app.updater.start_polling(
-                poll_interval=0.0, timeout=10, allowed_updates=Update.ALL_TYPES
+                poll_interval=0.0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES
             )
 
     async def stop(self) -> None:

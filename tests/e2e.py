@@ -1,0 +1,93 @@
+"""End-to-end harness: the real bot (python-telegram-bot + core + SQLite) against the fake API."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from bot.app import Core, open_core
+from bot.config import Settings
+from bot.core.clock import Clock
+from bot.transports.telegram import TelegramTransport
+from tests.fakebot import Call, FakeBotApi
+
+os.environ.setdefault("PTB_TIMEDELTA", "true")
+TOKEN = "123456:TEST-token"
+IDLE = 0.15  # seconds without a new bot call that count as "the bot has answered"
+
+
+class RunningBot:
+    """A bot process in miniature: open core, start the transport, stop, restart."""
+
+    def __init__(self, fake: FakeBotApi, settings: Settings, clock: Clock) -> None:
+        self.fake = fake
+        self.settings = settings.model_copy(
+            update={"telegram_bot_token": TOKEN, "telegram_api_base_url": fake.base_url}
+        )
+        self.clock = clock
+        self.core: Core | None = None
+        self.transport: TelegramTransport | None = None
+
+    async def start(self) -> None:
+        """Open the database and start polling the fake."""
+        self.core = await open_core(self.settings, clock=self.clock)
+        self.transport = TelegramTransport(self.core)
+        await self.transport.start(poll_timeout=1)
+
+    async def stop(self) -> None:
+        """Stop polling and close the database, as a normal shutdown does."""
+        if self.transport is not None:
+            await self.transport.stop()
+        if self.core is not None:
+            await self.core.close()
+        self.transport, self.core = None, None
+
+    async def restart(self) -> None:
+        """Stop and start again on the same database file."""
+        await self.stop()
+        await self.start()
+
+    async def say(self, user: int, text: str, **kwargs: Any) -> list[Call]:
+        """Type a message and collect everything the bot sends back."""
+        self.fake.send_text(user, text, **kwargs)
+        return await self.fake.replies_until_idle(user, idle=IDLE)
+
+    async def tap(self, user: int, label: str) -> list[Call]:
+        """Tap the button whose label contains `label` on the newest keyboard message."""
+        data = self.button(user, label)
+        self.fake.tap(user, data)
+        return await self.fake.replies_until_idle(user, idle=IDLE)
+
+    def button(self, user: int, label: str) -> str:
+        """Callback data of the newest button whose label contains `label`."""
+        for call in reversed(self.fake.sent_to(user)):
+            markup = call.params.get("reply_markup")
+            if not isinstance(markup, dict):
+                continue
+            for row in markup.get("inline_keyboard", []):
+                for button in row:
+                    if label.casefold() in str(button.get("text", "")).casefold():
+                        return str(button["callback_data"])
+            break
+        raise AssertionError(f"no button like {label!r} in the last keyboard for {user}")
+
+
+def texts(calls: list[Call]) -> str:
+    """Everything the calls showed, joined for `in` assertions."""
+    return "\n".join(
+        str(call.params.get("text") or call.params.get("caption") or "") for call in calls
+    )
+
+
+@asynccontextmanager
+async def running_bot(settings: Settings, clock: Clock) -> AsyncIterator[RunningBot]:
+    """A fake Bot API plus the real bot polling it."""
+    async with FakeBotApi(token=TOKEN) as fake:
+        bot = RunningBot(fake, settings, clock)
+        await bot.start()
+        try:
+            yield bot
+        finally:
+            await bot.stop()
