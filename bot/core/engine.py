@@ -37,6 +37,7 @@ MAX_TEXT = 4096
 HOME = ("menu", "main")
 
 TextFilter = Callable[["Turn", str], Awaitable[bool]]
+Interceptor = Callable[["Turn"], Awaitable[bool]]
 
 
 @dataclass(slots=True)
@@ -175,6 +176,9 @@ class Engine:
         self.registry = registry
         self.clock = clock
         self.text_filters: list[TextFilter] = []
+        # Interceptors see every event after the safety filters and before the flows; one that
+        # returns True has handled it (e.g. relaying to a peer educator during an open case).
+        self.interceptors: list[Interceptor] = []
         self.start_hooks: list[Callable[[Turn, str], Awaitable[None]]] = []
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
         self._waiters: dict[tuple[str, str], int] = {}
@@ -269,6 +273,9 @@ class Engine:
         event = turn.event
         if event.kind is not EventKind.CHOICE and event.text and await self._filtered(turn):
             return
+        for interceptor in self.interceptors:
+            if await interceptor(turn):
+                return
         if event.kind is EventKind.COMMAND:
             await self._command(turn)
         elif not turn.user.onboarded and turn.state.flow != "onboarding":

@@ -35,6 +35,8 @@ class Event:
     media: str = ""
     language_hint: str | None = None
     first_name: str | None = None
+    message_id: int | None = None  # the channel's id of the person's message (for relaying copies)
+    chat: str | None = None  # the chat it came from when that is not the private chat (staff group)
 
 
 @dataclass(frozen=True, slots=True)

@@ -109,6 +109,7 @@ def message_event(message: Message, edited: bool = False) -> Event | None:
         "user": str(message.chat.id),
         "language_hint": user.language_code,
         "first_name": user.first_name,
+        "message_id": message.message_id,
     }
     text = message.text or ""
     if edited:
