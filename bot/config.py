@@ -58,6 +58,7 @@ class Settings(BaseSettings):
     webhook_port: int = Field(default=8443, ge=1, le=65535, alias="STERK_WEBHOOK_PORT")
     webhook_secret: str | None = Field(default=None, alias="STERK_WEBHOOK_SECRET")
     concurrent_updates: int = Field(default=32, ge=1, le=512, alias="STERK_CONCURRENT_UPDATES")
+    telegram_max_rate: float = Field(default=30.0, gt=0, le=10000, alias="STERK_TELEGRAM_MAX_RATE")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", alias="STERK_LOG_LEVEL"
     )

@@ -138,7 +138,9 @@ class TelegramTransport:
             .token(settings.telegram_bot_token)
             .base_url(base)
             .base_file_url(base.removesuffix("/bot") + "/file/bot")
-            .rate_limiter(AIORateLimiter(max_retries=3))
+            .rate_limiter(
+                AIORateLimiter(overall_max_rate=settings.telegram_max_rate, max_retries=3)
+            )
             .concurrent_updates(settings.concurrent_updates)
             .connection_pool_size(max(8, settings.concurrent_updates))
             .job_queue(None)  # our scheduler owns timing; see scheduler/
