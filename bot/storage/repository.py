@@ -122,22 +122,45 @@ class Repository:
             await self._conn.execute("COMMIT")
 
     async def _migrate(self) -> None:
-        async with self._conn.execute("PRAGMA user_version") as cur:
-            row = await cur.fetchone()
-        current = int(row[0]) if row else 0
+        """Apply every shipped migration not yet recorded, in number order.
+
+        Applied numbers are kept in a table (not only `user_version`), so a migration that lands
+        after a higher-numbered one is still applied instead of silently skipped.
+        """
+        await self._conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations "
+            "(number INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)"
+        )
+        applied = {
+            row[0]
+            for row in await self._conn.execute_fetchall("SELECT number FROM schema_migrations")
+        }
         for number, sql in _migrations():
-            if number <= current:
+            if number in applied:
                 continue
             async with self._write_lock:
                 await self._conn.executescript(
-                    f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version={number};\nCOMMIT;"
+                    f"BEGIN IMMEDIATE;\n{sql}\n"
+                    f"INSERT INTO schema_migrations (number, applied_at) "
+                    f"VALUES ({number}, strftime('%s', 'now'));\n"
+                    f"PRAGMA user_version={max(applied | {number})};\nCOMMIT;"
                 )
+            applied.add(number)
 
     async def schema_version(self) -> int:
-        """The number of the last applied migration."""
-        async with self._conn.execute("PRAGMA user_version") as cur:
-            row = await cur.fetchone()
-        return int(row[0]) if row else 0
+        """The highest applied migration number."""
+        rows = await self._conn.execute_fetchall("SELECT max(number) FROM schema_migrations")
+        value = next(iter(rows))[0]
+        return int(value or 0)
+
+    async def fetch(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
+        """Read rows (domain modules in this package keep their SELECTs next to their writes)."""
+        return [tuple(row) for row in await self._conn.execute_fetchall(sql, tuple(params))]
+
+    async def fetch_one(self, sql: str, params: Iterable[Any] = ()) -> tuple[Any, ...] | None:
+        """The first row of a read, or None."""
+        rows = await self.fetch(sql, params)
+        return rows[0] if rows else None
 
     # -- users and conversation state ---------------------------------------------------------
 
