@@ -16,6 +16,7 @@ from pathlib import Path
 from bot.app import Core, load_checked_content, open_core
 from bot.config import Settings, SettingsError, load_settings
 from bot.core.content import ContentError
+from scheduler.service import Scheduler
 
 EXIT_CONFIG = 2
 EXIT_CONTENT = 1
@@ -42,7 +43,8 @@ async def _serve_telegram(core: Core) -> None:
     await transport.start()
     logging.getLogger(__name__).info("bot running on Telegram; Ctrl+C stops it")
     try:
-        await stop.wait()
+        async with Scheduler(core).running():  # stops before the transport does
+            await stop.wait()
     finally:
         await transport.stop()
 
@@ -55,7 +57,9 @@ async def _run(settings: Settings, mode: str) -> None:
         else:
             from bot.transports.terminal import TerminalChat
 
-            await TerminalChat(core).run()
+            chat = TerminalChat(core)  # registers its sender, so check-ins show up here too
+            async with Scheduler(core).running():
+                await chat.run()
     finally:
         await core.close()
 

@@ -12,6 +12,7 @@ from bot.core.content import Content, load_content
 from bot.core.delivery import Sender
 from bot.core.engine import Engine
 from bot.core.registry import registry
+from bot.flows import crisis
 from bot.storage.repository import Repository
 
 _ = flows  # importing the package registers every action and command
@@ -46,4 +47,5 @@ async def open_core(
     repo = await Repository.open(settings.db_path)
     clock = clock or SystemClock()
     engine = Engine(settings, content, repo, registry, clock)
+    crisis.install(engine)  # the crisis check sees every free text first
     return Core(settings, repo, content, engine, clock)

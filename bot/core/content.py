@@ -54,7 +54,7 @@ class StepDef(_Frozen):
     text: str | None = None  # explicit text key; default `<flow>.<step>.text`
     silent: bool = False  # a step that only runs its action and moves on
     options: list[OptionDef] = Field(default_factory=list)
-    columns: int = Field(default=1, ge=1, le=4)
+    columns: int = Field(default=1, ge=1, le=8)
     input: Literal["text"] | None = None
     save: str | None = None
     max_length: int = Field(default=300, ge=1, le=4000)

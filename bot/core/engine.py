@@ -113,6 +113,7 @@ class Turn:
         self.arg: str | None = None
         self.deleted = False
         self.notice: str | None = None
+        self.prompted = False  # a question with buttons was shown in this turn
 
     @property
     def content(self) -> Content:
@@ -397,7 +398,7 @@ class Engine:
         turn.redirect = None
         if target:
             await self.enter(turn, str(target))
-        else:
+        elif not turn.prompted:
             self.reshow(turn)
 
     @staticmethod
@@ -513,6 +514,7 @@ class Engine:
         last = Reply(texts[-1], tuple(rows))
         turn.replies.append(last)
         state.prompt = last.to_json()
+        turn.prompted = True
 
     async def save_now(self, turn: Turn) -> None:
         """Persist mid-turn, e.g. before an export so it shows the current state."""
@@ -526,6 +528,7 @@ class Engine:
         """Show the current question again (after help, a stale tap or odd input)."""
         if turn.state.prompt:
             turn.replies.append(Reply.from_json(turn.state.prompt))
+            turn.prompted = True
         elif turn.user.onboarded:
             turn.replies.append(
                 Reply(turn.t("common.choose"), ((Button(turn.t("common.nav.menu"), "n:menu"),),))

@@ -1,0 +1,356 @@
+"""The coaching journey's logic that the flow tables (content/flows/coach*.yaml) cannot express.
+
+Routing that depends on earlier answers, the approach recommendation, the safety branch, the
+reply check and saving the plan. Answers hold ids only; typed text (the reply being checked) is
+handled within one turn and never stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from bot.core.content import ApproachDef
+from bot.core.engine import Choice, Turn
+from bot.core.model import Reply
+from bot.core.registry import registry
+from bot.flows.checkin import checkin_due
+from bot.flows.plans import plan_card
+from bot.flows.replycheck import POSITIVE, PRIVACY, TONE, check_reply
+from bot.flows.system import _chunks, helpline_lines
+from bot.storage.coach import record_help_request, save_plan, schedule_checkin
+
+RECOMMENDED = 3
+MESSAGE_LIMIT = 600  # phone-sized messages
+STRONG_FEELINGS = frozenset({"scared", "numb"})
+# Helplines per danger, by the topics in helplines.yaml: violence → 112/police, doxing →
+# police + Helpwanted, sextortion → Helpwanted + police + Centrum Seksueel Geweld.
+DANGER_TOPICS: dict[str, frozenset[str]] = {
+    "threat": frozenset({"violence"}),
+    "doxing": frozenset({"doxing"}),
+    "sextortion": frozenset({"sextortion"}),
+    "offline": frozenset({"violence", "victim_support"}),
+}
+# Dangers where any public reply is a bad idea: straight to the behind-the-scenes actions.
+NO_PUBLIC_REPLY = frozenset({"sextortion"})
+QUIET_APPROACH = "low_risk"
+PLATFORM_TEXTS = {"instagram": "platforms.instagram", "tiktok": "platforms.tiktok"}
+RISK_ICON = {"low": "🟢", "medium": "🟠", "high": "🔴"}
+_RISK_ORDER = {"low": 0, "medium": 1, "high": 2}
+# Who is hit → the approach that speaks to it most directly, ranked just after empathy.
+_PREFERRED = {
+    "own_group": "affiliation",
+    "someone": "support_target",
+    "other_group": "support_target",
+}
+PLAN_FIELDS = (
+    "role",
+    "who",
+    "platform",
+    "form",
+    "ground",
+    "danger",
+    "approach",
+    "account",
+    "report",
+    "with",
+    "selfcare",
+    "incident",
+    "repair",
+)
+
+
+# -- pure rules --------------------------------------------------------------------------------
+
+
+def side(answers: Mapping[str, Any]) -> str:
+    """Approaches are written for targets or bystanders; a spreader never gets here."""
+    return "target" if answers.get("role") == "target" else "bystander"
+
+
+def strong_feeling(answers: Mapping[str, Any]) -> bool:
+    """Feelings that call for a pause and self-care before acting (sad counts for targets)."""
+    feeling = answers.get("feeling")
+    return feeling in STRONG_FEELINGS or (feeling == "sad" and answers.get("role") == "target")
+
+
+def in_danger(answers: Mapping[str, Any]) -> bool:
+    """Whether the danger check found something."""
+    return answers.get("danger") not in (None, "none")
+
+
+def cautious(answers: Mapping[str, Any]) -> bool:
+    """Danger or a strong feeling: only low-risk approaches are recommended."""
+    return in_danger(answers) or strong_feeling(answers)
+
+
+def recommend(
+    approaches: Sequence[ApproachDef], answers: Mapping[str, Any], limit: int = RECOMMENDED
+) -> list[ApproachDef]:
+    """Public approaches that suit the role and the form, empathy first (the only one with a
+    measured effect), then the one aimed at who is hit, then the lowest risk."""
+    who_fits = side(answers)
+    form = answers.get("form")
+    careful = cautious(answers)
+    fitting = [
+        a
+        for a in approaches
+        if a.public
+        and who_fits in a.suits
+        and (form is None or form in a.forms)
+        and (a.risk == "low" or not careful)
+    ]
+    preferred = _PREFERRED.get(str(answers.get("who")))
+    fitting.sort(key=lambda a: (a.id != "empathy", a.id != preferred, _RISK_ORDER[a.risk]))
+    return fitting[:limit]
+
+
+def plan_data(answers: Mapping[str, Any]) -> dict[str, str]:
+    """The answer ids a plan keeps; anything else (and anything typed) stays out."""
+    return {k: v for k in PLAN_FIELDS if isinstance(v := answers.get(k), str) and v}
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+def _approach(turn: Turn) -> ApproachDef | None:
+    wanted = turn.state.answers.get("approach")
+    return next((a for a in turn.content.approaches if a.id == wanted), None)
+
+
+def _approach_choice(turn: Turn, approach: ApproachDef, key: str) -> Choice:
+    """A button that opens an approach's details."""
+    name = turn.t(f"approaches.{approach.id}.name")
+    label = turn.t(key, name=name, icon=RISK_ICON[approach.risk])
+    return Choice(approach.id, label, next="detail", set={"approach": approach.id})
+
+
+def _platform_text(answers: Mapping[str, Any]) -> str:
+    """How to report, block and restrict on the platform chosen earlier ('other' for the rest)."""
+    return PLATFORM_TEXTS.get(str(answers.get("platform")), "platforms.other")
+
+
+def _send_lines(turn: Turn, lines: list[str]) -> None:
+    """Lines grouped into phone-sized messages."""
+    for message in _chunks(lines, MESSAGE_LIMIT):
+        turn.send(Reply(message))
+
+
+async def _request_help(turn: Turn, reason: str, urgent: bool) -> None:
+    await record_help_request(turn.repo, turn.user.id, reason, urgent, turn.now())
+
+
+# -- part 1: stop-en-denk ------------------------------------------------------------------------
+
+
+@registry.action("coach.start")
+async def start(turn: Turn) -> None:
+    """Count the start of a coaching conversation for the impact figures."""
+    await turn.repo.record(turn.user.id, "coach_started", None, turn.now())
+
+
+@registry.action("coach.role")
+async def role(turn: Turn) -> None:
+    """Count which role people come with (target, bystander, spreader)."""
+    await turn.repo.record(turn.user.id, "role", str(turn.state.answers["role"]), turn.now())
+
+
+@registry.action("coach.feel_check")
+async def feel_check(turn: Turn) -> None:
+    """A strong feeling first gets 'wait before you act' and self-care."""
+    turn.goto("care" if strong_feeling(turn.state.answers) else "who")
+
+
+@registry.action("coach.who")
+async def who(turn: Turn) -> None:
+    """Targets choose between themselves and their group; bystanders see other options."""
+    turn.goto(f"who_{side(turn.state.answers)}")
+
+
+@registry.action("coach.request_care")
+async def request_care(turn: Turn) -> None:
+    """Someone overwhelmed asked to talk: a peer educator, not urgent."""
+    await _request_help(turn, "feelings", urgent=False)
+
+
+@registry.action("coach.request_safety")
+async def request_safety(turn: Turn) -> None:
+    """Asked for a peer educator from the safety branch: urgent."""
+    await _request_help(turn, f"danger:{turn.state.answers.get('danger')}", urgent=True)
+
+
+@registry.action("coach.safety")
+async def safety(turn: Turn) -> None:
+    """Danger found: say so plainly, with 112 and the advice for this danger, before anything."""
+    danger = str(turn.state.answers.get("danger"))
+    await turn.repo.record(turn.user.id, "danger", danger, turn.now())
+    turn.say("coach.safety.intro")
+    turn.say(f"coach.safety.tip.{danger}")
+
+
+@registry.action("coach.safety_help")
+async def safety_help(turn: Turn) -> None:
+    """Where to report and get help for this danger, and how to report on the platform."""
+    topics = DANGER_TOPICS.get(str(turn.state.answers.get("danger")), frozenset())
+    _send_lines(turn, [turn.t("coach.safety_help.lines_intro"), *helpline_lines(turn, set(topics))])
+    turn.say(_platform_text(turn.state.answers))
+
+
+@registry.action("coach.resume")
+async def resume(turn: Turn) -> None:
+    """After the safety branch: react-or-not with low-risk options, or no public reply at all."""
+    answers = turn.state.answers
+    if answers.get("danger") in NO_PUBLIC_REPLY:
+        answers["approach"] = QUIET_APPROACH
+        turn.goto(f"coach_approach:quiet_{side(answers)}")
+    else:
+        turn.goto("coach_approach:")
+
+
+# -- part 2: react or not, and which approach ---------------------------------------------------
+
+
+@registry.action("coach.react")
+async def react(turn: Turn) -> None:
+    """Two or three approaches that fit, 'not publicly' and 'show all', as buttons."""
+    answers = turn.state.answers
+    picks = recommend(turn.content.approaches, answers)
+    if not picks:
+        advice = "none"
+    elif in_danger(answers):
+        advice = "danger"
+    elif strong_feeling(answers):
+        advice = "feelings"
+    else:
+        advice = "fit"
+    turn.vars["advice"] = turn.t(f"coach_approach.advice.{advice}")
+    for approach in picks:
+        turn.offer(_approach_choice(turn, approach, "coach_approach.button"))
+    turn.offer(
+        Choice(
+            "quiet",
+            turn.t("coach_approach.react.options.quiet"),
+            next=f"quiet_{side(answers)}",
+            action="coach.use_approach",
+            set={"approach": QUIET_APPROACH},
+        )
+    )
+    turn.offer(Choice("all", turn.t("coach_approach.react.options.all"), next="all"))
+
+
+@registry.action("coach.all")
+async def browse(turn: Turn) -> None:
+    """All approaches with their risk, for people who want to choose themselves."""
+    for approach in turn.content.approaches:
+        turn.offer(_approach_choice(turn, approach, "coach_approach.all_button"))
+    turn.offer(Choice("back", turn.t("coach_approach.all.options.back"), next="react"))
+
+
+@registry.action("coach.detail")
+async def detail(turn: Turn) -> None:
+    """When it fits, the risk, why it works, and three replies to adapt."""
+    approach = _approach(turn)
+    if approach is None:
+        turn.goto("react")
+        return
+    key = f"approaches.{approach.id}"
+    examples = turn.content.messages(turn.lang, f"{key}.examples")
+    warn = cautious(turn.state.answers) and approach.risk != "low"
+    turn.vars.update(
+        name=turn.t(f"{key}.name"),
+        risk=turn.t(f"approaches.risk_labels.{approach.risk}"),
+        when=turn.t(f"{key}.when"),
+        why=turn.t(f"{key}.why"),
+        examples="\n".join(f"• {example}" for example in examples),
+        caution=turn.t("coach_approach.caution") + "\n\n" if warn else "",
+    )
+
+
+@registry.action("coach.use_approach")
+async def use_approach(turn: Turn) -> None:
+    """Count the approach people go with."""
+    chosen = str(turn.state.answers.get("approach"))
+    await turn.repo.record(turn.user.id, "approach_chosen", chosen, turn.now())
+
+
+# -- check my reply ------------------------------------------------------------------------------
+
+
+def feedback_messages(turn: Turn, findings: Sequence[str]) -> list[str]:
+    """Suggestions grouped by theme (what works, tone, privacy), one message each."""
+    messages = []
+    for group, ids in (("positive", POSITIVE), ("tone", TONE), ("privacy", PRIVACY)):
+        found = [f for f in ids if f in findings]
+        if not found:
+            continue
+        lines = [turn.t(f"coach_check.feedback.{group}")]
+        lines += [turn.t(f"coach_check.findings.{f}") for f in found]
+        if group == "privacy":
+            lines.append(turn.t("coach_check.feedback.privacy_tip"))
+        messages.append("\n".join(lines))
+    if not any(f in TONE or f in PRIVACY for f in findings):
+        messages.append(turn.t("coach_check.feedback.clear"))
+    return messages
+
+
+@registry.action("coach.check_reply")
+async def check_reply_action(turn: Turn) -> None:
+    """Suggestions for the typed reply; the text lives only in `turn.arg` for this turn."""
+    for message in feedback_messages(turn, check_reply(turn.arg or "", turn.lang)):
+        turn.send(Reply(message))
+    turn.goto("checked")
+
+
+@registry.action("coach.check_leave")
+async def check_leave(turn: Turn) -> None:
+    """Back to where the check was opened from: the coaching strategy or My plans."""
+    came_from = turn.state.answers.get("check_from")
+    turn.goto({"coach": "coach_strategy:", "plans": "plans:"}.get(str(came_from), "menu:"))
+
+
+# -- part 3: a safe strategy, the plan and the check-in -----------------------------------------
+
+
+@registry.action("coach.strategy")
+async def strategy(turn: Turn) -> None:
+    """Which account only matters for a public reply."""
+    approach = _approach(turn)
+    turn.goto("account" if approach is not None and approach.public else "report")
+
+
+@registry.action("coach.report_tips")
+async def report_tips(turn: Turn) -> None:
+    """One reply then leave (public replies), evidence first and how reporting and blocking work
+    on this platform."""
+    answers = turn.state.answers
+    approach = _approach(turn)
+    if approach is not None and approach.public:
+        turn.say("coach_strategy.one_reply")
+    if not in_danger(answers):  # the safety branch already showed both
+        turn.say("platforms.report_good")
+        turn.say(_platform_text(answers))
+
+
+@registry.action("coach.save_plan")
+async def save(turn: Turn) -> None:
+    """Save the plan (ids only), show it as a card, then offer a check-in."""
+    answers = turn.state.answers
+    data = plan_data(answers)
+    answers["plan_id"] = await save_plan(turn.repo, turn.user.id, data, turn.now())
+    await turn.repo.record(turn.user.id, "coach_completed", data.get("role"), turn.now())
+    turn.send(Reply(plan_card(turn.content, turn.lang, data)))
+    turn.goto("offer" if turn.user.checkins else "checkins_off")
+
+
+@registry.action("coach.checkin")
+async def checkin(turn: Turn) -> None:
+    """Queue the check-in the person asked for; never for someone who has check-ins off.
+
+    Due the same local clock time N days later, or when that day's quiet hours end."""
+    answers = turn.state.answers
+    plan_id, days = answers.get("plan_id"), answers.get("checkin_days")
+    if not turn.user.checkins or not isinstance(plan_id, int) or not isinstance(days, int):
+        return
+    now = turn.now()
+    due = checkin_due(turn.engine.settings, now, days)
+    await schedule_checkin(turn.repo, turn.user.id, plan_id, due, now)
