@@ -26,8 +26,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 LANGUAGES = ("nl", "en")
 MAX_MESSAGE = 4096  # Telegram's hard limit for one message
-MAX_PHONE_MESSAGE = 700  # flow messages must stay phone-sized (one idea per message)
-MAX_LABEL = 40  # button labels longer than this get cut off on phones
+MAX_PHONE_MESSAGE = 600  # every text must stay phone-sized (one idea per message)
+MAX_LABEL = 30  # button labels longer than this get cut off on phones
 MAX_CALLBACK = 64  # Telegram's limit for callback data, in bytes
 
 TextValue = str | list[str]
@@ -489,12 +489,12 @@ def check_content(
                     )
                 elif key in labels and len(part) > MAX_LABEL:
                     problems.append(Problem(file, key, f"button label over {MAX_LABEL} characters"))
-                elif key.endswith(".text") and len(part) > MAX_PHONE_MESSAGE:
+                elif len(part) > MAX_PHONE_MESSAGE:
                     problems.append(
                         Problem(
                             file,
                             key,
-                            f"{len(part)} characters, keep flow messages under {MAX_PHONE_MESSAGE}",
+                            f"{len(part)} characters, keep messages under {MAX_PHONE_MESSAGE} (one idea each)",
                         )
                     )
     problems.extend(_check_catalogues(content))
