@@ -71,6 +71,7 @@ class FlowDef(_Frozen):
     start: str
     nav: bool = True
     fresh: bool = True  # entering at the start clears earlier answers
+    before_onboarding: bool = False  # usable by someone who has not finished onboarding
     steps: dict[str, StepDef]
 
 
@@ -494,7 +495,7 @@ def check_content(
                         Problem(
                             file,
                             key,
-                            f"{len(part)} characters, keep messages under {MAX_PHONE_MESSAGE} (one idea each)",
+                            f"{len(part)} characters, keep messages under {MAX_PHONE_MESSAGE}",
                         )
                     )
     problems.extend(_check_catalogues(content))

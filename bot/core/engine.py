@@ -279,7 +279,7 @@ class Engine:
                 return
         if event.kind is EventKind.COMMAND:
             await self._command(turn)
-        elif not turn.user.onboarded and turn.state.flow != "onboarding":
+        elif not turn.user.onboarded and not self._open_before_onboarding(turn.state.flow):
             await self.enter(turn, "onboarding:")
         elif event.kind is EventKind.CHOICE:
             await self._choice(turn)
@@ -290,6 +290,10 @@ class Engine:
         else:
             turn.say("common.media")
             self.reshow(turn)
+
+    def _open_before_onboarding(self, flow_id: str) -> bool:
+        flow = self.content.flows.get(flow_id)
+        return flow is not None and (flow_id == "onboarding" or flow.before_onboarding)
 
     async def _filtered(self, turn: Turn) -> bool:
         """Safety filters (crisis detection) see every free text first."""

@@ -31,12 +31,10 @@ async def crisis_filter(turn: Turn, text: str) -> bool:
         state.resume = state.snapshot() if state.prompt else None
     kinds = sorted(signal.kinds, key=lambda kind: kind != signal.primary)
     state.answers["crisis_kinds"] = [str(kind) for kind in kinds]
-    if turn.user.onboarded or turn.state.flow == "onboarding":
-        await record_help_request(
-            turn.repo, turn.user.id, f"crisis:{signal.primary}", urgent=True, now=turn.now()
-        )
-        await turn.repo.record(turn.user.id, "crisis", str(signal.primary), turn.now())
-        turn.vars["requested"] = True
+    await record_help_request(
+        turn.repo, turn.user.id, f"crisis:{signal.primary}", urgent=True, now=turn.now()
+    )
+    await turn.repo.record(turn.user.id, "crisis", str(signal.primary), turn.now())
     await turn.engine.enter(turn, "crisis:alert")
     return True
 
@@ -49,8 +47,7 @@ async def alert(turn: Turn) -> None:
     topics = set().union(*(TOPICS[kind] for kind in kinds)) | {"acute"}
     lines = helpline_lines(turn, topics)
     turn.send(Reply("\n".join([turn.t("crisis.lines_heading"), *lines])))
-    if turn.vars.get("requested"):
-        turn.say("crisis.peer_note")
+    turn.say("crisis.peer_note")
 
 
 @registry.action("crisis.not_safe")
