@@ -20,7 +20,11 @@ Pipeline, per message:
 4. Speed: the words each rule cannot match without are read from the regex itself; one scan finds
    which of them occur, and only those rules run (typically a few dozen µs per message).
 
-A false alarm costs one kind check-in; a miss can cost a life, so ambiguous distress phrases count.
+Decisions (the corpus follows them): a false alarm costs one kind check-in and a miss can cost a
+life, so ambiguous distress ("ik kan niet meer.", "i can't do this anymore") counts, and so does an
+explicit "kms" or "ik wil dood" with "lol". Questions about what doxing or sextortion is, news,
+fiction and game talk do not. Haters telling the user to kill themselves ("kys" under a video) is
+hate for the coach, not the user's crisis, unless the user starts to agree ("maybe they're right").
 """
 
 from __future__ import annotations
@@ -451,7 +455,7 @@ _HIGH_PLACE = _alt(
 # Suicide and self-harm
 # --------------------------------------------------------------------------------------------
 
-_DIE_NL = _alt(  # after "ik wil"
+_DIE_NL = _alt(  # what can follow "ik wil": dood, sterven, er niet meer zijn, ...
     r"dood(?:\s?gaan)?",
     r"sterven?",
     r"overlijden?",
@@ -513,6 +517,7 @@ _SUICIDE_SELF: Final[tuple[str, ...]] = (
     rf"\b(?:kill|killing|kills|killed|off|offing|hang|hanging|hung|shoot|shooting|drown|drowning|poison|poisoning|end|ending)\s+{_MYSELF}\b",
     rf"\b{_MEZELF}\s+(?:\w+\s+){{0,3}}?(?:van kant|om het leven|doden|dood\s?(?:te\s)?maken|dood\s?(?:te\s)?schieten|vermoorden|vermoord|ophangen|op te hangen|opknopen|verdrinken|vergiftigen|iets aan|iets aandoen|iets aan te doen|wat aan|wat aandoen|wat aan te doen|pijn (?:te )?doen|pijn gedaan|snijden|snij|gesneden|krassen|gekrast|beschadigen|verwonden|branden|een kogel)\b",
     rf"\b(?:doe|deed|doen)\s+{_MEZELF}\s+(?:\w+\s+)?(?:iets|wat|pijn)\b",
+    r"\b(?:me|mij)\s+(?:\w+\s+){0,2}?van kant\s+(?:te\s+)?(?:maken|gemaakt)\b",
     rf"\b(?:snij|snijd|sneed|kras|kraste|beschadig|verwond|brand|hang|vermoord|dood|verdrink|vergiftig)\s+{_MEZELF}\b",
     rf"\b(?:cut|cutting|cuts|hurt|hurting|harm|harming|burn|burning|scratch|scratching)\s+{_MYSELF}\b",
     rf"\b(?:{_MEZELF})\s+(?:\w+\s+){{0,2}}?(?:op (?:te )?hangen|ophangen|opgehangen|opknopen)\b",
