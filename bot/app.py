@@ -7,12 +7,14 @@ from pathlib import Path
 
 from bot import flows
 from bot.config import Settings
+from bot.coordinator import install as install_coordinator
 from bot.core.clock import Clock, SystemClock
 from bot.core.content import Content, load_content
 from bot.core.delivery import Sender
 from bot.core.engine import Engine
 from bot.core.registry import registry
 from bot.flows import crisis
+from bot.staff.router import install as install_staff
 from bot.storage.repository import Repository
 
 _ = flows  # importing the package registers every action and command
@@ -48,4 +50,7 @@ async def open_core(
     clock = clock or SystemClock()
     engine = Engine(settings, content, repo, registry, clock)
     crisis.install(engine)  # the crisis check sees every free text first
-    return Core(settings, repo, content, engine, clock)
+    core = Core(settings, repo, content, engine, clock)
+    install_staff(core)  # staff commands, case relay and invites (bot/staff)
+    install_coordinator(core)  # broadcasts, groups, impact figures (bot/coordinator)
+    return core

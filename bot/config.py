@@ -11,8 +11,10 @@ from datetime import time
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.staff.hours import StaffedHours
 
 Language = Literal["nl", "en"]
 
@@ -59,6 +61,22 @@ class Settings(BaseSettings):
     webhook_secret: str | None = Field(default=None, alias="STERK_WEBHOOK_SECRET")
     concurrent_updates: int = Field(default=32, ge=1, le=512, alias="STERK_CONCURRENT_UPDATES")
     telegram_max_rate: float = Field(default=30.0, gt=0, le=10000, alias="STERK_TELEGRAM_MAX_RATE")
+    # Broadcast messages per second (paced by the scheduler's lane, see scheduler/README.md).
+    broadcast_rate: float = Field(default=25.0, gt=0, le=10000, alias="STERK_BROADCAST_RATE")
+    # Staff cases (bot/staff): service levels and when the team is around.
+    case_reannounce_minutes: int = Field(
+        default=10, ge=1, le=1440, alias="STERK_CASE_REANNOUNCE_MINUTES"
+    )
+    case_escalate_minutes: int = Field(
+        default=30, ge=1, le=10080, alias="STERK_CASE_ESCALATE_MINUTES"
+    )
+    staffed_hours: Annotated[StaffedHours, NoDecode] = Field(
+        default=StaffedHours.parse("Mon-Fri 09:00-21:00"), alias="STERK_STAFFED_HOURS"
+    )
+    case_reply_reminder_minutes: int = Field(
+        default=60, ge=1, le=10080, alias="STERK_CASE_REPLY_REMINDER_MINUTES"
+    )
+    wellbeing_days: int = Field(default=7, ge=1, le=90, alias="STERK_WELLBEING_DAYS")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", alias="STERK_LOG_LEVEL"
     )
@@ -111,6 +129,29 @@ class Settings(BaseSettings):
         if value is not None and not value.startswith(("http://", "https://")):
             raise ValueError("expected a URL starting with http:// or https://")
         return value
+
+    @field_validator("case_escalate_minutes")
+    @classmethod
+    def _escalate_after_reannounce(cls, value: int, info: ValidationInfo) -> int:
+        reannounce = info.data.get("case_reannounce_minutes")
+        if isinstance(reannounce, int) and value <= reannounce:
+            raise ValueError("must be more than STERK_CASE_REANNOUNCE_MINUTES")
+        return value
+
+    @field_validator("broadcast_rate")
+    @classmethod
+    def _broadcast_below_total(cls, value: float, info: ValidationInfo) -> float:
+        total = info.data.get("telegram_max_rate")
+        if isinstance(total, float) and value >= total:
+            raise ValueError(
+                f"must be lower than STERK_TELEGRAM_MAX_RATE ({total:g}), to leave room for replies"
+            )
+        return value
+
+    @field_validator("staffed_hours", mode="before")
+    @classmethod
+    def _timetable(cls, value: object) -> object:
+        return StaffedHours.parse(value) if isinstance(value, str) else value
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:

@@ -10,6 +10,10 @@ flow actions register with `bot.core.registry`:
     @jobs.daily_digest
     async def staff_digest(core: Core, now: datetime) -> None: ...
 
+A `lane` kind (broadcasts) is not delivered in the tick's concurrent batches but one item at a
+time, paced, by the scheduler's lane task; `every_tick` hooks run at the end of each tick (the
+broadcast progress report).
+
 This module also holds the one kind the scheduler itself offers: staff reminders.
 """
 
@@ -71,6 +75,9 @@ class Kind:
     - `quiet`: waits for the end of quiet hours.
     - `opt_in`: for proactive items, checked again at send time (with `stopped`/`unreachable`).
     - `patient`: waits while the person is busy in another flow, rather than interrupting.
+    - `lane`: delivered one at a time by the scheduler's lane task, paced at STERK_BROADCAST_RATE
+      and one message a second per chat, so a big broadcast never leaves more than one message
+      in doubt after a crash and never holds up the tick's other kinds.
 
     `build` returns the replies to send, or None when there is nothing to say any more
     (the item is then recorded as cancelled).
@@ -83,15 +90,17 @@ class Kind:
     quiet: bool = True
     opt_in: Callable[[User], bool] = _anyone
     patient: bool = False
+    lane: bool = False
 
 
 @dataclass(slots=True)
 class JobRegistry:
-    """Kinds by name plus the daily hooks, filled at import time by feature modules."""
+    """Kinds by name plus the periodic hooks, filled at import time by feature modules."""
 
     kinds: dict[str, Kind] = field(default_factory=dict)
     digest_hooks: list[Hook] = field(default_factory=list)
     retention_hooks: list[Hook] = field(default_factory=list)
+    tick_hooks: list[Hook] = field(default_factory=list)
 
     def add(self, kind: Kind) -> Kind:
         """Register a kind; a second kind with the same name is a programming error."""
@@ -109,11 +118,12 @@ class JobRegistry:
         quiet: bool = True,
         opt_in: Callable[[User], bool] = _anyone,
         patient: bool = False,
+        lane: bool = False,
     ) -> Callable[[Build], Build]:
         """Decorator form of `add` for a handler function."""
 
         def register(build: Build) -> Build:
-            self.add(Kind(name, build, grace, asked, quiet, opt_in, patient))
+            self.add(Kind(name, build, grace, asked, quiet, opt_in, patient, lane))
             return build
 
         return register
@@ -126,6 +136,11 @@ class JobRegistry:
     def retention(self, hook: Hook) -> Hook:
         """Run `hook(core, now)` with the daily retention sweep (for other free-text tables)."""
         self.retention_hooks.append(hook)
+        return hook
+
+    def every_tick(self, hook: Hook) -> Hook:
+        """Run `hook(core, now)` at the end of every tick (keep it cheap: one query when idle)."""
+        self.tick_hooks.append(hook)
         return hook
 
 

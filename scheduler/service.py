@@ -30,11 +30,18 @@ Respect rules, checked at send time (so a change of mind counts until the last m
 - Rate limited (`RetryLater`, Telegram 429): the row goes back to pending at now + retry_after,
   and the whole scheduler pauses until then (Telegram's limit is per bot, not per chat).
 - Other failures retry with backoff up to `max_attempts`, then the row fails.
+
+The lane (kinds registered with `lane=True`: broadcasts) is delivered by a task of its own, not
+by the tick: one item at a time in due order, each marked before the next is sent, paced by a
+token bucket (STERK_BROADCAST_RATE) and one message a second per chat. So after a crash at most
+one lane message can repeat (the one sent but not yet marked), and a broadcast to thousands of
+people does not hold up check-ins and reminders. The rules above apply to lane items unchanged.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
 from collections.abc import AsyncIterator
@@ -53,6 +60,7 @@ from bot.storage import retention, scheduled
 from bot.storage.repository import User
 from bot.storage.scheduled import Finished, Item
 from scheduler.jobs import Delivery, Hook, JobRegistry, Kind, Postpone, jobs
+from scheduler.pacing import Pacer
 from scheduler.timing import QuietHours
 
 log = logging.getLogger(__name__)
@@ -60,6 +68,7 @@ log = logging.getLogger(__name__)
 IDLE_FLOWS = frozenset({"", "menu"})  # where a pushed flow interrupts nothing
 NO_SENDER_DELAY = timedelta(minutes=10)  # the person's channel is not running in this process
 SWEEP_AT = time(4, 0)  # local time of the daily retention sweep
+LANE_BATCH = 50  # lane items claimed at once; claimed but unsent ones are never in doubt
 
 
 class Scheduler:
@@ -78,6 +87,7 @@ class Scheduler:
         max_attempts: int = 5,
         busy_window: timedelta = timedelta(minutes=10),
         digest_at: time | None = None,
+        pacer: Pacer | None = None,
     ) -> None:
         self.core = core
         self.clock = clock or core.clock
@@ -91,8 +101,12 @@ class Scheduler:
         self.busy_window = busy_window
         self.digest_at = digest_at or core.settings.quiet_hours_end
         self.token = secrets.token_hex(8)  # identifies this run's claims
+        self.pacer = pacer or Pacer(core.settings.broadcast_rate)
         self._aps: AsyncIOScheduler | None = None
         self._tick_lock = asyncio.Lock()
+        self._lane_lock = asyncio.Lock()
+        self._lane_task: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
         self._stopping = False
         self._paused_until: datetime | None = None
 
@@ -127,6 +141,8 @@ class Scheduler:
         )
         aps.start()
         self._aps = aps
+        if self._lane_kinds():
+            self._lane_task = asyncio.create_task(self._lane_loop(), name="scheduler-lane")
 
     async def stop(self) -> None:
         """Finish the items being sent, hand every other claim back, stop the periodic jobs."""
@@ -134,6 +150,10 @@ class Scheduler:
         aps, self._aps = self._aps, None
         if aps is not None and aps.running:
             aps.pause()
+        lane, self._lane_task = self._lane_task, None
+        if lane is not None:
+            self._wake.set()
+            await lane  # returns after the item being sent is marked
         async with self._tick_lock:  # a running tick returns after its current items
             if aps is not None and aps.running:
                 aps.shutdown(wait=False)
@@ -169,14 +189,59 @@ class Scheduler:
                 log.warning("took back %d items claimed by a scheduler that stopped", reclaimed)
             await scheduled.expire_overdue(repo, {n: k.grace for n, k in kinds.items()}, now)
             handled = 0
+            batched = [name for name, kind in kinds.items() if not kind.lane]
             while not self._stopping and not self._paused():
                 items = await scheduled.claim_due(
-                    repo, kinds, self.clock.now(), self.token, self.batch
+                    repo, batched, self.clock.now(), self.token, self.batch
                 )
                 handled += await self._run_batch(items)
                 if len(items) < self.batch:
                     break
+            if not self._stopping and not self._paused():
+                await self._run_hooks(self.registry.tick_hooks, self.clock.now())
+                self._wake.set()  # a hook may have started a broadcast: the lane looks now
             return handled
+
+    async def drain(self) -> int:
+        """Deliver the due lane items one at a time, paced, until none is due; how many.
+
+        The lane task calls this every `tick_seconds`; tests call it directly.
+        """
+        names = self._lane_kinds()
+        repo, handled = self.core.repo, 0
+        async with self._lane_lock:
+            while names and not self._stopping and not self._paused():
+                items = await scheduled.claim_due(
+                    repo, names, self.clock.now(), self.token, LANE_BATCH
+                )
+                done = 0
+                try:
+                    for item in items:
+                        if self._stopping or self._paused():
+                            break
+                        await self._deliver(item)
+                        done += 1
+                finally:  # hand back what was claimed but not attempted
+                    if done < len(items):
+                        await scheduled.release(repo, self.token, [i.id for i in items[done:]])
+                handled += done
+                if len(items) < LANE_BATCH:
+                    break
+        return handled
+
+    def _lane_kinds(self) -> list[str]:
+        return [name for name, kind in self.registry.kinds.items() if kind.lane]
+
+    async def _lane_loop(self) -> None:
+        while not self._stopping:
+            try:
+                await self.drain()
+            except Exception:
+                log.exception("lane delivery failed")
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.tick_seconds):
+                    await self._wake.wait()  # set after each tick, and by stop()
+            self._wake.clear()
 
     async def digest(self) -> None:
         """Run the daily digest hooks (registered by the staff module)."""
@@ -282,6 +347,8 @@ class Scheduler:
         if not replies:
             await self._finish(item, "cancelled")
             return
+        if kind.lane:
+            await self.pacer.wait(user.id)
         await sender.send(user, replies)
         await self._finish(item, "sent")
 

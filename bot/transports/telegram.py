@@ -1,4 +1,4 @@
-"""The Telegram adapter: the only module that imports `telegram`.
+"""The Telegram adapter: with `botapi.py` the only modules that import `telegram`.
 
 It turns updates into core events and replies into Bot API calls, and maps Telegram's errors to
 the core's delivery errors (403 → unreachable, 429 → retry later). Updates are processed
@@ -11,7 +11,8 @@ import asyncio
 import contextlib
 import logging
 import os
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from telegram import (
     BotCommand,
@@ -35,16 +36,21 @@ from telegram.ext import (
 
 from bot.app import Core
 from bot.core.delivery import DeliveryFailed, RetryLater, Unreachable
-from bot.core.model import Event, EventKind, Reply
+from bot.core.model import Button, Event, EventKind, Outcome, Reply
 from bot.storage.repository import User
+from bot.transports.botapi import TolerantBot
 
 log = logging.getLogger(__name__)
 
 # Opt in to PTB's timedelta durations now: the old int form warns on every RetryAfter.
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
+T = TypeVar("T")
+
 CHANNEL = "telegram"
-SEND_ATTEMPTS = 2  # one retry after a timeout or network error
+# A reply survives three timeouts, network errors or 5xx in a row (retried 0.5, 1 and 2 s later);
+# with 2% 5xx, two attempts lost about one reply in 2,500 (bench/load.py --faults).
+SEND_ATTEMPTS = 4
 COMMANDS = {
     "nl": ("start", "menu", "hulp", "taal", "mijndata", "vergeetmij", "stop", "privacy"),
     "en": ("start", "menu", "help", "language", "mydata", "forgetme", "stop", "privacy"),
@@ -124,8 +130,35 @@ def message_event(message: Message, edited: bool = False) -> Event | None:
     return Event(kind=EventKind.MEDIA, media=media, text=message.caption or "", **base)
 
 
+def staff_group_event(message: Message) -> Event | None:
+    """A command typed in the staff group, as an event from the staff member who typed it.
+
+    Everything else said in the group is the team talking and never reaches the core.
+    """
+    user, text = message.from_user, message.text or ""
+    if user is None or not text.startswith("/"):
+        return None
+    head, _, args = text[1:].partition(" ")
+    return Event(
+        channel=CHANNEL,
+        user=str(user.id),
+        kind=EventKind.COMMAND,
+        text=text,
+        command=head.split("@", 1)[0].lower(),
+        args=args.strip(),
+        language_hint=user.language_code,
+        first_name=user.first_name,
+        message_id=message.message_id,
+        chat=str(message.chat.id),
+    )
+
+
 class TelegramTransport:
-    """Owns the PTB `Application`; handlers are bound to the core."""
+    """Owns the PTB `Application`; handlers are bound to the core.
+
+    Also the core's `StaffChannel` (bot/staff/channel.py): posting case cards to the staff group
+    (STERK_STAFF_GROUP_ID), editing them, and relaying messages with copyMessage.
+    """
 
     def __init__(self, core: Core) -> None:
         self.core = core
@@ -133,16 +166,19 @@ class TelegramTransport:
         if not settings.telegram_bot_token:
             raise ValueError("TELEGRAM_BOT_TOKEN is required for the Telegram transport")
         base = settings.telegram_api_base_url
+        # aiohttp instead of httpx (a sixth of the CPU per Bot API call), and polling that
+        # survives an update PTB cannot parse: see botapi.py.
+        bot = TolerantBot(
+            settings.telegram_bot_token,
+            base_url=base,
+            base_file_url=base.removesuffix("/bot") + "/file/bot",
+            pool_size=max(8, settings.concurrent_updates),
+            rate_limiter=AIORateLimiter(overall_max_rate=settings.telegram_max_rate, max_retries=3),
+        )
         builder = (
             ApplicationBuilder()
-            .token(settings.telegram_bot_token)
-            .base_url(base)
-            .base_file_url(base.removesuffix("/bot") + "/file/bot")
-            .rate_limiter(
-                AIORateLimiter(overall_max_rate=settings.telegram_max_rate, max_retries=3)
-            )
+            .bot(bot)
             .concurrent_updates(settings.concurrent_updates)
-            .connection_pool_size(max(8, settings.concurrent_updates))
             .job_queue(None)  # our scheduler owns timing; see scheduler/
         )
         self.app: Application[Any, Any, Any, Any, Any, Any] = builder.build()
@@ -151,6 +187,14 @@ class TelegramTransport:
         self.app.add_handler(
             MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, self._on_edited)
         )
+        if settings.staff_group_id is not None:
+            staff_group = filters.Chat(chat_id=settings.staff_group_id)
+            self.app.add_handler(
+                MessageHandler(
+                    staff_group & filters.COMMAND & filters.UpdateType.MESSAGE,
+                    self._on_staff_command,
+                )
+            )
         self.app.add_handler(CallbackQueryHandler(self._on_callback))
         self.app.add_error_handler(self._on_error)
         core.senders[CHANNEL] = self
@@ -171,43 +215,61 @@ class TelegramTransport:
         if event is not None:
             await self._process(event)
 
+    async def _on_staff_command(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A staff command in the staff group; the answer goes to the sender's private chat."""
+        event = staff_group_event(update.message) if update.message is not None else None
+        if event is not None:
+            await self._process(event)
+
+    def _is_staff_group(self, chat_id: int) -> bool:
+        return chat_id == self.core.settings.staff_group_id
+
     async def _on_callback(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
         if query is None:
             return
         chat = query.message.chat if query.message is not None else None
-        if chat is None or chat.type != ChatType.PRIVATE or not query.data:
+        private = chat is not None and chat.type == ChatType.PRIVATE
+        in_group = chat is not None and self._is_staff_group(chat.id)
+        if chat is None or not (private or in_group) or not query.data:
             await self._answer(query.id)
             return
         user = query.from_user
         event = Event(
             channel=CHANNEL,
-            user=str(chat.id),
+            user=str(chat.id if private else user.id),
             kind=EventKind.CHOICE,
             choice=query.data[:64],
             language_hint=user.language_code,
             first_name=user.first_name,
+            chat=None if private else str(chat.id),
         )
-        # Answer first so the spinner stops even if the reply takes a moment.
-        await self._answer(query.id)
-        await self._process(event)
+        if private:
+            # Answer first so the spinner stops even if the reply takes a moment.
+            await self._answer(query.id)
+            await self._process(event)
+        else:
+            # A claim in the staff group is answered with its result ("someone was faster").
+            outcome = await self._process(event)
+            await self._answer(query.id, outcome.notice)
 
-    async def _answer(self, query_id: str) -> None:
+    async def _answer(self, query_id: str, text: str | None = None) -> None:
         try:
-            await self.app.bot.answer_callback_query(query_id)
+            await self.app.bot.answer_callback_query(query_id, text=text)
         except TelegramError as exc:  # an old query cannot be answered; nothing to do
             log.debug("answerCallbackQuery failed: %s", type(exc).__name__)
 
-    async def _process(self, event: Event) -> None:
+    async def _process(self, event: Event) -> Outcome:
         outcome = await self.core.engine.handle(event)
         if not outcome.replies:
-            return
+            return outcome
         try:
-            await self.deliver(int(event.user), outcome.replies)
+            await self.deliver(int(event.user), outcome.replies, patient=True)
         except Unreachable:
             await self._mark_unreachable(event.user)
         except (RetryLater, DeliveryFailed) as exc:
             log.warning("reply not delivered: %s", type(exc).__name__)
+        return outcome
 
     async def _mark_unreachable(self, external_id: str) -> None:
         loaded = await self.core.repo.load(CHANNEL, external_id)
@@ -242,30 +304,42 @@ class TelegramTransport:
         """`Sender` protocol: deliver to a known user (scheduler, relays)."""
         await self.deliver(int(user.external_id), replies)
 
-    async def deliver(self, chat_id: int, replies: list[Reply]) -> None:
-        """Send replies in order, mapping Telegram errors to delivery errors."""
-        for reply in replies:
-            await self._with_retry(chat_id, reply)
+    async def deliver(self, chat_id: int, replies: list[Reply], *, patient: bool = False) -> None:
+        """Send replies in order, mapping Telegram errors to delivery errors.
 
-    async def _with_retry(self, chat_id: int, reply: Reply) -> None:
+        `patient` (answers to what the person just did) also waits out a 429 that outlasted the
+        rate limiter's own retries, instead of dropping the answer; senders that can reschedule
+        (the scheduler) get `RetryLater` at once.
+        """
+        for reply in replies:
+            await self._with_retry(chat_id, reply, patient)
+
+    async def _with_retry(self, chat_id: int, reply: Reply, patient: bool) -> None:
+        await self._guarded(lambda: self._send_one(chat_id, reply), patient=patient)
+
+    async def _guarded(self, call: Callable[[], Awaitable[T]], *, patient: bool = False) -> T:
+        """Run a Bot API call, retrying network trouble; errors as delivery errors."""
         for attempt in range(SEND_ATTEMPTS):
+            last = attempt + 1 == SEND_ATTEMPTS
             try:
-                await self._send_one(chat_id, reply)
-                return
+                return await call()
             except Forbidden as exc:
                 raise Unreachable(str(exc)) from exc
             except RetryAfter as exc:
                 retry = exc.retry_after
                 seconds = retry if isinstance(retry, int | float) else retry.total_seconds()
-                raise RetryLater(float(seconds)) from exc
+                if not patient or last:
+                    raise RetryLater(float(seconds)) from exc
+                await asyncio.sleep(float(seconds))
             except BadRequest as exc:
                 if "chat not found" in str(exc).lower():
                     raise Unreachable(str(exc)) from exc
                 raise DeliveryFailed(str(exc)) from exc
             except (TimedOut, NetworkError) as exc:
-                if attempt + 1 == SEND_ATTEMPTS:
+                if last:
                     raise DeliveryFailed(type(exc).__name__) from exc
-                await asyncio.sleep(0.5)
+                await asyncio.sleep(0.5 * 2**attempt)
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     async def _send_one(self, chat_id: int, reply: Reply) -> None:
         bot = self.app.bot
@@ -289,6 +363,57 @@ class TelegramTransport:
         for index, part in enumerate(parts):
             last = index == len(parts) - 1
             await bot.send_message(chat_id, part, reply_markup=_markup(reply) if last else None)
+
+    # -- staff channel (bot/staff/channel.py) ------------------------------------------------
+
+    async def post(self, chat: str, reply: Reply) -> int:
+        """Send one message to any chat (the staff group); its message id."""
+        text = reply.text[: MessageLimit.MAX_TEXT_LENGTH]
+        message = await self._guarded(
+            lambda: self.app.bot.send_message(int(chat), text, reply_markup=_markup(reply))
+        )
+        return int(message.message_id)
+
+    async def edit(self, chat: str, message_id: int, reply: Reply) -> None:
+        """Replace a card's text and buttons (no buttons: the claim button disappears)."""
+        text = reply.text[: MessageLimit.MAX_TEXT_LENGTH]
+        try:
+            await self._guarded(
+                lambda: self.app.bot.edit_message_text(
+                    text, chat_id=int(chat), message_id=message_id, reply_markup=_markup(reply)
+                )
+            )
+        except DeliveryFailed as exc:
+            if "not modified" not in str(exc).lower():
+                raise
+
+    async def copy(
+        self,
+        from_chat: str,
+        message_id: int,
+        to_chat: str,
+        caption: str | None = None,
+        buttons: tuple[tuple[Button, ...], ...] = (),
+    ) -> int:
+        """copyMessage, never forwardMessage: a copy does not show who sent the original."""
+        copied = await self._guarded(
+            lambda: self.app.bot.copy_message(
+                chat_id=int(to_chat),
+                from_chat_id=int(from_chat),
+                message_id=message_id,
+                caption=caption[: MessageLimit.CAPTION_LENGTH] if caption else None,
+                reply_markup=_markup(Reply("", buttons)),
+            )
+        )
+        return int(copied.message_id)
+
+    def deep_link(self, payload: str) -> str | None:
+        """`https://t.me/<bot>?start=<payload>` once the bot knows its username."""
+        try:
+            username = self.app.bot.username
+        except RuntimeError:  # not initialised yet
+            return None
+        return f"https://t.me/{username}?start={payload}"
 
     # -- lifecycle --------------------------------------------------------------------------
 

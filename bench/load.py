@@ -1,0 +1,945 @@
+"""Load benchmark: the real bot (a subprocess) against the fake Bot API, with simulated people.
+
+Run from the repository root::
+
+    python bench/load.py                       # 1,000 people, our bot, then the echo bot
+    python bench/load.py --users 300 --faults  # 429s, 5xx, slow calls and one SIGKILL
+    python bench/load.py --users 50 --json /tmp/load.json
+
+Every simulated person walks a route (onboarding, then the coaching flow to a saved plan; the
+"free speech or hate?" explainer while the menu does not lead to coaching): they wait for the
+bot's message with buttons, pause a little (a half-normal pause around zero) and tap the next
+button; when nothing comes within `--resend-timeout` they send the same thing again. The
+script prints updates per second, latency from the moment an update is available to the bot
+until the bot's reply (p50/p95/p99), peak resident memory (VmHWM) and CPU time of the bot
+process, and the same for a minimal python-telegram-bot echo bot (`bench/echo_bot.py`) on the
+same fake with the same settings. With `--faults` it also checks delivery: every person finished
+or can continue, no update left without an answer and no answer sent twice, except around the
+kill. See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import random
+import resource
+import signal
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bot.app import load_checked_content  # noqa: E402
+from bot.core.content import Content, ContentError, parse_target  # noqa: E402
+from tests.fakebot import MESSAGE_METHODS, Call, FakeBotApi  # noqa: E402
+
+TOKEN = "123456:BENCH-token"
+USER_BASE = 700_000_000
+MAX_WALK = 60  # moves in the generic part of a route before a person counts as stuck
+# The coaching route: no danger (the safety branch opens a case for peer educators, which is
+# staff work rather than load), use the first recommended approach, plan a check-in tomorrow.
+COACH_PREFER = ("none", "next", "use", "tomorrow")
+# Typed answers when a step asks for text (no crisis words: that would be another flow).
+SHORT_TEXTS = ("Op Instagram", "Iemand schreef iets gemeens", "Ik weet het nog niet", "Oké 👍")
+TARGET_RATIO = 0.8  # our throughput must be at least this share of the echo bot's
+TARGET_P99 = 2.0  # our p99 latency at most this many times the echo bot's
+KILL_AT = 0.45  # share of the expected moves after which the fault run kills the bot
+
+
+# -- routes -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """One planned action: type `text`, or tap the first button matching one of `tap`.
+
+    A tap fragment matches a button's option id exactly (the part after the last `:` of its
+    callback data) or is contained in its label, case-insensitively.
+    """
+
+    text: str | None = None
+    tap: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """Fixed moves, then a generic walk until the walk's end is reached.
+
+    The walk taps the first button whose option id is in `prefer` (in that order), else the
+    first non-navigation button (the next one when the same set of buttons comes back, so loops
+    are left), and types a short text when only navigation buttons are offered (a text
+    question). It ends on the main menu or on an `end_ids` button.
+    """
+
+    name: str
+    moves: tuple[Move, ...]
+    walk: bool
+    end_ids: frozenset[str]
+    home_ids: frozenset[str]
+    estimate: int  # expected moves per person, for the kill point
+    prefer: tuple[str, ...] = ()
+
+
+ONBOARDING = (
+    Move(text="/start"),
+    Move(tap=("nl", "Nederlands")),
+    Move(tap=("next",)),
+    Move(tap=("ok",)),
+    Move(tap=("adult",)),
+    Move(tap=("yes",)),
+    Move(tap=("yes",)),
+    Move(tap=("skip",)),
+)
+
+
+def plan_route(content: Content, name: str = "auto") -> Route:
+    """The route for `name`; "auto" is the coaching flow once the menu leads to it."""
+    menu = content.flows["menu"]
+    targets = {
+        option.id: parse_target("menu", option.next)[0] if option.next else None
+        for option in menu.steps[menu.start].options
+    }
+    home = frozenset(targets)
+    if name == "auto":
+        name = "coach" if targets.get("coach") == "coach" else "explainer"
+    if name == "onboarding":
+        return Route(name, ONBOARDING, False, frozenset(), home, len(ONBOARDING))
+    if targets.get(name) != name:
+        raise SystemExit(f"route {name!r}: the main menu has no button leading to that flow")
+    family = [f for f in content.flows.values() if f.id == name or f.id.startswith(name + "_")]
+    asking = sum(1 for f in family for step in f.steps.values() if step.options or step.input)
+    moves = (*ONBOARDING, Move(tap=(name,)))
+    prefer = COACH_PREFER if name == "coach" else ()
+    return Route(name, moves, True, frozenset({"again"}), home, len(moves) + asking, prefer)
+
+
+# -- the fake, with a reply hook --------------------------------------------------------------
+
+
+class _ClientGone(logging.Filter):
+    """Drop the fake's tracebacks for requests whose client was stopped or killed."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        return not isinstance(error, ConnectionResetError)
+
+
+logging.getLogger("tests.fakebot").addFilter(_ClientGone())
+
+
+class BenchFake(FakeBotApi):
+    """The test fake, telling the simulation at once when the bot writes to a chat.
+
+    Waiting through `FakeBotApi.next_reply` would wake every waiting person on every call
+    (quadratic at 1,000 people), so replies are routed to their chat here instead.
+    """
+
+    def __init__(self, token: str, listener: Callable[[Call, float], None]) -> None:
+        super().__init__(token=token)
+        self.listener = listener
+
+    def _record(self, call: Call) -> None:
+        super()._record(call)
+        if call.ok and call.method in MESSAGE_METHODS:
+            self.listener(call, time.monotonic())
+
+
+def buttons_of(call: Call) -> list[tuple[str, str]]:
+    """(label, callback data) of a message's inline keyboard."""
+    markup = call.params.get("reply_markup")
+    if not isinstance(markup, dict):
+        return []
+    found = []
+    for row in markup.get("inline_keyboard") or []:
+        for button in row:
+            data = button.get("callback_data")
+            if isinstance(data, str):
+                found.append((str(button.get("text", "")), data))
+    return found
+
+
+def option_id(data: str) -> str:
+    """`f:12:yes` -> `yes`."""
+    return data.rsplit(":", 1)[-1]
+
+
+def ids_data(buttons: list[tuple[str, str]], wanted: str) -> list[str]:
+    """Callback data of the buttons whose option id is `wanted`."""
+    return [data for _, data in buttons if option_id(data) == wanted]
+
+
+# -- simulated people -------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Window:
+    """One update a person sent, and what came back before their next one.
+
+    `answers` counts messages with buttons that answer it; `reshows` counts buttons re-shown
+    after a "that button is from an earlier message" (or "use the buttons") line, which is how
+    the bot answers a re-sent tap it already handled.
+    """
+
+    move: int
+    pushed_at: float
+    resend: bool
+    first_at: float | None = None
+    done_at: float | None = None
+    messages: int = 0
+    answers: int = 0
+    reshows: int = 0
+    open_at_kill: bool = False
+    text: str | None = None
+
+
+@dataclass(slots=True)
+class SimConfig:
+    """Knobs of one benchmark run."""
+
+    users: int
+    think: float
+    resend_timeout: float
+    max_resends: int
+    seed: int
+
+
+class Person:
+    """One simulated young person: acts, waits for the answer, re-sends when none comes."""
+
+    def __init__(
+        self, uid: int, fake: FakeBotApi, cfg: SimConfig, echo: bool, markers: tuple[str, ...]
+    ) -> None:
+        self.uid = uid
+        self.fake = fake
+        self.cfg = cfg
+        self.echo = echo
+        self.markers = markers  # starts of the lines that come before a re-shown question
+        self.moves = 0
+        self._after_marker = False
+        self.rng = random.Random(cfg.seed * 1_000_003 + uid)
+        self.windows: list[Window] = []
+        self.keyboard: list[tuple[str, str]] = []
+        self.finished = False
+        self.stray = 0  # messages before the first update (never expected)
+        self.wrong_echo = 0
+        self._answered = asyncio.Event()
+
+    # replies arrive here through BenchFake
+    def on_reply(self, call: Call, now: float) -> None:
+        """Attribute a bot message to the window that is open."""
+        if not self.windows:
+            self.stray += 1
+            return
+        window = self.windows[-1]
+        window.messages += 1
+        if window.first_at is None:
+            window.first_at = now
+        keyboard = buttons_of(call)
+        if self.echo and call.text != window.text:
+            self.wrong_echo += 1
+        if not (keyboard or self.echo):
+            self._after_marker = (call.text or "").startswith(self.markers)
+            return
+        if self._after_marker and not window.resend and len(self.windows) > 1:
+            # A fresh tap is never stale: this re-shows the question for the previous move's
+            # re-send (its late answer came first); it is not the answer being waited for.
+            self.windows[-2].reshows += 1
+            self._after_marker = False
+            return
+        if self._after_marker:
+            window.reshows += 1
+        else:
+            window.answers += 1
+        self._after_marker = False
+        if window.done_at is None:
+            window.done_at = now
+        if keyboard:
+            self.keyboard = keyboard
+        self._answered.set()
+
+    async def pause(self) -> None:
+        """A human pause: half-normal around zero."""
+        await asyncio.sleep(abs(self.rng.gauss(0.0, self.cfg.think)))
+
+    async def act(self, text: str | None = None, data: str | None = None) -> bool:
+        """Send a text or tap, wait for the answer; re-send after a timeout. False if stuck."""
+        self.moves += 1
+        for attempt in range(self.cfg.max_resends + 1):
+            self._answered.clear()
+            window = Window(self.moves, time.monotonic(), resend=attempt > 0, text=text)
+            self.windows.append(window)
+            if text is not None:
+                self.fake.send_text(self.uid, text)
+            else:
+                assert data is not None
+                try:
+                    self.fake.tap(self.uid, data)
+                except LookupError:
+                    return False
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.cfg.resend_timeout):
+                    await self._answered.wait()
+                    return True
+        return False
+
+    def pick(self, fragments: Sequence[str]) -> str | None:
+        """Callback data of the first button matching a fragment (id, then label)."""
+        for fragment in fragments:
+            for label, data in self.keyboard:
+                if option_id(data) == fragment or fragment.casefold() in label.casefold():
+                    return data
+        return None
+
+    async def walk_route(self, route: Route) -> None:
+        """Do the route's fixed moves, then walk; sets `finished`."""
+        await asyncio.sleep(abs(self.rng.gauss(0.0, 0.5)))  # people do not all start at once
+        for move in route.moves:
+            await self.pause()
+            if move.text is not None:
+                ok = await self.act(text=move.text)
+            else:
+                data = self.pick(move.tap)
+                ok = data is not None and await self.act(data=data)
+            if not ok:
+                return
+        if route.walk:
+            await self._walk(route)
+        else:
+            self.finished = True
+
+    async def _walk(self, route: Route) -> None:
+        seen: Counter[tuple[str, ...]] = Counter()
+        for moves in range(MAX_WALK):
+            flow = [(label, data) for label, data in self.keyboard if not data.startswith("n:")]
+            ids = tuple(option_id(data) for _, data in flow)
+            if moves and (route.home_ids <= set(ids) or route.end_ids & set(ids)):
+                self.finished = True
+                return
+            await self.pause()
+            preferred = [data for wanted in route.prefer for data in ids_data(flow, wanted)]
+            if not flow:
+                ok = await self.act(text=self.rng.choice(SHORT_TEXTS))
+            elif preferred:
+                ok = await self.act(data=preferred[0])
+            else:
+                turn = seen[ids]
+                seen[ids] += 1
+                ok = await self.act(data=flow[turn % len(flow)][1])
+            if not ok:
+                return
+
+    async def chat_echo(self, messages: int) -> None:
+        """The echo bot's workload: as many texts as our route has moves."""
+        await asyncio.sleep(abs(self.rng.gauss(0.0, 0.5)))
+        for number in range(messages):
+            await self.pause()
+            if not await self.act(text=f"bericht {self.uid}-{number}"):
+                return
+        self.finished = True
+
+
+# -- the bot process --------------------------------------------------------------------------
+
+
+class BotProcess:
+    """`python -m bot` (or the echo bot) as a subprocess that can be killed and restarted."""
+
+    def __init__(self, argv: list[str], env: dict[str, str], workdir: Path, name: str) -> None:
+        self.argv = argv
+        self.env = env
+        self.workdir = workdir
+        self.log = workdir / f"{name}.log"
+        self.proc: asyncio.subprocess.Process | None = None
+        self.peak_rss_kb = 0
+        self.cpu_seconds = 0.0  # after start-up, of processes that ended
+        self.startup_cpu = 0.0  # imports, content validation, migrations, getMe...
+        self._cpu_base = 0.0
+        self._cpu_now = 0.0  # after start-up, of the running process, as last sampled
+
+    async def start(self, fake: FakeBotApi) -> None:
+        """Start and wait until the process polls the fake."""
+        mark = fake.mark()
+        with self.log.open("ab") as log:
+            self.proc = await asyncio.create_subprocess_exec(
+                *self.argv,
+                cwd=self.workdir,
+                env=self.env,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+            )
+        deadline = time.monotonic() + 60
+        while True:
+            if self.proc.returncode is not None:
+                raise RuntimeError(f"bot exited with {self.proc.returncode}:\n{self.tail()}")
+            with contextlib.suppress(TimeoutError):
+                # getUpdates is recorded when the long poll returns; deleteWebhook comes first.
+                await fake.wait_for("deleteWebhook", timeout=0.5, since=mark)
+                self._cpu_base = self._cpu() or 0.0
+                self.startup_cpu += self._cpu_base
+                return
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"bot did not start polling:\n{self.tail()}")
+
+    def _cpu(self) -> float | None:
+        """User plus system CPU seconds of the running process."""
+        if self.proc is None or self.proc.returncode is not None:
+            return None
+        try:
+            stat = Path(f"/proc/{self.proc.pid}/stat").read_text()
+        except OSError:
+            return None
+        fields = stat.rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def sample(self) -> None:
+        """Remember peak memory and CPU time (after start-up) while the process is alive."""
+        cpu = self._cpu()
+        if cpu is None or self.proc is None:
+            return
+        self._cpu_now = cpu - self._cpu_base
+        with contextlib.suppress(OSError):
+            status = Path(f"/proc/{self.proc.pid}/status").read_text()
+            for line in status.splitlines():
+                if line.startswith("VmHWM:"):
+                    self.peak_rss_kb = max(self.peak_rss_kb, int(line.split()[1]))
+
+    async def kill(self) -> None:
+        """SIGKILL, as a crash or an OOM kill would."""
+        self.sample()
+        self.cpu_seconds += self._cpu_now
+        self._cpu_now = 0.0
+        if self.proc is not None and self.proc.returncode is None:
+            self.proc.send_signal(signal.SIGKILL)
+            await self.proc.wait()
+
+    async def stop(self) -> None:
+        """SIGTERM and wait for a clean shutdown (SIGKILL after 15 s)."""
+        self.sample()
+        self.cpu_seconds += self._cpu_now
+        self._cpu_now = 0.0
+        if self.proc is None or self.proc.returncode is not None:
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            async with asyncio.timeout(15):
+                await self.proc.wait()
+        except TimeoutError:
+            self.proc.kill()
+            await self.proc.wait()
+
+    def tail(self, lines: int = 30) -> str:
+        """The end of the process log."""
+        try:
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+    def log_count(self, needle: str) -> int:
+        """Log lines containing `needle`."""
+        try:
+            return sum(needle in line for line in self.log.read_text(errors="replace").splitlines())
+        except OSError:
+            return 0
+
+
+def bot_env(base_url: str, db: Path, concurrency: int, rate: float) -> dict[str, str]:
+    """Environment for either bot: our variables only, nothing from a local .env."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("STERK_", "TELEGRAM_"))}
+    env.update(
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_API_BASE_URL=base_url,
+        STERK_DB_PATH=str(db),
+        STERK_CONCURRENT_UPDATES=str(concurrency),
+        STERK_TELEGRAM_MAX_RATE=str(rate),
+        STERK_LOG_LEVEL="WARNING",
+        PTB_TIMEDELTA="true",
+        PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+    )
+    return env
+
+
+# -- figures ----------------------------------------------------------------------------------
+
+
+def percentiles(values: list[float]) -> dict[str, float]:
+    """p50/p95/p99/max in milliseconds."""
+    if not values:
+        return {"p50": 0.0, "p95": 0.0, "p99": 0.0, "max": 0.0}
+    if len(values) == 1:
+        one = round(values[0] * 1000, 1)
+        return {"p50": one, "p95": one, "p99": one, "max": one}
+    cuts = statistics.quantiles(values, n=100, method="inclusive")
+    return {
+        "p50": round(cuts[49] * 1000, 1),
+        "p95": round(cuts[94] * 1000, 1),
+        "p99": round(cuts[98] * 1000, 1),
+        "max": round(max(values) * 1000, 1),
+    }
+
+
+def repeated_messages(fake: FakeBotApi, chats: Sequence[int]) -> int:
+    """Messages the bot sent twice in a row to the same chat (same text and buttons)."""
+    repeats = 0
+    for chat in chats:
+        previous: tuple[str | None, str] | None = None
+        for call in fake.sent_to(chat):
+            key = (call.text, json.dumps(call.params.get("reply_markup"), sort_keys=True))
+            repeats += key == previous
+            previous = key
+    return repeats
+
+
+def redelivered_updates(fake: FakeBotApi) -> int:
+    """Updates handed to the bot more than once (not acknowledged before a kill)."""
+    seen: Counter[int] = Counter()
+    for call in fake.calls_of("getUpdates"):
+        for update in call.result or []:
+            seen[int(update["update_id"])] += 1
+    return sum(1 for count in seen.values() if count > 1)
+
+
+def continuable(db: Path, chats: Sequence[int]) -> int:
+    """People whose stored state has a question to come back to (any message re-shows it)."""
+    if not chats or not db.exists():
+        return 0
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        rows = conn.execute(
+            "SELECT u.external_id, c.state FROM users u JOIN conversations c ON c.user_id = u.id"
+        ).fetchall()
+    finally:
+        conn.close()
+    wanted = {str(chat) for chat in chats}
+    return sum(
+        1 for external, state in rows if external in wanted and json.loads(state).get("prompt")
+    )
+
+
+def plans_saved(db: Path) -> int | None:
+    """People with a saved plan, when the schema has a plans table (the coaching flow)."""
+    if not db.exists():
+        return None
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        tables = [
+            name
+            for (name,) in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type='table' AND name LIKE '%plan%'"
+            )
+        ]
+        for table in tables:
+            columns = [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
+            if "user_id" in columns:
+                row = conn.execute(f"SELECT count(DISTINCT user_id) FROM {table}").fetchone()
+                return int(row[0])
+    finally:
+        conn.close()
+    return None
+
+
+@dataclass(slots=True)
+class Tally:
+    """What one logical move (an update and its re-sends) got back."""
+
+    person: int
+    move: int
+    updates: int = 0
+    answers: int = 0
+    reshows: int = 0
+    answered_first_time: bool = False
+    at_kill: bool = False
+
+    @property
+    def missing(self) -> bool:
+        """No answer to the move itself (at most a re-shown question after a re-send)."""
+        return self.answers == 0
+
+
+def tally(people: list[Person]) -> list[Tally]:
+    """Group each person's windows by move."""
+    moves: list[Tally] = []
+    for person in people:
+        current: Tally | None = None
+        for window in person.windows:
+            if current is None or current.move != window.move:
+                current = Tally(person.uid, window.move)
+                current.answered_first_time = window.answers > 0
+                moves.append(current)
+            current.updates += 1
+            current.answers += window.answers
+            current.reshows += window.reshows
+            current.at_kill |= window.open_at_kill
+    return moves
+
+
+def summarise(
+    name: str,
+    people: list[Person],
+    started: float,
+    process: BotProcess,
+    fake: FakeBotApi,
+    kill_at: float | None,
+) -> dict[str, Any]:
+    """Everything the run measured, as plain JSON-able data."""
+    windows = [w for p in people for w in p.windows]
+    answered = [w for w in windows if w.done_at is not None]
+    end = max((w.done_at for w in answered if w.done_at), default=time.monotonic())
+    duration = max(end - started, 1e-9)
+    moves = tally(people)
+    calm = [m for m in moves if not m.at_kill]
+    near_kill = [m for m in moves if m.at_kill]
+    methods = Counter(call.method for call in fake.calls if call.method != "getUpdates")
+    return {
+        "bot": name,
+        "users": len(people),
+        "finished": sum(p.finished for p in people),
+        "unfinished": sum(not p.finished for p in people),
+        "moves": len(moves),
+        "updates": len(windows),
+        "resends": sum(w.resend for w in windows),
+        "duration_s": round(duration, 2),
+        "updates_per_s": round(len(windows) / duration, 1),
+        "latency_ms": {
+            "reply": percentiles([w.first_at - w.pushed_at for w in answered if w.first_at]),
+            "turn": percentiles([w.done_at - w.pushed_at for w in answered if w.done_at]),
+        },
+        "peak_rss_mb": round(process.peak_rss_kb / 1024, 1),
+        "cpu_s": round(process.cpu_seconds, 2),
+        "startup_cpu_s": round(process.startup_cpu, 2),
+        "cpu_per_update_ms": round(process.cpu_seconds / max(len(windows), 1) * 1000, 3),
+        "api_calls": dict(sorted(methods.items())),
+        "api_calls_per_update": round(sum(methods.values()) / max(len(windows), 1), 2),
+        "answers_missing": sum(m.missing for m in calm),
+        "answers_late": sum(not m.missing and not m.answered_first_time for m in calm),
+        "answered_twice": sum(max(m.answers - 1, 0) for m in calm),
+        "in_flight_at_kill": len(near_kill),
+        "kill_recovered_by_resend": sum(not m.missing and m.updates > 1 for m in near_kill),
+        "kill_answers_missing": sum(m.missing for m in near_kill),
+        "kill_answered_twice": sum(max(m.answers - 1, 0) for m in near_kill),
+        "repeated_messages": repeated_messages(fake, [p.uid for p in people]),
+        "redelivered_updates": redelivered_updates(fake),
+        "stray_messages": sum(p.stray for p in people),
+        "wrong_echoes": sum(p.wrong_echo for p in people),
+        "undelivered_logged": process.log_count("reply not delivered"),
+        "errors_logged": process.log_count(" ERROR "),
+        "killed_at_s": round(kill_at - started, 2) if kill_at is not None else None,
+        "problems": [
+            {
+                "user": m.person,
+                "move": m.move,
+                "updates": m.updates,
+                "answers": m.answers,
+                "reshows": m.reshows,
+                "at_kill": m.at_kill,
+            }
+            for m in sorted(moves, key=lambda m: m.at_kill)
+            if m.answers != 1 or m.updates > 1
+        ][:50],
+    }
+
+
+# -- one run ----------------------------------------------------------------------------------
+
+
+async def run_bot(
+    name: str,
+    argv: list[str],
+    cfg: SimConfig,
+    workdir: Path,
+    concurrency: int,
+    rate: float,
+    faults: bool,
+    script: Callable[[Person], Any],
+    expected_moves: int,
+    max_seconds: float,
+    markers: tuple[str, ...],
+) -> tuple[dict[str, Any], Path]:
+    """Start a fake and the bot, let the people loose, and measure."""
+    people: dict[int, Person] = {}
+
+    def route_reply(call: Call, now: float) -> None:
+        chat = call.chat_id
+        if isinstance(chat, int) and chat in people:
+            people[chat].on_reply(call, now)
+
+    db = workdir / f"{name}.db"
+    async with BenchFake(TOKEN, route_reply) as fake:
+        process = BotProcess(argv, bot_env(fake.base_url, db, concurrency, rate), workdir, name)
+        await process.start(fake)
+        if faults:
+            fake.set_random_faults(
+                p429=0.10, retry_after=1, p5xx=0.02, pdelay=0.02, delay=(1.0, 3.0), seed=cfg.seed
+            )
+        for index in range(cfg.users):
+            uid = USER_BASE + index
+            people[uid] = Person(uid, fake, cfg, name == "echo", markers)
+        started = time.monotonic()
+        harness_cpu = time.process_time()
+        tasks = [asyncio.create_task(script(person)) for person in people.values()]
+        kill_at: float | None = None
+        deadline = started + max_seconds
+        try:
+            while not all(task.done() for task in tasks):
+                await asyncio.sleep(0.2)
+                process.sample()
+                if time.monotonic() > deadline:
+                    print(f"  {name}: stopped after --max-seconds {max_seconds:.0f}")
+                    break
+                done = sum(1 for p in people.values() for w in p.windows if w.done_at)
+                if faults and kill_at is None and done >= KILL_AT * expected_moves:
+                    kill_at = time.monotonic()
+                    for person in people.values():
+                        if person.windows and person.windows[-1].done_at is None:
+                            person.windows[-1].open_at_kill = True
+                    await process.kill()
+                    await process.start(fake)
+                    print(f"  {name}: killed with SIGKILL and restarted after {done} answers")
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            fake.set_random_faults()
+            await process.stop()
+        harness_cpu = time.process_time() - harness_cpu
+        figures = summarise(name, list(people.values()), started, process, fake, kill_at)
+        figures["harness_cpu_share"] = round(harness_cpu / (time.monotonic() - started), 2)
+        unfinished = [p.uid for p in people.values() if not p.finished]
+        figures["can_continue"] = continuable(db, unfinished)
+        if name == "sterk":
+            figures["plans_saved"] = plans_saved(db)
+        return figures, db
+
+
+async def benchmark(args: argparse.Namespace) -> dict[str, Any]:
+    """Our bot, then (unless faults or --no-echo) the echo bot; figures and verdicts."""
+    try:
+        content = load_checked_content()
+    except ContentError as exc:
+        raise SystemExit(
+            f"the content has {len(exc.problems)} problem(s); run `sterk-online validate-content`"
+        ) from None
+    route = plan_route(content, args.route)
+    # How the bot starts a re-shown question (a re-sent tap it already handled, odd input).
+    markers = tuple(
+        content.text(lang, key).split("{")[0]
+        for lang in ("nl", "en")
+        for key in ("common.stale", "common.use_buttons", "common.too_long")
+    )
+    cfg = SimConfig(args.users, args.think, args.resend_timeout, args.max_resends, args.seed)
+    rusage = resource.getrusage(resource.RUSAGE_SELF)
+    wall = time.monotonic()
+    result: dict[str, Any] = {
+        "config": {
+            "users": args.users,
+            "route": route.name,
+            "faults": args.faults,
+            "seed": args.seed,
+            "think_s": args.think,
+            "resend_timeout_s": args.resend_timeout,
+            "concurrent_updates": args.concurrency,
+            "max_rate": args.rate,
+        }
+    }
+    with tempfile.TemporaryDirectory(prefix="sterk-bench-") as tmp:
+        workdir = args.workdir or Path(tmp)
+        workdir.mkdir(parents=True, exist_ok=True)
+        print(f"sterk: {args.users} people, route {route.name!r}, faults={args.faults}")
+
+        async def walk(person: Person) -> None:
+            await person.walk_route(route)
+
+        sterk, _ = await run_bot(
+            "sterk",
+            [sys.executable, "-m", "bot"],
+            cfg,
+            workdir,
+            args.concurrency,
+            args.rate,
+            args.faults,
+            walk,
+            args.users * route.estimate,
+            args.max_seconds,
+            markers,
+        )
+        result["sterk"] = sterk
+        if not args.faults and not args.no_echo:
+            per_person = max(1, round(sterk["updates"] / max(args.users, 1)))
+            print(f"echo: {args.users} people, {per_person} messages each")
+
+            async def chat(person: Person) -> None:
+                await person.chat_echo(per_person)
+
+            echo, _ = await run_bot(
+                "echo",
+                [sys.executable, str(ROOT / "bench" / "echo_bot.py")],
+                cfg,
+                workdir,
+                args.concurrency,
+                args.rate,
+                False,
+                chat,
+                args.users * per_person,
+                args.max_seconds,
+                markers,
+            )
+            result["echo"] = echo
+            result["comparison"] = compare(sterk, echo)
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    harness_cpu = used.ru_utime + used.ru_stime - rusage.ru_utime - rusage.ru_stime
+    result["harness"] = {
+        "wall_s": round(time.monotonic() - wall, 1),
+        "cpu_s": round(harness_cpu, 1),
+        "peak_rss_mb": round(used.ru_maxrss / 1024, 1),
+    }
+    result["checks"] = checks(result)
+    return result
+
+
+def compare(ours: dict[str, Any], echo: dict[str, Any]) -> dict[str, Any]:
+    """Our figures relative to the echo bot's, with the targets."""
+    ratio = ours["updates_per_s"] / max(echo["updates_per_s"], 1e-9)
+    p99 = ours["latency_ms"]["reply"]["p99"] / max(echo["latency_ms"]["reply"]["p99"], 1e-9)
+    return {
+        "throughput_ratio": round(ratio, 2),
+        "throughput_target": TARGET_RATIO,
+        "throughput_ok": ratio >= TARGET_RATIO,
+        "p99_ratio": round(p99, 2),
+        "p99_target": TARGET_P99,
+        "p99_ok": p99 <= TARGET_P99,
+    }
+
+
+def checks(result: dict[str, Any]) -> dict[str, bool]:
+    """The delivery promises, true or false."""
+    sterk = result["sterk"]
+    coached = result["config"]["route"] == "coach"
+    return {
+        "everyone_finished_or_can_continue": sterk["unfinished"] <= sterk["can_continue"],
+        "a_saved_plan_for_everyone_finished": not coached
+        or (sterk.get("plans_saved") or 0) >= sterk["finished"],
+        "no_missing_answers": sterk["answers_missing"] == 0,
+        "no_double_answers": sterk["answered_twice"] == 0 and sterk["repeated_messages"] == 0,
+    }
+
+
+# -- output -----------------------------------------------------------------------------------
+
+
+def lines(result: dict[str, Any]) -> Iterator[str]:
+    """A readable report."""
+    config = result["config"]
+    yield ""
+    yield (
+        f"{config['users']} people, route {config['route']}, concurrent_updates "
+        f"{config['concurrent_updates']}, max rate {config['max_rate']:g}/s, seed {config['seed']}"
+        + (", FAULTS: 10% 429, 2% 5xx, 2% slow 1-3 s, one SIGKILL" if config["faults"] else "")
+    )
+    header = f"{'':24}{'updates/s':>10}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'peak MB':>9}"
+    yield header + f"{'CPU ms/upd':>11}"
+    for key in ("sterk", "echo"):
+        if key not in result:
+            continue
+        run = result[key]
+        reply = run["latency_ms"]["reply"]
+        yield (
+            f"{key + ' (first reply)':24}{run['updates_per_s']:>10.1f}{reply['p50']:>9.1f}"
+            f"{reply['p95']:>9.1f}{reply['p99']:>9.1f}{run['peak_rss_mb']:>9.1f}"
+            f"{run['cpu_per_update_ms']:>11.2f}"
+        )
+        if key == "sterk":
+            turn = run["latency_ms"]["turn"]
+            yield (
+                f"{'sterk (whole turn)':24}{'':>10}{turn['p50']:>9.1f}{turn['p95']:>9.1f}"
+                f"{turn['p99']:>9.1f}"
+            )
+    if "comparison" in result:
+        comp = result["comparison"]
+        yield (
+            f"throughput ratio {comp['throughput_ratio']:.2f} "
+            f"(target >= {comp['throughput_target']}) "
+            f"{'OK' if comp['throughput_ok'] else 'MISSED'}; p99 ratio {comp['p99_ratio']:.2f}"
+            f" (target <= {comp['p99_target']}) {'OK' if comp['p99_ok'] else 'MISSED'}"
+        )
+    sterk = result["sterk"]
+    yield (
+        f"people: {sterk['finished']} finished, {sterk['unfinished']} not finished of which "
+        f"{sterk['can_continue']} can continue; plans saved: {sterk.get('plans_saved')}"
+    )
+    yield (
+        f"updates {sterk['updates']}, re-sent after {config['resend_timeout_s']:g} s: "
+        f"{sterk['resends']}; API calls per update {sterk['api_calls_per_update']}"
+    )
+    yield (
+        f"moves {sterk['moves']}: answers missing {sterk['answers_missing']}, late (after a "
+        f"re-send) {sterk['answers_late']}, answered twice {sterk['answered_twice']}; repeated "
+        f"messages {sterk['repeated_messages']}; updates redelivered {sterk['redelivered_updates']}"
+    )
+    if sterk["killed_at_s"] is not None:
+        yield (
+            f"kill at {sterk['killed_at_s']} s: {sterk['in_flight_at_kill']} moves in flight, "
+            f"{sterk['kill_recovered_by_resend']} recovered by a re-send, "
+            f"{sterk['kill_answers_missing']} without answer, "
+            f"{sterk['kill_answered_twice']} answered twice"
+        )
+    yield (
+        f"bot log: {sterk['undelivered_logged']} 'reply not delivered', "
+        f"{sterk['errors_logged']} errors; 429s answered by the fake: see api_calls"
+    )
+    harness = result["harness"]
+    yield (
+        f"harness: {harness['wall_s']} s wall, {harness['cpu_s']} s CPU "
+        f"(the fake and the people share one core with nothing else)"
+    )
+    for name, ok in result["checks"].items():
+        yield f"check {name}: {'OK' if ok else 'FAILED'}"
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Command-line options."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--users", type=int, default=1000, help="simulated people (1000)")
+    parser.add_argument("--faults", action="store_true", help="429/5xx/slow calls and a SIGKILL")
+    parser.add_argument("--seed", type=int, default=1, help="random seed (1)")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--route", default="auto", help="auto|onboarding|explainer|coach|quiz")
+    parser.add_argument("--think", type=float, default=0.1, help="pause spread in s (0.1)")
+    parser.add_argument("--resend-timeout", type=float, default=10.0, help="s before re-sending")
+    parser.add_argument("--max-resends", type=int, default=5, help="re-sends before giving up")
+    parser.add_argument("--concurrency", type=int, default=32, help="STERK_CONCURRENT_UPDATES")
+    parser.add_argument("--rate", type=float, default=10000.0, help="STERK_TELEGRAM_MAX_RATE")
+    parser.add_argument("--no-echo", action="store_true", help="skip the echo bot")
+    parser.add_argument("--workdir", type=Path, help="keep databases and bot logs here")
+    parser.add_argument("--max-seconds", type=float, default=900.0, help="per bot run (900)")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run, print, optionally write JSON; exit 1 when a delivery check failed."""
+    args = parse_args(argv)
+    result = asyncio.run(benchmark(args))
+    for line in lines(result):
+        print(line)
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        print(f"figures written to {args.json}")
+    return 0 if all(result["checks"].values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,280 @@
+"""What peer educators and moderators do with cases: claim, switch, close, escalate.
+
+Commands: /zaken (/cases) lists open cases and your own, /zaak <nr> (/case) makes a case the one
+your typed messages go to, /sluit [uitkomst] [notitie] (/close) closes it, /escaleer (/escalate)
+opens a case for a moderator. Buttons: `case:claim:<nr>`, `case:pick:<nr>`, `case:show:<nr>`
+(from reminders) and `case:close:<nr>:<outcome>`; `case:end:<nr>` is the person's own button.
+"""
+
+from __future__ import annotations
+
+from bot.core.engine import Turn
+from bot.core.model import Button, Reply
+from bot.staff.cases import (
+    arm,
+    case_text,
+    claim_button,
+    end_button,
+    open_for,
+    pick_button,
+    refresh_card,
+)
+from bot.staff.commands import StaffTurn, staff_command, staff_tap
+from bot.staff.desk import CASEWORKERS, ESCALATORS, MANAGERS, Desk, Role
+from bot.storage import staff as store
+from bot.storage.repository import User
+
+LIST_LIMIT = 10
+DESCRIPTION_MAX = 1000
+NOTE_MAX = 500
+URGENT_WORDS = frozenset({"!", "dringend", "urgent", "spoed"})
+# Outcome codes and the words staff may type for them.
+OUTCOMES = {
+    "helped": ("geholpen", "helped"),
+    "referred": ("doorverwezen", "referred"),
+    "no_response": ("geen-reactie", "geen_reactie", "no-response", "no_response"),
+    "other": ("anders", "other"),
+}
+_OUTCOME_WORDS = {word: code for code, words in OUTCOMES.items() for word in words}
+
+
+def _number(text: str) -> int | None:
+    cleaned = text.strip().lstrip("#")
+    return int(cleaned) if cleaned.isdigit() else None
+
+
+async def _own(st: StaffTurn, case_id: int | None) -> store.Case | None:
+    """A case the caller is working on (coordinators and admins may act on any claimed one)."""
+    case = await store.case(st.desk.repo, case_id) if case_id is not None else None
+    if case is None or case.status != "claimed":
+        return None
+    if case.claimed_by == st.user.id or st.roles & (MANAGERS | {Role.ADMIN}):
+        return case
+    return None
+
+
+async def _active(st: StaffTurn) -> store.Case | None:
+    member = await store.member(st.desk.repo, st.user.id)
+    return await _own(st, member.active_case_id if member else None)
+
+
+# -- listing and switching --------------------------------------------------------------------
+
+
+@staff_command("zaken", "cases", roles=CASEWORKERS)
+async def cases_command(st: StaffTurn, _args: str) -> None:
+    """Open cases (claim buttons, urgent first) and your own (buttons to switch to them)."""
+    desk, lang = st.desk, st.lang
+    waiting = (await store.open_cases(desk.repo))[:LIST_LIMIT]
+    mine = (await store.claimed_by(desk.repo, st.user.id))[:LIST_LIMIT]
+    if not waiting and not mine:
+        st.say("staff.cases.none")
+        return
+    rows: list[tuple[Button, ...]] = [(claim_button(desk, lang, c),) for c in waiting]
+    rows += [(pick_button(desk, lang, c),) for c in mine]
+    text = st.t("staff.cases.list", open=len(waiting), mine=len(mine))
+    st.turn.send(Reply(text, tuple(rows)))
+
+
+@staff_command("zaak", "case", roles=CASEWORKERS)
+async def case_command(st: StaffTurn, args: str) -> None:
+    """`/zaak 12`: show case 12 and, if it is yours, send your typed messages there."""
+    case_id = _number(args)
+    if case_id is None:
+        st.say("staff.case.usage")
+        return
+    await _show(st, case_id)
+
+
+@staff_tap("pick", roles=CASEWORKERS)
+async def pick_tap(st: StaffTurn, args: str) -> None:
+    """The button on relayed copies and lists: switch to that case."""
+    case_id = _number(args)
+    if case_id is not None:
+        await _show(st, case_id)
+
+
+@staff_tap("show", roles=CASEWORKERS)
+async def show_tap(st: StaffTurn, args: str) -> None:
+    """The button on a reminder about a case (see `scheduler.jobs.CASE_BUTTON`)."""
+    await pick_tap(st, args)
+
+
+async def _show(st: StaffTurn, case_id: int) -> None:
+    desk, lang = st.desk, st.lang
+    st.note(case_id)
+    case = await store.case(desk.repo, case_id)
+    if case is None or case.status == "closed":
+        st.say("staff.case.unknown", id=case_id)
+        return
+    if case.status == "open":
+        st.turn.send(Reply(case_text(desk, lang, case), ((claim_button(desk, lang, case),),)))
+        return
+    own = await _own(st, case_id)
+    if own is None:
+        st.say("staff.case.not_yours", id=case_id)
+        return
+    await store.set_active_case(desk.repo, st.user.id, case_id)
+    st.turn.send(Reply(case_text(desk, lang, own)))
+    st.say("staff.case.active", id=case_id, label=desk.label(lang, own))
+
+
+# -- claiming ---------------------------------------------------------------------------------
+
+
+@staff_tap("claim", roles=CASEWORKERS)
+async def claim_tap(st: StaffTurn, args: str) -> None:
+    """The first educator to tap wins; the card shows who, the person hears a first name."""
+    desk = st.desk
+    case_id = _number(args)
+    if case_id is None:
+        return
+    st.note(case_id)
+    case = await store.case(desk.repo, case_id)
+    if case is None or case.status == "closed":
+        st.tell("staff.case.unknown", id=case_id)
+        return
+    if case.user_id == st.user.id:
+        st.tell("staff.claim.own_case")
+        return
+    if not await store.claim(desk.repo, case_id, st.user.id, desk.now()):
+        st.note(detail="lost")
+        if case.claimed_by == st.user.id or (await _own(st, case_id)) is not None:
+            st.tell("staff.claim.already_yours", id=case_id)
+        else:
+            st.tell("staff.claim.taken", id=case_id)
+        return
+    if st.turn.event.chat is not None:  # in private the case details that follow say it all
+        st.tell("staff.claim.won", id=case_id)
+    await _claimed(desk, st.user, case_id)
+
+
+async def _claimed(desk: Desk, educator: User, case_id: int) -> None:
+    """Card, person, educator (details first, then what the person wrote while waiting)."""
+    case = await store.case(desk.repo, case_id)
+    member = await store.member(desk.repo, educator.id)
+    if case is None or member is None:
+        return
+    await refresh_card(desk, case_id)
+    person = await desk.repo.user_by_id(case.user_id)
+    lang = educator.language
+    intro = [
+        Reply(case_text(desk, lang, case)),
+        Reply(desk.t(lang, "staff.claim.intro", id=case_id, label=desk.label(lang, case))),
+    ]
+    await desk.send(educator, intro)
+    if person is None:
+        return
+    hello = desk.t(person.language, "staff.person.claimed", name=member.first_name)
+    await desk.send(person, [Reply(hello, ((end_button(desk, person.language, case_id),),))])
+    buttons = ((pick_button(desk, lang, case),),)
+    for message_id in await store.take_backlog(desk.repo, case_id):
+        await desk.copy(person, message_id, educator, None, buttons)
+    await arm(desk, case, desk.now())
+
+
+# -- closing ----------------------------------------------------------------------------------
+
+
+@staff_command("sluit", "close", roles=CASEWORKERS)
+async def close_command(st: StaffTurn, args: str) -> None:
+    """`/sluit geholpen [notitie]` closes your active case; without an outcome: buttons."""
+    case = await _active(st)
+    if case is None:
+        st.say("staff.close.no_case")
+        return
+    st.note(case.id)
+    word, _, note = args.strip().partition(" ")
+    outcome = _OUTCOME_WORDS.get(word.lower())
+    if outcome is None:
+        rows = tuple(
+            (Button(st.t(f"staff.outcomes.{code}"), f"case:close:{case.id}:{code}"),)
+            for code in OUTCOMES
+        )
+        st.turn.send(Reply(st.t("staff.close.choose", id=case.id), rows))
+        return
+    await close_case(st, case, outcome, note.strip()[:NOTE_MAX] or None)
+
+
+@staff_tap("close", roles=CASEWORKERS)
+async def close_tap(st: StaffTurn, args: str) -> None:
+    """An outcome button under /sluit."""
+    number, _, outcome = args.partition(":")
+    case = await _own(st, _number(number))
+    if case is None or outcome not in OUTCOMES:
+        st.tell("staff.close.no_case")
+        return
+    await close_case(st, case, outcome, None)
+
+
+async def close_case(st: StaffTurn, case: store.Case, outcome: str, note: str | None) -> None:
+    """Close, update the card, move on to the next case, and ask the person for a rating."""
+    desk = st.desk
+    st.note(case.id, outcome)
+    if not await store.close(desk.repo, case.id, outcome, note, desk.now()):
+        st.tell("staff.case.unknown", id=case.id)
+        return
+    await refresh_card(desk, case.id)
+    st.tell("staff.close.done", id=case.id)
+    await _next_active(desk, case.claimed_by)
+    person = await desk.repo.user_by_id(case.user_id)
+    if person is None:
+        return
+    member = await store.member(desk.repo, st.user.id)
+    name = member.first_name if member else ""
+    notice = Reply(desk.t(person.language, "staff.person.closed", name=name))
+    pushed = await desk.core.engine.push(person.id, "rate:ask", {"case_id": case.id})
+    await desk.send(person, [notice, *(pushed[1] if pushed else [])])
+
+
+async def _next_active(desk: Desk, educator_id: int | None) -> None:
+    """After a close, typed messages go to the educator's next claimed case, if any."""
+    if educator_id is None:
+        return
+    remaining = await store.claimed_by(desk.repo, educator_id)
+    if remaining:
+        await store.set_active_case(desk.repo, educator_id, remaining[0].id)
+
+
+async def end_by_person(desk: Desk, turn: Turn, case_id: int) -> str:
+    """The person ends the conversation (or withdraws the request); where they go next."""
+    case = await store.active_case_of(desk.repo, turn.user.id)
+    if case is None or case.id != case_id:
+        turn.say("staff.person.no_conversation")
+        return "menu:"
+    await store.close(desk.repo, case.id, "ended", None, desk.now())
+    await refresh_card(desk, case.id)
+    if case.claimed_by is None:
+        turn.say("staff.person.withdrawn")
+        return "menu:"
+    await _next_active(desk, case.claimed_by)
+
+    def build(user: User) -> list[Reply]:
+        lang = user.language
+        return [Reply(desk.t(lang, "staff.notify.ended", id=case.id, label=desk.label(lang, case)))]
+
+    await desk.notify([case.claimed_by], build)
+    turn.state.answers = {"case_id": case.id}
+    return "rate:ask"
+
+
+# -- moderators -------------------------------------------------------------------------------
+
+
+@staff_command("escaleer", "escalate", roles=ESCALATORS)
+async def escalate_command(st: StaffTurn, args: str) -> None:
+    """`/escaleer [dringend] <wat er speelt>`: a case for peer educators, with you as contact."""
+    first, _, rest = args.strip().partition(" ")
+    urgent = first.lower() in URGENT_WORDS
+    description = (rest if urgent else args).strip()
+    if not description:
+        st.say("staff.escalate.usage")
+        return
+    if len(description) > DESCRIPTION_MAX:
+        st.say("staff.escalate.too_long", limit=DESCRIPTION_MAX)
+        return
+    case, created = await open_for(
+        st.desk, st.user, "escalation", "escalation", urgent, {}, description=description
+    )
+    st.note(case.id, "urgent" if urgent else None)
+    st.say("staff.escalate.done" if created else "staff.escalate.exists", id=case.id)

@@ -1,0 +1,42 @@
+"""What the staff side needs from a channel beyond sending replies to a person.
+
+Cases are posted to a staff group and edited when someone claims them, and messages are relayed
+as copies (never forwards, which would show the young person's account). A transport that can
+do this (Telegram) implements `StaffChannel`; chats are the channel's own ids as strings. Errors
+are the core's delivery errors (`Unreachable`, `RetryLater`, `DeliveryFailed`).
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+from bot.core.delivery import Sender
+from bot.core.model import Button, Reply
+
+
+@runtime_checkable
+class StaffChannel(Sender, Protocol):
+    """A `Sender` that can also post to and edit in any chat, and copy messages."""
+
+    async def post(self, chat: str, reply: Reply) -> int:
+        """Send one message to a chat (the staff group); returns its message id."""
+        ...
+
+    async def edit(self, chat: str, message_id: int, reply: Reply) -> None:
+        """Replace the text and buttons of a message the bot sent earlier."""
+        ...
+
+    async def copy(
+        self,
+        from_chat: str,
+        message_id: int,
+        to_chat: str,
+        caption: str | None = None,
+        buttons: tuple[tuple[Button, ...], ...] = (),
+    ) -> int:
+        """Copy a message without its sender; `caption` replaces a media caption."""
+        ...
+
+    def deep_link(self, payload: str) -> str | None:
+        """A link that opens the bot with `/start <payload>`, if the channel has one."""
+        ...

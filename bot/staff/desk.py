@@ -1,0 +1,243 @@
+"""The staff desk: roles, and the ways staff code reaches people and the staff group.
+
+A flow action only gets a `Turn`, whose engine knows nothing about transports. The staff side
+has to post cards to the staff group and relay to other people while handling one person's
+event, so the desk (one per core) holds the core and is found from a turn's engine. Everything
+else in `bot.staff` is written against this class.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary, ref
+
+from bot.config import Settings
+from bot.core.clock import from_epoch
+from bot.core.content import Content
+from bot.core.delivery import DeliveryFailed, RetryLater, Unreachable
+from bot.core.engine import Engine, Turn
+from bot.core.model import Button, Reply
+from bot.staff.channel import StaffChannel
+from bot.storage import staff as store
+from bot.storage.repository import Repository, User
+
+if TYPE_CHECKING:
+    from bot.app import Core
+
+log = logging.getLogger(__name__)
+
+ADMIN_CHANNEL = "telegram"  # STERK_ADMIN_IDS are Telegram user ids
+
+
+class Role(StrEnum):
+    """Staff roles; admins are configured, the others are granted by invites."""
+
+    PEER_EDUCATOR = "peer_educator"
+    MODERATOR = "moderator"
+    COORDINATOR = "coordinator"
+    ADMIN = "admin"
+
+
+CASEWORKERS = frozenset({Role.PEER_EDUCATOR, Role.COORDINATOR})  # (admins can do everything)
+MANAGERS = frozenset({Role.COORDINATOR})
+ESCALATORS = frozenset({Role.MODERATOR, Role.COORDINATOR})
+ANY_STAFF = frozenset(Role)
+
+
+def allowed(roles: frozenset[Role], needed: frozenset[Role]) -> bool:
+    """Admins may do everything; others need one of the roles."""
+    return Role.ADMIN in roles or bool(roles & needed)
+
+
+# Engine -> its desk. Both sides are weak: the desk refers to the core and so to the engine, and
+# the engine keeps the desk alive through the hooks `install` gives it; a closed core goes away.
+_DESKS: WeakKeyDictionary[Engine, ref[Desk]] = WeakKeyDictionary()
+
+
+def desk_for(turn: Turn) -> Desk:
+    """The desk of the core handling this turn."""
+    return _lookup(turn.engine)
+
+
+def desk_of(core: Core) -> Desk:
+    """The desk of a core (scheduler handlers get the core)."""
+    return _lookup(core.engine)
+
+
+def _lookup(engine: Engine) -> Desk:
+    found = _DESKS[engine]()
+    if found is None:
+        raise LookupError("the staff desk of this engine is gone")
+    return found
+
+
+@dataclass(slots=True, weakref_slot=True)
+class Desk:
+    """Staff services over one core; all state lives in the database."""
+
+    core: Core
+    # Announcing is serialised so that urgent cases really reach the staff group first.
+    announcing: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    def __post_init__(self) -> None:
+        _DESKS[self.core.engine] = ref(self)
+
+    @property
+    def settings(self) -> Settings:
+        return self.core.settings
+
+    @property
+    def repo(self) -> Repository:
+        return self.core.repo
+
+    @property
+    def content(self) -> Content:
+        return self.core.content
+
+    def now(self) -> datetime:
+        """The core clock (injectable in tests)."""
+        return self.core.clock.now()
+
+    # -- texts --------------------------------------------------------------------------------
+
+    def t(self, lang: str, key: str, **values: Any) -> str:
+        """A text in one language (the staff group uses the default language)."""
+        return self.content.text(lang, key, **values)
+
+    @property
+    def group_lang(self) -> str:
+        return self.settings.default_language
+
+    def moment(self, lang: str, instant: datetime | int) -> str:
+        """A local time people read at a glance: "13:05", "morgen 09:00", "vr 09:00"."""
+        when = from_epoch(instant) if isinstance(instant, int) else instant
+        local = when.astimezone(self.settings.tz)
+        today = self.now().astimezone(self.settings.tz).date()
+        clock = local.strftime("%H:%M")
+        if local.date() == today:
+            return clock
+        if local.date() == today + timedelta(days=1):
+            return self.t(lang, "staff.time.tomorrow", time=clock)
+        day = self.t(lang, f"staff.time.days.d{local.weekday()}")
+        if local.date() - today < timedelta(days=7):
+            return f"{day} {clock}"
+        return f"{day} {local.strftime('%d-%m')} {clock}"
+
+    def label(self, lang: str, case: store.Case) -> str:
+        """The pseudonym staff see: "Jongere #A7F3C2" (or "Moderator #..." for staff cases)."""
+        kind = "moderator" if case.source in ("escalation", "wellbeing") else "person"
+        return self.t(lang, f"staff.label.{kind}", code=case.pseudonym)
+
+    # -- who is who ---------------------------------------------------------------------------
+
+    def is_admin(self, user: User) -> bool:
+        """Configured admins (by Telegram id); never stored, so removing one is a config change."""
+        return (
+            user.channel == ADMIN_CHANNEL
+            and user.external_id.lstrip("-").isdigit()
+            and int(user.external_id) in self.settings.admin_ids
+        )
+
+    async def roles(self, user: User) -> frozenset[Role]:
+        """Stored roles plus admin from settings; empty for a young person."""
+        return self.with_admin(user, await store.roles_of(self.repo, user.id))
+
+    def with_admin(self, user: User, stored: Iterable[str]) -> frozenset[Role]:
+        """Stored role names as roles, plus admin when the settings say so."""
+        roles = frozenset(Role(r) for r in stored)
+        return roles | {Role.ADMIN} if self.is_admin(user) else roles
+
+    async def admins(self) -> list[int]:
+        """Internal ids of the configured admins who have talked to the bot."""
+        ids = (str(i) for i in sorted(self.settings.admin_ids))
+        return await store.user_by_external(self.repo, ADMIN_CHANNEL, ids)
+
+    async def coordinators(self) -> list[int]:
+        """Who hears about cases nobody picks up: coordinators and admins."""
+        found = [m.user_id for m in await store.members(self.repo, Role.COORDINATOR.value)]
+        return list(dict.fromkeys([*found, *await self.admins()]))
+
+    # -- sending ------------------------------------------------------------------------------
+
+    def channel(self) -> StaffChannel | None:
+        """The transport that can post to the staff group and copy messages."""
+        for sender in self.core.senders.values():
+            if isinstance(sender, StaffChannel):
+                return sender
+        return None
+
+    async def send(self, user: User, replies: list[Reply]) -> bool:
+        """Deliver to someone other than the person of the current turn; False if it failed."""
+        sender = self.core.senders.get(user.channel)
+        if sender is None:
+            log.warning("no %s transport to reach user %d", user.channel, user.id)
+            return False
+        try:
+            await sender.send(user, replies)
+        except Unreachable:
+            await self.repo.mark_unreachable(user.id)
+            return False
+        except (RetryLater, DeliveryFailed) as exc:
+            log.warning("staff message to user %d not delivered: %s", user.id, type(exc).__name__)
+            return False
+        return True
+
+    async def notify(
+        self, user_ids: Iterable[int], build: Callable[[User], list[Reply]]
+    ) -> list[int]:
+        """Send each person replies built in their own language; returns who got them."""
+        reached = []
+        for user_id in dict.fromkeys(user_ids):
+            user = await self.repo.user_by_id(user_id)
+            if user is not None and await self.send(user, build(user)):
+                reached.append(user_id)
+        return reached
+
+    async def post_group(self, reply: Reply) -> int | None:
+        """Post to the staff group; None when there is no group or it failed."""
+        channel, group = self.channel(), self.settings.staff_group_id
+        if channel is None or group is None:
+            return None
+        try:
+            return await channel.post(str(group), reply)
+        except (Unreachable, RetryLater, DeliveryFailed) as exc:
+            log.warning("staff group post failed: %s", type(exc).__name__)
+            return None
+
+    async def edit_group(self, message_id: int, reply: Reply) -> None:
+        """Update a card in the staff group (best effort: the database is what counts)."""
+        channel, group = self.channel(), self.settings.staff_group_id
+        if channel is None or group is None:
+            return
+        try:
+            await channel.edit(str(group), message_id, reply)
+        except (Unreachable, RetryLater, DeliveryFailed) as exc:
+            log.warning("staff card edit failed: %s", type(exc).__name__)
+
+    async def copy(
+        self,
+        source: User,
+        message_id: int,
+        target: User,
+        caption: str | None = None,
+        buttons: tuple[tuple[Button, ...], ...] = (),
+    ) -> bool:
+        """Copy one of `source`'s messages to `target` (no sender shown); False if it failed."""
+        channel = self.channel()
+        if channel is None or source.channel != target.channel:
+            return False
+        try:
+            await channel.copy(source.external_id, message_id, target.external_id, caption, buttons)
+        except Unreachable:
+            await self.repo.mark_unreachable(target.id)
+            return False
+        except (RetryLater, DeliveryFailed) as exc:
+            log.warning("relay copy failed: %s", type(exc).__name__)
+            return False
+        return True

@@ -1,0 +1,187 @@
+"""Where staff-related events go, and `install`, which hooks the staff side into a core.
+
+Two hooks on the engine, because of the crisis filter in between:
+- before the safety filters: everything from the staff group (never coached), staff commands
+  (an /escaleer description about someone else's crisis is not the moderator's own crisis), a
+  peer educator's replies during a case (quoting a helpline is not a crisis either), and a copy
+  of the person's own message to their educator, so the educator also sees a message that
+  trips the crisis answer;
+- after them, before the flows: case buttons, media without a caption, and keeping the coaching
+  bot quiet for a person in a conversation (except /hulp, data rights, crisis answers and the
+  "end conversation" button).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
+
+from bot.core.engine import Turn
+from bot.core.model import EventKind, Reply
+from bot.staff import casework, relay, reminders, talk, team
+from bot.staff.cases import end_button
+from bot.staff.commands import COMMANDS, TAPS, run
+from bot.staff.desk import Desk, Role
+from bot.storage import staff as store
+
+if TYPE_CHECKING:
+    from bot.app import Core
+
+_ = (casework, reminders, talk)  # importing them registers their commands, buttons and actions
+
+# What a person in a conversation can still do with the bot itself.
+OPEN_COMMANDS = frozenset(
+    {"hulp", "help", "vergeetmij", "forgetme", "mijndata", "mydata", "privacy", "stop"}
+)
+OPEN_FLOWS = frozenset({"crisis", "talk", "rate", "forget"})
+OPEN_NAV = frozenset({"n:help", "n:back"})
+RELAYED = frozenset({EventKind.TEXT, EventKind.MEDIA})
+
+
+@dataclass(slots=True)
+class _Seen:
+    """What one event's hooks learned about its sender, so both hooks ask the database once."""
+
+    roles: frozenset[Role]
+    subject: store.Case | None  # the person's own open conversation
+    staff_case: store.Case | None = None  # the case a staff member's messages go to
+    staff_case_known: bool = False
+    relayed: bool = False
+
+
+class StaffRouter:
+    """The engine hooks of one desk."""
+
+    def __init__(self, desk: Desk) -> None:
+        self.desk = desk
+        self._seen: WeakKeyDictionary[Turn, _Seen] = WeakKeyDictionary()
+
+    async def before_safety(self, turn: Turn, _text: str) -> bool:
+        """Text filter placed first: True when the staff side handled the event."""
+        if turn.event.chat is not None:
+            await self._group(turn)
+            return True
+        seen = await self._context(turn)
+        if await self._staff(turn, seen):
+            return True
+        if seen.subject is not None and turn.event.kind in RELAYED:
+            await relay.from_person(self.desk, turn, seen.subject)
+            seen.relayed = True
+        return False
+
+    async def intercept(self, turn: Turn) -> bool:
+        """Interceptor: case buttons, then staff events without text, then a quiet bot."""
+        event = turn.event
+        if event.kind is EventKind.CHOICE and event.choice.startswith("case:"):
+            await self._tap(turn)
+            return True
+        if event.chat is not None:
+            await self._group(turn)
+            return True
+        seen = await self._context(turn)
+        if await self._staff(turn, seen):
+            return True
+        return seen.subject is not None and await self._quiet(turn, seen)
+
+    async def _context(self, turn: Turn) -> _Seen:
+        seen = self._seen.get(turn)
+        if seen is None:
+            stored, subject_id = await store.context(self.desk.repo, turn.user.id)
+            roles = self.desk.with_admin(turn.user, stored)
+            subject = await store.case(self.desk.repo, subject_id) if subject_id else None
+            seen = self._seen[turn] = _Seen(roles, subject)
+        return seen
+
+    async def _staff(self, turn: Turn, seen: _Seen) -> bool:
+        """A staff command, or a peer educator's message for their active case."""
+        if not seen.roles:
+            return False
+        event = turn.event
+        if event.kind is EventKind.COMMAND and event.command in COMMANDS:
+            await run(self.desk, turn, COMMANDS[event.command], seen.roles, event.args)
+            return True
+        if event.kind not in RELAYED:
+            return False
+        if event.kind is EventKind.TEXT and turn.state.text_input is not None:
+            return False  # typed text belongs to the step that asked for it (e.g. a broadcast)
+        if not seen.staff_case_known:
+            seen.staff_case = await self._active_case(turn)
+            seen.staff_case_known = True
+        if seen.staff_case is None:
+            return False
+        await relay.from_staff(self.desk, turn, seen.staff_case)
+        return True
+
+    async def _active_case(self, turn: Turn) -> store.Case | None:
+        member = await store.member(self.desk.repo, turn.user.id)
+        if member is None or member.active_case_id is None:
+            return None
+        case = await store.case(self.desk.repo, member.active_case_id)
+        if case is None or case.status != "claimed" or case.claimed_by != turn.user.id:
+            return None
+        return case
+
+    async def _group(self, turn: Turn) -> None:
+        """In the staff group only staff commands count (answered in private; case buttons are
+        handled before this); the rest is the team talking among themselves."""
+        event = turn.event
+        if event.kind is not EventKind.COMMAND or event.command not in COMMANDS:
+            return
+        seen = await self._context(turn)
+        if seen.roles:
+            await run(self.desk, turn, COMMANDS[event.command], seen.roles, event.args)
+
+    async def _tap(self, turn: Turn) -> None:
+        """`case:<verb>:<args>` buttons. Handled here rather than in the engine's callback
+        table: staff who never did the young-person onboarding would be sent there first."""
+        verb, _, args = turn.event.choice.removeprefix("case:").partition(":")
+        if verb == "end":
+            target = await casework.end_by_person(
+                self.desk, turn, int(args) if args.isdigit() else 0
+            )
+            await turn.engine.enter(turn, target)
+            return
+        seen = await self._context(turn)
+        action = TAPS.get(verb)
+        if action is None or not seen.roles:
+            if turn.event.chat is not None:
+                turn.notice = self.desk.t(turn.lang, "staff.not_allowed")
+            else:
+                turn.say("common.stale")
+                turn.engine.reshow(turn)
+            return
+        await run(self.desk, turn, action, seen.roles, args)
+
+    async def _quiet(self, turn: Turn, seen: _Seen) -> bool:
+        """During a conversation the coaching bot stays out of the way."""
+        assert seen.subject is not None
+        event, case = turn.event, seen.subject
+        end = ((end_button(self.desk, turn.lang, case.id),),)
+        if event.kind in RELAYED:
+            if not seen.relayed:
+                await relay.from_person(self.desk, turn, case)
+            if case.status == "open":
+                turn.send(Reply(turn.t("staff.person.queued"), end))
+            return True
+        if event.kind is EventKind.COMMAND and event.command in OPEN_COMMANDS:
+            return False
+        if event.kind is EventKind.CHOICE and (
+            event.choice in OPEN_NAV
+            or (event.choice.startswith("f:") and turn.state.flow in OPEN_FLOWS)
+        ):
+            return False
+        if event.kind is EventKind.EDITED:
+            return False
+        turn.send(Reply(turn.t("staff.person.in_conversation"), end))
+        return True
+
+
+def install(core: Core) -> Desk:
+    """Hook the staff side into a core's engine; the returned desk lives as long as the core."""
+    desk = Desk(core)
+    router = StaffRouter(desk)
+    core.engine.text_filters.insert(0, router.before_safety)
+    core.engine.interceptors.append(router.intercept)
+    core.engine.start_hooks.append(team.redeem)
+    return desk

@@ -1,0 +1,161 @@
+"""The team: one-time invites per role, the staff list, revoking roles, and /staf help.
+
+Admins come from STERK_ADMIN_IDS; everyone else joins with a one-time invite link that expires
+(`/start inv_<code>`). Coordinators invite and revoke peer educators and moderators; only admins
+do that for coordinators.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from bot.core.engine import Turn
+from bot.staff.cases import announce_pending
+from bot.staff.commands import COMMANDS, StaffTurn, staff_command
+from bot.staff.desk import ANY_STAFF, CASEWORKERS, MANAGERS, Desk, Role, allowed, desk_for
+from bot.staff.reminders import schedule_wellbeing, stop_wellbeing
+from bot.storage import staff as store
+
+INVITE_PREFIX = "inv_"
+DEFAULT_DAYS, MAX_DAYS = 7, 30
+NAME_MAX = 32
+ROLE_WORDS = {
+    "peer": Role.PEER_EDUCATOR,
+    "peereducator": Role.PEER_EDUCATOR,
+    "peer_educator": Role.PEER_EDUCATOR,
+    "educator": Role.PEER_EDUCATOR,
+    "moderator": Role.MODERATOR,
+    "mod": Role.MODERATOR,
+    "coordinator": Role.COORDINATOR,
+    "coördinator": Role.COORDINATOR,
+}
+
+
+def hash_code(code: str) -> str:
+    """Invites are stored as hashes; the code itself only exists in the link."""
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+def _role_name(st: StaffTurn, role: str) -> str:
+    return st.t(f"staff.roles.{role}")
+
+
+def _may_manage(st: StaffTurn, role: Role) -> bool:
+    """Coordinators manage peer educators and moderators; coordinators need an admin."""
+    return Role.ADMIN in st.roles if role is Role.COORDINATOR else True
+
+
+@staff_command("uitnodigen", "invite", roles=MANAGERS)
+async def invite_command(st: StaffTurn, args: str) -> None:
+    """`/uitnodigen peer 7`: a link that makes whoever opens it a peer educator, once."""
+    word, _, rest = args.strip().lower().partition(" ")
+    role = ROLE_WORDS.get(word)
+    days = int(rest) if rest.strip().isdigit() else DEFAULT_DAYS
+    if role is None or not 1 <= days <= MAX_DAYS:
+        st.say("staff.invite.usage", max=MAX_DAYS)
+        return
+    if not _may_manage(st, role):
+        st.say("staff.invite.admins_only")
+        st.note(detail=f"denied:{role}")
+        return
+    desk, now = st.desk, st.desk.now()
+    code = secrets.token_urlsafe(12)
+    expires = now + timedelta(days=days)
+    invite_id = await store.create_invite(
+        desk.repo, hash_code(code), role.value, st.user.id, now, expires
+    )
+    channel = desk.channel()
+    payload = INVITE_PREFIX + code
+    link = (channel.deep_link(payload) if channel else None) or f"/start {payload}"
+    st.say(
+        "staff.invite.created",
+        role=_role_name(st, role),
+        until=desk.moment(st.lang, expires),
+        link=link,
+    )
+    st.note(detail=f"{role}:invite{invite_id}")
+
+
+async def redeem(turn: Turn, args: str) -> None:
+    """Start hook: `/start inv_<code>` grants the invite's role; /start then shows the menu."""
+    if not args.startswith(INVITE_PREFIX):
+        return
+    desk = desk_for(turn)
+    now = desk.now()
+    used = await store.redeem_invite(
+        desk.repo, hash_code(args.removeprefix(INVITE_PREFIX)), turn.user.id, now
+    )
+    if used is None:
+        turn.say("staff.invite.invalid")
+        return
+    invite_id, role = used
+    name = (turn.event.first_name or "").strip()[:NAME_MAX] or turn.t(f"staff.roles.{role}")
+    # Staff skip the young-person onboarding: otherwise the engine would send them there on
+    # every button (a wellbeing check, a rating) before it reaches the flow.
+    turn.user.onboarded = True
+    await store.grant_role(desk.repo, turn.user.id, role, name, now)
+    if role == Role.MODERATOR:
+        await schedule_wellbeing(desk, turn.user.id)
+    await store.audit(desk.repo, turn.user.id, "joined", now, detail=f"{role}:invite{invite_id}")
+    turn.say("staff.invite.welcome", role=turn.t(f"staff.roles.{role}"))
+
+
+@staff_command("team", roles=MANAGERS)
+async def team_command(st: StaffTurn, _args: str) -> None:
+    """Everyone with a role: first name, handle for /intrekken, roles. Admins from settings."""
+    members = await store.members(st.desk.repo)
+    lines = [st.t("staff.team.heading", count=len(members))]
+    for member in members:
+        roles = ", ".join(_role_name(st, r) for r in sorted(member.roles))
+        lines.append(f"• {member.first_name} (#{member.pseudonym}): {roles}")
+    lines.append(st.t("staff.team.admins", count=len(st.desk.settings.admin_ids)))
+    st.say_text("\n".join(lines))
+
+
+@staff_command("intrekken", "revoke", roles=MANAGERS)
+async def revoke_command(st: StaffTurn, args: str) -> None:
+    """`/intrekken #A7F3C2 [rol]`: take one role, or all, from a staff member."""
+    desk = st.desk
+    handle, _, word = args.strip().partition(" ")
+    target = await store.user_by_pseudonym(desk.repo, handle.lstrip("#")) if handle else None
+    member = await store.member(desk.repo, target) if target is not None else None
+    role = ROLE_WORDS.get(word.strip().lower()) if word.strip() else None
+    if member is None or (word.strip() and role is None):
+        st.say("staff.revoke.usage")
+        return
+    roles = [Role(r) for r in member.roles if role is None or r == role]
+    if not all(_may_manage(st, r) for r in roles):
+        st.say("staff.invite.admins_only")
+        st.note(detail="denied:coordinator")
+        return
+    removed = await store.revoke_roles(desk.repo, member.user_id, [r.value for r in roles])
+    user = await desk.repo.user_by_id(member.user_id)
+    if user is not None:
+        await _after_revoke(desk, user.id, await desk.roles(user))
+    st.note(detail=f"user{member.user_id}:{','.join(removed) or '-'}")
+    names = ", ".join(_role_name(st, r) for r in removed) or "-"
+    st.say("staff.revoke.done", name=member.first_name, roles=names)
+
+
+async def _after_revoke(desk: Desk, user_id: int, remaining: frozenset[Role]) -> None:
+    """Cases go back to the team and check-ins stop when the role that needed them goes."""
+    if not allowed(remaining, CASEWORKERS) and await store.release(desk.repo, user_id):
+        await announce_pending(desk)
+    if Role.MODERATOR not in remaining:
+        await stop_wellbeing(desk, user_id)
+
+
+@staff_command("staf", "staff", roles=ANY_STAFF)
+async def staff_help(st: StaffTurn, _args: str) -> None:
+    """The staff commands this person may use, one line each."""
+    lines = [st.t("staff.help.heading")]
+    seen: set[str] = set()
+    for action in COMMANDS.values():
+        if action.name in seen or not allowed(st.roles, action.roles):
+            continue
+        seen.add(action.name)
+        key = f"staff.help.{action.name}"
+        lines.append(st.t(key) if st.desk.content.has(st.lang, key) else f"/{action.name}")
+    st.say_text("\n".join(lines))

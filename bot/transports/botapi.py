@@ -1,0 +1,212 @@
+"""Bot API plumbing under PTB: requests over aiohttp, and polling that survives bad updates.
+
+Requests: measured with `bench/load.py` on this project's 2-core machine, one Bot API call costs
+about 1.6 ms of CPU through PTB's default `HTTPXRequest` (a third of it scanning httpcore's
+connection pool) and about 0.25 ms through aiohttp. A coaching turn makes two or three calls
+(answer the tap, then the messages), so the HTTP client was most of the bot's CPU time. PTB
+supports this through its `BaseRequest` extension point; status codes, JSON parsing and error
+mapping stay PTB's own.
+
+Polling: PTB parses a `getUpdates` batch as a whole, so one update it cannot parse fails the
+batch, the offset never moves and the bot answers nobody again (found by tests/test_fuzz.py).
+`TolerantBot` fetches such a batch once more, replaces what cannot be parsed by an empty update
+with the same id (so the offset moves on) and logs only the ids, never the content.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+from typing import Any
+
+import aiohttp
+from telegram import Update
+from telegram.error import NetworkError, TelegramError, TimedOut
+from telegram.ext import AIORateLimiter, ExtBot
+from telegram.request import BaseRequest, RequestData
+
+log = logging.getLogger(__name__)
+
+# The same defaults as PTB's HTTPXRequest.
+CONNECT_TIMEOUT = 5.0
+READ_TIMEOUT = 5.0
+POOL_TIMEOUT = 1.0
+
+
+def _seconds(value: object, default: float | None) -> float | None:
+    """A timeout argument: PTB passes a number, None (no limit) or its DEFAULT_NONE marker."""
+    if value is None:
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return default
+
+
+class AiohttpRequest(BaseRequest):
+    """A `BaseRequest` with one aiohttp session and a bounded keep-alive connection pool."""
+
+    def __init__(self, pool_size: int = 8, read_timeout: float | None = READ_TIMEOUT) -> None:
+        self._pool_size = pool_size
+        self._read_timeout = read_timeout
+        self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def read_timeout(self) -> float | None:
+        """The default read timeout (PTB adds the long-poll time for getUpdates)."""
+        return self._read_timeout
+
+    async def initialize(self) -> None:
+        """Open the session (idempotent; PTB initialises each request object once per bot)."""
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self._pool_size),
+                headers={"User-Agent": self.USER_AGENT},
+            )
+
+    async def shutdown(self) -> None:
+        """Close the session and its connections."""
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+        self._session = None
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: object = BaseRequest.DEFAULT_NONE,
+        write_timeout: object = BaseRequest.DEFAULT_NONE,
+        connect_timeout: object = BaseRequest.DEFAULT_NONE,
+        pool_timeout: object = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        """Send one request; timeouts become `TimedOut`, other failures `NetworkError`."""
+        session = self._session
+        if session is None or session.closed:
+            raise RuntimeError("This AiohttpRequest is not initialized!")
+        data: aiohttp.FormData | dict[str, str] | None = None
+        if request_data is not None:
+            data = request_data.json_parameters
+            if request_data.contains_files:
+                form = aiohttp.FormData(data)
+                for name, (filename, content, mime) in request_data.multipart_data.items():
+                    form.add_field(name, content, filename=filename, content_type=mime)
+                data = form
+        connect = _seconds(connect_timeout, CONNECT_TIMEOUT)
+        pool = _seconds(pool_timeout, POOL_TIMEOUT)
+        # aiohttp has no write timeout; its `connect` covers waiting for a pooled connection.
+        timeout = aiohttp.ClientTimeout(
+            total=None,
+            connect=None if connect is None or pool is None else connect + pool,
+            sock_connect=connect,
+            sock_read=_seconds(read_timeout, self._read_timeout),
+        )
+        try:
+            async with session.request(method, url, data=data, timeout=timeout) as response:
+                return response.status, await response.read()
+        except TimeoutError as exc:
+            raise TimedOut from exc
+        except aiohttp.ClientError as exc:
+            raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+
+
+class UpdatesRequest(AiohttpRequest):
+    """The `getUpdates` connection; can clean the next batch of what PTB cannot parse."""
+
+    def __init__(self) -> None:
+        super().__init__(pool_size=1)
+        self.check_next = False
+        self.dropped: list[int] = []
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: object = BaseRequest.DEFAULT_NONE,
+        write_timeout: object = BaseRequest.DEFAULT_NONE,
+        connect_timeout: object = BaseRequest.DEFAULT_NONE,
+        pool_timeout: object = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        """As `AiohttpRequest`; after a failed parse the next batch is checked update by update."""
+        status, body = await super().do_request(
+            url, method, request_data, read_timeout, write_timeout, connect_timeout, pool_timeout
+        )
+        if self.check_next and status == 200:
+            self.check_next = False
+            body, self.dropped = parseable(body)
+        return status, body
+
+
+def parseable(body: bytes) -> tuple[bytes, list[int]]:
+    """The getUpdates answer with unparseable updates emptied (id kept); and their ids."""
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return body, []
+    result = payload.get("result") if isinstance(payload, dict) else None
+    if not isinstance(result, list):
+        return body, []
+    kept: list[Any] = []
+    dropped: list[int] = []
+    for item in result:
+        try:
+            Update.de_json(copy.deepcopy(item), None)  # de_json consumes its dict
+            kept.append(item)
+        except Exception:  # any shape PTB cannot handle
+            update_id = item.get("update_id") if isinstance(item, dict) else None
+            if isinstance(update_id, int) and not isinstance(update_id, bool):
+                kept.append({"update_id": update_id})
+                dropped.append(update_id)
+    return json.dumps({**payload, "result": kept}).encode(), dropped
+
+
+class _QuietParseErrors(logging.Filter):
+    """PTB logs a failed batch in full (people's messages); `TolerantBot` logs ids instead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Error while parsing updates")
+
+
+logging.getLogger("telegram.ext.ExtBot").addFilter(_QuietParseErrors())
+
+
+class TolerantBot(ExtBot[int]):
+    """PTB's bot with aiohttp requests, whose polling survives updates it cannot parse."""
+
+    __slots__ = ("_updates",)
+
+    def __init__(
+        self,
+        token: str,
+        base_url: str,
+        base_file_url: str,
+        pool_size: int,
+        rate_limiter: AIORateLimiter,
+    ) -> None:
+        updates = UpdatesRequest()
+        super().__init__(
+            token,
+            base_url=base_url,
+            base_file_url=base_file_url,
+            request=AiohttpRequest(pool_size=pool_size),
+            get_updates_request=updates,
+            rate_limiter=rate_limiter,
+        )
+        self._updates = updates
+
+    async def get_updates(self, *args: Any, **kwargs: Any) -> tuple[Update, ...]:
+        """PTB's getUpdates; a batch it cannot parse is fetched again and cleaned."""
+        try:
+            return await super().get_updates(*args, **kwargs)
+        except TelegramError:
+            raise  # network trouble: PTB's polling loop retries
+        except Exception:  # a malformed update: the same batch is still waiting
+            self._updates.check_next = True
+            updates = await super().get_updates(*args, **kwargs)
+            log.warning(
+                "ignored %d malformed update(s): %s",
+                len(self._updates.dropped),
+                self._updates.dropped,
+            )
+            return updates
