@@ -205,7 +205,8 @@ class Scheduler:
     async def drain(self) -> int:
         """Deliver the due lane items one at a time, paced, until none is due; how many.
 
-        The lane task calls this every `tick_seconds`; tests call it directly.
+        The lane task calls this after every tick (and at least every `tick_seconds`); tests
+        call it directly.
         """
         names = self._lane_kinds()
         repo, handled = self.core.repo, 0

@@ -38,6 +38,6 @@ def test_small_broadcast_benchmark(tmp_path: Path) -> None:
     assert checks["everyone got it exactly once"]
     assert checks["report matches"]
     assert figures["delivered"] == 300
-    assert 0 < figures["ratio"] <= 1
+    assert 0.5 < figures["ratio"] < 1.2  # a short run includes the bucket's first few tokens
     assert figures["peak_rss_mb"] > 0
     assert "achieved" in result.stdout

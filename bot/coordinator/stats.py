@@ -218,23 +218,27 @@ class Report:
         ]
 
 
-def _days(args: str) -> int | bool | None:
-    """`/cijfers 30` → 30; no number → None (everything); anything else → False."""
+def _days(args: str) -> int | None:
+    """`/cijfers 30` → 30, no argument → None (everything); ValueError for anything else."""
     text = args.strip()
     if not text:
         return None
-    return int(text) if text.isdigit() and 1 <= int(text) <= MAX_DAYS else False
+    days = int(text) if text.isdigit() else 0
+    if not 1 <= days <= MAX_DAYS:
+        raise ValueError(text)
+    return days
 
 
 @staff_command("cijfers", "stats", roles=MANAGERS)
 async def stats_command(st: StaffTurn, args: str) -> None:
     """The figures as text and as a chart image (drawn in a worker thread)."""
-    days = _days(args)
-    if days is False:
+    try:
+        days = _days(args)
+    except ValueError:
         st.say("stats.usage", max=MAX_DAYS)
         return
-    since = st.desk.now() - timedelta(days=days) if isinstance(days, int) else None
-    report = Report(st, await store.figures(st.desk.repo, since), days or None)
+    since = st.desk.now() - timedelta(days=days) if days else None
+    report = Report(st, await store.figures(st.desk.repo, since), days)
     st.say_text(report.text())
     image = await asyncio.to_thread(
         render, st.t("stats.chart.title", period=report.period), report.panels(), HIDDEN
