@@ -14,7 +14,7 @@ from bot.flows.system import helpline_lines
 from bot.storage.coach import record_help_request
 
 TOPICS: dict[CrisisKind, set[str]] = {
-    CrisisKind.SUICIDE: {"suicide"},
+    CrisisKind.SUICIDE: {"suicide", "wellbeing"},  # incl. Kindertelefoon (16-17) and Alles Oké?
     CrisisKind.VIOLENCE: {"violence"},
     CrisisKind.DOXING: {"doxing"},
     CrisisKind.SEXTORTION: {"sextortion", "sexual_violence"},
@@ -44,7 +44,7 @@ async def alert(turn: Turn) -> None:
     """The kind-specific first line, then the helplines that fit, then the safety question."""
     kinds = [CrisisKind(kind) for kind in turn.state.answers.get("crisis_kinds", ["suicide"])]
     turn.say(f"crisis.intro.{kinds[0]}")
-    topics = set().union(*(TOPICS[kind] for kind in kinds)) | {"acute"}
+    topics = set().union(*(TOPICS[kind] for kind in kinds))
     lines = helpline_lines(turn, topics)
     turn.send(Reply("\n".join([turn.t("crisis.lines_heading"), *lines])))
     turn.say("crisis.peer_note")
