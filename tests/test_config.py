@@ -37,6 +37,14 @@ def test_admin_ids_are_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
         ("TELEGRAM_BOT_TOKEN", "nocolon", "TELEGRAM_BOT_TOKEN: expected a bot token"),
         ("TELEGRAM_API_BASE_URL", "ftp://x", "TELEGRAM_API_BASE_URL: expected a URL"),
         ("STERK_QUIET_HOURS_END", "9h", "STERK_QUIET_HOURS_END: expected a time like 21:00"),
+        ("STERK_STAFFED_HOURS", "Wkd 09:00-17:00", "STERK_STAFFED_HOURS: unknown day .wkd."),
+        ("STERK_STAFFED_HOURS", "Mon 21:00-09:00", "STERK_STAFFED_HOURS: 21:00-09:00: the end"),
+        ("STERK_STAFFED_HOURS", "Mon 09:00-25:00", "STERK_STAFFED_HOURS: 25:00 is not a time"),
+        ("STERK_STAFFED_HOURS", "", "STERK_STAFFED_HOURS: expected something like"),
+        ("STERK_CASE_REANNOUNCE_MINUTES", "0", "STERK_CASE_REANNOUNCE_MINUTES: Input should be"),
+        ("STERK_CASE_ESCALATE_MINUTES", "10", "STERK_CASE_ESCALATE_MINUTES: must be more than"),
+        ("STERK_CASE_REPLY_REMINDER_MINUTES", "soon", "STERK_CASE_REPLY_REMINDER_MINUTES"),
+        ("STERK_WELLBEING_DAYS", "365", "STERK_WELLBEING_DAYS: Input should be less"),
     ],
 )
 def test_wrong_values_name_the_variable(
@@ -48,11 +56,22 @@ def test_wrong_values_name_the_variable(
         load_settings(_env_file=None)
 
 
-def test_cli_exits_2_with_one_line(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("variable", "value", "line"),
+    [
+        (
+            "STERK_TIMEZONE",
+            "Nowhere/Town",
+            "Configuration error: STERK_TIMEZONE: expected an IANA time zone like Europe/Amsterdam",
+        ),
+        ("STERK_STAFFED_HOURS", "Mon-Fri", "Configuration error: STERK_STAFFED_HOURS: expected"),
+    ],
+)
+def test_cli_exits_2_with_one_line(tmp_path: Path, variable: str, value: str, line: str) -> None:
     """The real command prints one line and exits 2, never a traceback."""
     result = subprocess.run(
         [sys.executable, "-m", "bot"],
-        env={"STERK_TIMEZONE": "Nowhere/Town", "PATH": ""},
+        env={variable: value, "PATH": ""},
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -60,7 +79,6 @@ def test_cli_exits_2_with_one_line(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 2
-    assert result.stderr.strip().splitlines() == [
-        "Configuration error: STERK_TIMEZONE: expected an IANA time zone like Europe/Amsterdam"
-    ]
+    [shown] = result.stderr.strip().splitlines()
+    assert shown.startswith(line)
     assert "Traceback" not in result.stderr

@@ -16,7 +16,24 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 MINUTES_PER_DAY = 24 * 60
-_DAYS = {
+WEEKDAYS = {  # full and short day names, Dutch and English (also used by /herinner)
+    "maandag": 0,
+    "dinsdag": 1,
+    "woensdag": 2,
+    "donderdag": 3,
+    "vrijdag": 4,
+    "zaterdag": 5,
+    "zondag": 6,
+    "monday": 0,
+    "tuesday": 1,
+    "wednesday": 2,
+    "thursday": 3,
+    "friday": 4,
+    "saturday": 5,
+    "sunday": 6,
+    "tues": 1,
+    "thurs": 3,
+    "thur": 3,
     "mon": 0,
     "tue": 1,
     "wed": 2,
@@ -132,6 +149,6 @@ def _days(text: str) -> frozenset[int]:
 
 def _day(name: str) -> int:
     for length in (3, 2):
-        if name[:length] in _DAYS:
-            return _DAYS[name[:length]]
+        if name[:length] in WEEKDAYS:
+            return WEEKDAYS[name[:length]]
     raise ValueError(f"unknown day '{name}' ({_HELP})")

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.staff.hours import WEEKDAYS
 from scheduler.timing import wall_time
 
 MAX_AHEAD = timedelta(days=366)
@@ -65,39 +66,6 @@ _UNITS = {
     "weeks": 10080,
     "w": 10080,
 }
-_WEEKDAYS = {
-    "maandag": 0,
-    "dinsdag": 1,
-    "woensdag": 2,
-    "donderdag": 3,
-    "vrijdag": 4,
-    "zaterdag": 5,
-    "zondag": 6,
-    "monday": 0,
-    "tuesday": 1,
-    "wednesday": 2,
-    "thursday": 3,
-    "friday": 4,
-    "saturday": 5,
-    "sunday": 6,
-    "tues": 1,
-    "thurs": 3,
-    "thur": 3,
-    "mon": 0,
-    "tue": 1,
-    "wed": 2,
-    "thu": 3,
-    "fri": 4,
-    "sat": 5,
-    "sun": 6,
-    "ma": 0,
-    "di": 1,
-    "wo": 2,
-    "do": 3,
-    "vr": 4,
-    "za": 5,
-    "zo": 6,
-}
 # Relative day offset and, for day parts, the time meant.
 _DAYWORDS: dict[str, tuple[int, time | None]] = {
     "morgenochtend": (1, time(9, 0)),
@@ -135,7 +103,7 @@ _RELATIVE = re.compile(
     rf"(?P<unit>{_alternatives(_UNITS)}){_END}"
 )
 _DAYWORD = re.compile(rf"(?:op\s+|on\s+)?(?P<word>{_alternatives(_DAYWORDS)}){_END}")
-_WEEKDAY = re.compile(rf"(?:op\s+|on\s+)?(?P<day>{_alternatives(_WEEKDAYS)}){_END}")
+_WEEKDAY = re.compile(rf"(?:op\s+|on\s+)?(?P<day>{_alternatives(WEEKDAYS)}){_END}")
 _DATE = re.compile(
     r"(?:op\s+|on\s+)?(?:(?P<y1>\d{4})-(?P<m1>\d{1,2})-(?P<d1>\d{1,2})"
     r"|(?P<d2>\d{1,2})[-/](?P<m2>\d{1,2})(?:[-/](?P<y2>\d{4}))?)" + _END
@@ -197,7 +165,7 @@ def _day(text: str, today: date) -> tuple[date | None, time | None, int]:
         offset, part = _DAYWORDS[match["word"]]
         return today + timedelta(days=offset), part, match.end()
     if match := _WEEKDAY.match(text):
-        ahead = (_WEEKDAYS[match["day"]] - today.weekday() - 1) % 7 + 1
+        ahead = (WEEKDAYS[match["day"]] - today.weekday() - 1) % 7 + 1
         return today + timedelta(days=ahead), None, match.end()
     if match := _DATE.match(text):
         found = _calendar_date(match, today)
