@@ -9,6 +9,7 @@ from bot.core.clock import from_epoch
 from bot.core.engine import Turn
 from bot.core.model import Button, Document, Reply
 from bot.core.registry import registry
+from bot.storage import inbox
 
 HELP_CHUNK = 900  # characters per help message, so the list stays readable on a phone
 
@@ -120,6 +121,7 @@ async def forget_command(turn: Turn, _args: str) -> None:
 async def forget_action(turn: Turn) -> None:
     """Delete the person and every row about them (cascades cancel scheduled messages)."""
     await turn.repo.delete_user(turn.user.id)
+    await inbox.forget_chat(turn.repo, turn.user.external_id)
     turn.deleted = True
     turn.say("system.forgotten")
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -174,7 +175,7 @@ logging.getLogger("telegram.ext.ExtBot").addFilter(_QuietParseErrors())
 class TolerantBot(ExtBot[int]):
     """PTB's bot with aiohttp requests, whose polling survives updates it cannot parse."""
 
-    __slots__ = ("_updates",)
+    __slots__ = ("_on_batch", "_updates")
 
     def __init__(
         self,
@@ -183,6 +184,7 @@ class TolerantBot(ExtBot[int]):
         base_file_url: str,
         pool_size: int,
         rate_limiter: AIORateLimiter,
+        on_batch: Callable[[tuple[Update, ...]], Awaitable[None]] | None = None,
     ) -> None:
         updates = UpdatesRequest()
         super().__init__(
@@ -194,11 +196,14 @@ class TolerantBot(ExtBot[int]):
             rate_limiter=rate_limiter,
         )
         self._updates = updates
+        # Called with every fetched batch before it is returned, and so before PTB confirms it
+        # to Telegram with the next getUpdates (the transport keeps it in the inbox).
+        self._on_batch = on_batch
 
     async def get_updates(self, *args: Any, **kwargs: Any) -> tuple[Update, ...]:
         """PTB's getUpdates; a batch it cannot parse is fetched again and cleaned."""
         try:
-            return await super().get_updates(*args, **kwargs)
+            updates = await super().get_updates(*args, **kwargs)
         except TelegramError:
             raise  # network trouble: PTB's polling loop retries
         except Exception:  # a malformed update: the same batch is still waiting
@@ -209,4 +214,6 @@ class TolerantBot(ExtBot[int]):
                 len(self._updates.dropped),
                 self._updates.dropped,
             )
-            return updates
+        if updates and self._on_batch is not None:
+            await self._on_batch(updates)
+        return updates

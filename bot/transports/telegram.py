@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 from collections.abc import Awaitable, Callable
@@ -28,15 +29,18 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
+    ApplicationHandlerStop,
     CallbackQueryHandler,
     ContextTypes,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
 from bot.app import Core
 from bot.core.delivery import DeliveryFailed, RetryLater, Unreachable
 from bot.core.model import Button, Event, EventKind, Outcome, Reply
+from bot.storage import inbox
 from bot.storage.repository import User
 from bot.transports.botapi import TolerantBot
 
@@ -174,6 +178,7 @@ class TelegramTransport:
             base_file_url=base.removesuffix("/bot") + "/file/bot",
             pool_size=max(8, settings.concurrent_updates),
             rate_limiter=AIORateLimiter(overall_max_rate=settings.telegram_max_rate, max_retries=3),
+            on_batch=self._keep_batch,
         )
         builder = (
             ApplicationBuilder()
@@ -196,7 +201,12 @@ class TelegramTransport:
                 )
             )
         self.app.add_handler(CallbackQueryHandler(self._on_callback))
+        # Around the handlers: skip an update answered before (replayed after a crash and
+        # delivered again), and mark each one answered when its handlers are done.
+        self.app.add_handler(TypeHandler(Update, self._skip_answered), group=-1)
+        self.app.add_handler(TypeHandler(Update, self._mark_answered), group=99)
         self.app.add_error_handler(self._on_error)
+        self._in_hand: set[int] = set()
         core.senders[CHANNEL] = self
 
     # -- incoming ---------------------------------------------------------------------------
@@ -431,10 +441,44 @@ class TelegramTransport:
             if lang == self.core.settings.default_language:
                 await self.app.bot.set_my_commands(commands)
 
+    # -- inbox: nothing fetched is lost when the process dies -------------------------------
+
+    async def _keep_batch(self, updates: tuple[Update, ...]) -> None:
+        rows = []
+        for update in updates:
+            chat = update.effective_chat
+            rows.append(
+                (update.update_id, str(chat.id) if chat else None, json.dumps(update.to_dict()))
+            )
+        await inbox.keep(self.core.repo, rows, self.core.clock.now())
+
+    async def _skip_answered(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.update_id in self._in_hand or await inbox.is_answered(
+            self.core.repo, update.update_id
+        ):
+            raise ApplicationHandlerStop
+        self._in_hand.add(update.update_id)
+
+    async def _mark_answered(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        self._in_hand.discard(update.update_id)
+        await inbox.answered(self.core.repo, update.update_id, self.core.clock.now())
+
+    async def _replay_inbox(self) -> None:
+        """Queue what a previous process fetched but never answered, before polling starts."""
+        await inbox.purge(self.core.repo, self.core.clock.now())
+        waiting = await inbox.unanswered(self.core.repo)
+        for payload in waiting:
+            update = Update.de_json(json.loads(payload), self.app.bot)
+            if update is not None:
+                await self.app.update_queue.put(update)
+        if waiting:
+            log.info("replaying %d update(s) fetched before a restart", len(waiting))
+
     async def start(self, poll_timeout: int = 10) -> None:
         """Initialise, register commands and start receiving updates (polling or webhook)."""
         settings = self.core.settings
         await self.app.initialize()
+        await self._replay_inbox()
         try:
             await self.register_commands()
         except TelegramError as exc:
