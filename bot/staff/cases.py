@@ -20,7 +20,7 @@ only count staffed time: a case opened at night is re-announced ten minutes afte
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -98,6 +98,24 @@ def pick_button(desk: Desk, lang: str, case: store.Case) -> Button:
     """On every relayed copy: whose message it is, and a tap makes that case the active one."""
     label = desk.t(lang, "staff.card.pick", id=case.id, label=desk.label(lang, case))
     return Button(label[:60], f"case:pick:{case.id}")
+
+
+def case_note(
+    desk: Desk,
+    case: store.Case,
+    key: str,
+    button: Callable[[Desk, str, store.Case], Button] | None = None,
+    values: Callable[[str], Mapping[str, Any]] = lambda _lang: {},
+) -> Callable[[User], list[Reply]]:
+    """A notice about a case for `Desk.notify`, in each staff member's own language."""
+
+    def build(user: User) -> list[Reply]:
+        lang = user.language
+        text = desk.t(lang, key, id=case.id, label=desk.label(lang, case), **values(lang))
+        rows = ((button(desk, lang, case),),) if button is not None else ()
+        return [Reply(text, rows)]
+
+    return build
 
 
 def end_button(desk: Desk, lang: str, case_id: int) -> Button:
@@ -244,18 +262,13 @@ async def _became_urgent(desk: Desk, case_id: int) -> None:
     if case.status == "open":
         await announce(desk, case, again=True)
     elif case.claimed_by is not None:
-
-        def build(user: User) -> list[Reply]:
-            lang = user.language
-            text = desk.t(
-                lang,
-                "staff.notify.now_urgent",
-                id=case.id,
-                label=desk.label(lang, case),
-                reason=reason_text(desk, lang, case.reason),
-            )
-            return [Reply(text, ((pick_button(desk, lang, case),),))]
-
+        build = case_note(
+            desk,
+            case,
+            "staff.notify.now_urgent",
+            pick_button,
+            lambda lang: {"reason": reason_text(desk, lang, case.reason)},
+        )
         await desk.notify([case.claimed_by], build)
         await refresh_card(desk, case.id)
 
@@ -308,13 +321,8 @@ async def _unclaimed(
     if now >= escalate_at and (case.escalated_at or 0) < base:
         await store.update_case(desk.repo, case.id, escalated_at=now)
         minutes = (now - base) // 60
-
-        def escalate(user: User) -> list[Reply]:
-            lang = user.language
-            key = "staff.notify.unclaimed_urgent" if case.urgent else "staff.notify.unclaimed"
-            text = desk.t(lang, key, id=case.id, label=desk.label(lang, case), minutes=minutes)
-            return [Reply(text, ((claim_button(desk, lang, case),),))]
-
+        key = "staff.notify.unclaimed_urgent" if case.urgent else "staff.notify.unclaimed"
+        escalate = case_note(desk, case, key, claim_button, lambda _lang: {"minutes": minutes})
         await desk.notify(await desk.coordinators(), escalate)
         person = await desk.repo.user_by_id(case.user_id)
         if person is not None:
@@ -332,37 +340,25 @@ async def _unanswered(desk: Desk, case: store.Case, now: int, start: int) -> dat
     if now >= remind_at and (case.reminded_at or 0) < case.waiting_since:
         await store.update_case(desk.repo, case.id, reminded_at=now)
         since = case.waiting_since
-
-        def remind(user: User) -> list[Reply]:
-            lang = user.language
-            text = desk.t(
-                lang,
-                "staff.notify.reply_due",
-                id=case.id,
-                label=desk.label(lang, case),
-                time=desk.moment(lang, since),
-            )
-            return [Reply(text, ((pick_button(desk, lang, case),),))]
-
+        remind = case_note(
+            desk,
+            case,
+            "staff.notify.reply_due",
+            pick_button,
+            lambda lang: {"time": desk.moment(lang, since)},
+        )
         await desk.notify([case.claimed_by], remind)
     if now >= escalate_at and (case.reply_escalated_at or 0) < case.waiting_since:
         await store.update_case(desk.repo, case.id, reply_escalated_at=now)
         member = await store.member(desk.repo, case.claimed_by)
         name = member.first_name if member else "?"
         minutes = (now - case.waiting_since) // 60
-
-        def escalate(user: User) -> list[Reply]:
-            lang = user.language
-            text = desk.t(
-                lang,
-                "staff.notify.reply_overdue",
-                id=case.id,
-                label=desk.label(lang, case),
-                name=name,
-                minutes=minutes,
-            )
-            return [Reply(text)]
-
+        escalate = case_note(
+            desk,
+            case,
+            "staff.notify.reply_overdue",
+            values=lambda _lang: {"name": name, "minutes": minutes},
+        )
         await desk.notify(await desk.coordinators(), escalate)
     upcoming = [at for at in (remind_at, escalate_at) if at > now]
     return from_epoch(min(upcoming)) if upcoming else None

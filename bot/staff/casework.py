@@ -12,6 +12,7 @@ from bot.core.engine import Turn
 from bot.core.model import Button, Reply
 from bot.staff.cases import (
     arm,
+    case_note,
     case_text,
     claim_button,
     end_button,
@@ -249,11 +250,7 @@ async def end_by_person(desk: Desk, turn: Turn, case_id: int) -> str:
         return "menu:"
     await _next_active(desk, case.claimed_by)
 
-    def build(user: User) -> list[Reply]:
-        lang = user.language
-        return [Reply(desk.t(lang, "staff.notify.ended", id=case.id, label=desk.label(lang, case)))]
-
-    await desk.notify([case.claimed_by], build)
+    await desk.notify([case.claimed_by], case_note(desk, case, "staff.notify.ended"))
     turn.state.answers = {"case_id": case.id}
     return "rate:ask"
 
