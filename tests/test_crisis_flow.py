@@ -132,3 +132,10 @@ async def test_crisis_end_to_end(tg: RunningBot) -> None:
     assert "113" in shown
     assert "112" in shown
     assert "Ben je nu veilig?" in shown
+
+
+async def test_deep_link_codes_are_not_read_as_crisis(chat: ChatDriver) -> None:
+    """A random invite or tag code that happens to spell a crisis word is still a /start."""
+    await chat.send("/start inv_k1ll-myself")
+    assert "Ben je nu veilig?" not in chat.text
+    assert "Nederlands" in chat.labels()

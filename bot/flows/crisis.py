@@ -7,7 +7,7 @@ educator, and asks whether the person is safe. Where they were is kept so they c
 from __future__ import annotations
 
 from bot.core.engine import Engine, Turn
-from bot.core.model import Reply
+from bot.core.model import EventKind, Reply
 from bot.core.registry import registry
 from bot.core.safety import CrisisKind, detect_crisis
 from bot.flows.system import helpline_lines
@@ -23,6 +23,8 @@ TOPICS: dict[CrisisKind, set[str]] = {
 
 async def crisis_filter(turn: Turn, text: str) -> bool:
     """Take over the turn when the text shows a crisis signal."""
+    if turn.event.kind is EventKind.COMMAND and turn.event.command == "start":
+        return False  # a deep-link payload (invite, tag) is a random code, not the person's words
     signal = detect_crisis(text)
     if signal is None:
         return False
