@@ -104,7 +104,10 @@ async def test_relay_both_ways_as_copies(desk: Office) -> None:
     assert noor.replies == []
     to_young = desk.channel.to(YOUNG, "send")[-1]
     assert to_young.text == "Noor: Wat vervelend. Wil je vertellen waar dat gebeurt?"
-    assert to_young.buttons[0][0].data == f"case:end:{case.id}"
+    assert [row[0].data for row in to_young.buttons] == [
+        f"case:leave:{case.id}",
+        f"case:end:{case.id}",
+    ]
     await noor.photo("")
     [media] = desk.channel.to(YOUNG, "copy")
     assert media.text == "📎 Noor"
@@ -119,18 +122,22 @@ async def test_relay_both_ways_as_copies(desk: Office) -> None:
     assert [row[1] for row in await store.audit_log(desk.core.repo)].count("relay") == 2
 
 
-async def test_person_stays_in_the_conversation_except_for_help(desk: Office) -> None:
-    """During a case /menu points to the end button, /hulp still works, and a crisis message
-    gets the crisis answer and still reaches the educator."""
+async def test_menu_and_crisis_still_work_during_a_conversation(desk: Office) -> None:
+    """During a case /menu opens the menu (with the conversation and a way to end it), /hulp
+    works, and a crisis message in the talk conversation gets the crisis answer and still
+    reaches the educator."""
     young = await desk.young(YOUNG)
     case = await desk.ask_for_help(young)
     noor = await desk.staff(EDU, "peer_educator", "Noor")
     await noor.group_tap(f"case:claim:{case.id}")
     await young.send("/menu")
-    assert "Je bent in gesprek met een peer educator" in young.text
-    assert young.buttons[-1].data == f"case:end:{case.id}"
+    assert "Je hebt een gesprek met Noor" in young.text
+    assert "Wat wil je doen?" in young.text
+    assert "Gesprek beëindigen" in young.labels()
     await young.send("/hulp")
     assert "113" in young.text
+    await young.press(f"case:talk:{case.id}")
+    assert "Je schrijft nu met Noor" in young.text
     await young.send("ik wil dood")
     assert "klinkt heel zwaar" in young.text  # the crisis answer
     assert desk.channel.to(EDU, "copy")[-1].source == (str(YOUNG), young.last_message_id)
@@ -279,6 +286,7 @@ async def test_reply_reminders_for_a_silent_educator(desk: Office) -> None:
     await desk.scheduler.tick()
     assert "wacht al 121 minuten op een antwoord van Noor" in desk.channel.texts(COORD)
     await noor.send("Sorry, ik ben er nu!")
+    await young.press(f"case:talk:{case.id}")  # a self-report question came in between
     await young.send("Fijn")
     desk.clock.advance(minutes=59)
     await desk.scheduler.tick()

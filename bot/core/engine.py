@@ -35,6 +35,7 @@ MAX_HOPS = 25  # auto-advancing steps in one turn; guards against a loop in cont
 DOUBLE_TAP_SECONDS = 5
 MAX_TEXT = 4096
 HOME = ("menu", "main")
+RETURN_KEY = "return_to"  # in a detour flow's answers: the step to go back to (see `detour`)
 
 TextFilter = Callable[["Turn", str], Awaitable[bool]]
 Interceptor = Callable[["Turn"], Awaitable[bool]]
@@ -114,6 +115,9 @@ class Turn:
         self.deleted = False
         self.notice: str | None = None
         self.prompted = False  # a question with buttons was shown in this turn
+        # Buttons added under the menu/help row of a step shown in this turn (e.g. "write to
+        # your peer educator" while a case is open); set by interceptors.
+        self.extra_nav: tuple[Button, ...] = ()
 
     @property
     def content(self) -> Content:
@@ -253,13 +257,56 @@ class Engine:
         saved = turn.state.resume
         if not saved:
             return False
+        await self._restore(turn, saved)
+        return True
+
+    async def detour(self, turn: Turn, target: str, **answers: Any) -> None:
+        """Open a side flow (settings, the talk with a peer educator) that can lead back.
+
+        The step the person was at is kept in the detour's answers, so it survives a crisis
+        interruption inside the detour; a detour within the same flow keeps the first way back.
+        `go_back` returns there.
+        """
+        state = turn.state
+        flow_id, step_id = parse_target(state.flow or HOME[0], target)
+        if state.flow == flow_id:
+            back = state.answers.get(RETURN_KEY)
+        elif state.flow in ("", HOME[0]) or not state.prompt:
+            back = None
+        else:
+            back = state.snapshot() | {"lang": turn.lang}
+        state.answers = {RETURN_KEY: back, **answers} if back else dict(answers)
+        await self.enter(turn, f"{flow_id}:{step_id or self.content.flows[flow_id].start}")
+
+    @staticmethod
+    def can_go_back(turn: Turn) -> bool:
+        """Whether the current flow was opened as a detour from another step."""
+        return isinstance(turn.state.answers.get(RETURN_KEY), dict)
+
+    async def go_back(self, turn: Turn) -> bool:
+        """Back to the step a detour started from; False when there is none."""
+        saved = turn.state.answers.get(RETURN_KEY)
+        if not isinstance(saved, dict):
+            return False
+        await self._restore(turn, saved)
+        return True
+
+    async def _restore(self, turn: Turn, saved: dict[str, Any]) -> None:
+        """Make a stored snapshot the current state and show its question again.
+
+        Shown from the stored prompt, so nothing runs twice; only after a language change is
+        the step entered again, to show it in the new language.
+        """
         restored = ConvState.from_json(saved)
         restored.seq = turn.state.seq + 1
+        turn.state = restored
+        if saved.get("lang", turn.lang) != turn.lang:
+            restored.prompt = None
+            await self.enter(turn, f"{restored.flow}:{restored.step}")
+            return
         if restored.prompt:
             restored.prompt = _renumber(restored.prompt, restored.seq)
-        turn.state = restored
         self.reshow(turn)
-        return True
 
     def _guess_language(self, hint: str | None) -> str:
         if hint and hint.lower().startswith("en"):
@@ -512,6 +559,8 @@ class Engine:
                     Button(turn.t("common.nav.help"), "n:help"),
                 )
             )
+            if turn.extra_nav:
+                rows.append(turn.extra_nav)
         if not texts:
             texts = [turn.t("common.choose")]
         turn.replies.extend(Reply(text) for text in texts[:-1])

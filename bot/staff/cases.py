@@ -118,11 +118,6 @@ def case_note(
     return build
 
 
-def end_button(desk: Desk, lang: str, case_id: int) -> Button:
-    """Always visible to the person during a conversation."""
-    return Button(desk.t(lang, "staff.person.end"), f"case:end:{case_id}")
-
-
 async def card(desk: Desk, case: store.Case, again: bool = False) -> Reply:
     """The staff-group card in its current state."""
     lang = desk.group_lang

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from bot.core.engine import Turn
 from bot.core.model import Button, Reply
+from bot.staff import relay
 from bot.staff.cases import (
     arm,
     case_note,
     case_text,
     claim_button,
-    end_button,
     open_for,
     pick_button,
     refresh_card,
@@ -166,8 +166,7 @@ async def _claimed(desk: Desk, educator: User, case_id: int) -> None:
     await desk.send(educator, intro)
     if person is None:
         return
-    hello = desk.t(person.language, "staff.person.claimed", name=member.first_name)
-    await desk.send(person, [Reply(hello, ((end_button(desk, person.language, case_id),),))])
+    await relay.greet(desk, person, case, member.first_name)
     buttons = ((pick_button(desk, lang, case),),)
     for message_id in await store.take_backlog(desk.repo, case_id):
         await desk.copy(person, message_id, educator, None, buttons)

@@ -1,22 +1,102 @@
 """Relaying between a person and their peer educator, both ways, as copies.
 
-The person's texts, photos and other messages reach the educator as copies (never forwards,
-which would show the person's account), each with a button naming the pseudonym that also makes
-that case the educator's active one. The educator's texts reach the person as "Sam: ...", media
-as copies with that caption, always with the person's "end conversation" button. Before anyone
-claims the case, the person's messages wait as message ids and are copied after the claim.
+Only what the person writes in the talk conversation (the chat steps of the `talk` flow) is
+relayed; in coaching, the quiz or "check my reply" their words stay with the coaching bot, so a
+draft or a story is never queued or copied to anyone. The person's messages reach the educator
+as copies (never forwards, which would show the person's account), each with a button naming
+the pseudonym that also makes that case the educator's active one. Before anyone claims the
+case, they wait as message ids and are copied after the claim.
+
+The educator's texts reach the person as "Sam: ...", media as copies with that caption, in a way
+that fits what the person is doing (`_presence`): in the talk conversation with the buttons back
+and end; at the menu the talk conversation opens, so the next thing they type is the answer;
+busy in another step, the step is left alone and the message carries "✉️ Reply" and "carry on
+where I was".
 """
 
 from __future__ import annotations
 
-from bot.core.engine import Turn
-from bot.core.model import EventKind, Reply
-from bot.staff.cases import arm, end_button, pick_button
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from bot.core.engine import RETURN_KEY, Turn
+from bot.core.model import Button, EventKind, Reply
+from bot.staff.cases import arm, pick_button
 from bot.staff.desk import Desk
 from bot.storage import staff as store
+from bot.storage.repository import User
 
 # Media that can carry a caption (stickers, voice notes and the like cannot).
 CAPTIONED = frozenset({"photo", "video", "document", "animation", "audio"})
+CHAT_STEPS = frozenset({"waiting", "offhours", "active"})  # the talk conversation (talk.yaml)
+IDLE_FLOWS = frozenset({"", "menu"})
+Presence = Literal["talk", "idle", "busy"]
+
+
+def talking(flow: str, step: str) -> bool:
+    """Whether what the person types now is meant for their peer educator."""
+    return flow == "talk" and step in CHAT_STEPS
+
+
+def back_key(answers: Mapping[str, Any]) -> str:
+    """The label of the way out of the talk conversation: where it leads."""
+    back = answers.get(RETURN_KEY)
+    if not isinstance(back, dict):
+        return "talk.buttons.back_menu"
+    if str(back.get("flow", "")).startswith("coach"):
+        return "talk.buttons.back_coaching"
+    return "talk.buttons.resume"
+
+
+def end_label(desk: Desk, lang: str, case: store.Case) -> str:
+    """Before a claim the person withdraws a request; after it they end a conversation."""
+    key = "talk.buttons.withdraw" if case.status == "open" else "staff.person.end"
+    return desk.t(lang, key)
+
+
+def talk_buttons(
+    desk: Desk, lang: str, case: store.Case, answers: Mapping[str, Any]
+) -> tuple[tuple[Button, ...], ...]:
+    """Under messages in the talk conversation: back where the person came from, or end."""
+    back = Button(desk.t(lang, back_key(answers)), f"case:leave:{case.id}")
+    return ((back,), (Button(end_label(desk, lang, case), f"case:end:{case.id}"),))
+
+
+def _busy_buttons(desk: Desk, lang: str, case: store.Case) -> tuple[tuple[Button, ...], ...]:
+    answer = Button(desk.t(lang, "talk.buttons.answer"), f"case:talk:{case.id}")
+    return ((answer,), (Button(desk.t(lang, "talk.buttons.resume"), "case:resume"),))
+
+
+async def _presence(desk: Desk, person: User) -> tuple[Presence, dict[str, Any]]:
+    """What the person is doing now, and their stored answers."""
+    loaded = await desk.repo.load(person.channel, person.external_id)
+    state = loaded[1] if loaded is not None else {}
+    flow, step = str(state.get("flow") or ""), str(state.get("step") or "")
+    answers = state.get("answers") or {}
+    if talking(flow, step):
+        return "talk", answers
+    if flow in IDLE_FLOWS or not state.get("prompt"):
+        return "idle", answers
+    return "busy", answers
+
+
+async def _open_talk(desk: Desk, person: User, answers: dict[str, Any] | None) -> list[Reply]:
+    """Move the person into the talk conversation (keeping its way back); its prompt."""
+    pushed = await desk.core.engine.push(person.id, "talk:chat", answers)
+    return pushed[1] if pushed else []
+
+
+async def greet(desk: Desk, person: User, case: store.Case, name: str) -> None:
+    """Tell the person who picked up their request, without breaking off what they do."""
+    lang = person.language
+    hello = desk.t(lang, "staff.person.claimed", name=name)
+    presence, answers = await _presence(desk, person)
+    if presence == "busy":
+        text = f"{hello}\n\n{desk.t(lang, 'talk.busy', name=name)}"
+        await desk.send(person, [Reply(text, _busy_buttons(desk, lang, case))])
+        return
+    pushed = await _open_talk(desk, person, answers if presence == "talk" else None)
+    await desk.send(person, [Reply(hello), *pushed])
 
 
 async def from_person(desk: Desk, turn: Turn, case: store.Case) -> None:
@@ -47,16 +127,28 @@ async def from_staff(desk: Desk, turn: Turn, case: store.Case) -> None:
     if person is None or member is None:
         return
     lang, name = person.language, member.first_name
-    buttons = ((end_button(desk, lang, case.id),),)
+    presence, answers = await _presence(desk, person)
+    after: list[Reply] = []
+    suffix = ""
+    if presence == "talk":
+        buttons = talk_buttons(desk, lang, case, answers)
+    elif presence == "busy":
+        buttons = _busy_buttons(desk, lang, case)
+        suffix = "\n\n" + desk.t(lang, "talk.busy", name=name)
+    else:  # the educator wrote first: the next thing the person types is the answer
+        buttons = ()
+        after = await _open_talk(desk, person, None)
     if event.kind is EventKind.TEXT:
-        text = desk.t(lang, "staff.relay.text", name=name, text=event.text)
-        delivered = await desk.send(person, [Reply(text, buttons)])
+        text = desk.t(lang, "staff.relay.text", name=name, text=event.text) + suffix
+        delivered = await desk.send(person, [Reply(text, buttons), *after])
     elif event.message_id is not None:
         caption = None
         if event.media in CAPTIONED:
             key = "staff.relay.caption" if event.text else "staff.relay.media"
-            caption = desk.t(lang, key, name=name, text=event.text)
+            caption = desk.t(lang, key, name=name, text=event.text) + suffix
         delivered = await desk.copy(turn.user, event.message_id, person, caption, buttons)
+        if delivered and after:
+            delivered = await desk.send(person, after)
     else:
         delivered = False
     if not delivered:

@@ -6,9 +6,12 @@ Two hooks on the engine, because of the crisis filter in between:
   peer educator's replies during a case (quoting a helpline is not a crisis either), and a copy
   of the person's own message to their educator, so the educator also sees a message that
   trips the crisis answer;
-- after them, before the flows: case buttons, media without a caption, and keeping the coaching
-  bot quiet for a person in a conversation (except /hulp, data rights, crisis answers and the
-  "end conversation" button).
+- after them, before the flows: case buttons, media without a caption, and the person's own
+  messages in the talk conversation.
+
+A person with an open case is never locked in: only the chat steps of the talk flow relay
+(`relay.talking`); everywhere else menu, coaching, quiz and plans answer as always, and every
+step with the menu row gets a "✉️" button to switch to the talk conversation.
 """
 
 from __future__ import annotations
@@ -20,7 +23,6 @@ from weakref import WeakKeyDictionary
 from bot.core.engine import Turn
 from bot.core.model import EventKind, Reply
 from bot.staff import casework, relay, reminders, talk, team
-from bot.staff.cases import end_button
 from bot.staff.commands import COMMANDS, TAPS, run
 from bot.staff.desk import Desk, Role
 from bot.storage import staff as store
@@ -30,12 +32,6 @@ if TYPE_CHECKING:
 
 _ = (casework, reminders, talk)  # importing them registers their commands, buttons and actions
 
-# What a person in a conversation can still do with the bot itself.
-OPEN_COMMANDS = frozenset(
-    {"hulp", "help", "vergeetmij", "forgetme", "mijndata", "mydata", "privacy", "stop"}
-)
-OPEN_FLOWS = frozenset({"crisis", "talk", "rate", "forget"})
-OPEN_NAV = frozenset({"n:help", "n:back"})
 RELAYED = frozenset({EventKind.TEXT, EventKind.MEDIA})
 
 
@@ -65,7 +61,7 @@ class StaffRouter:
         seen = await self._context(turn)
         if await self._staff(turn, seen):
             return True
-        if seen.subject is not None and turn.event.kind in RELAYED:
+        if seen.subject is not None and turn.event.kind in RELAYED and _talking(turn):
             await relay.from_person(self.desk, turn, seen.subject)
             seen.relayed = True
         return False
@@ -82,7 +78,12 @@ class StaffRouter:
         seen = await self._context(turn)
         if await self._staff(turn, seen):
             return True
-        return seen.subject is not None and await self._quiet(turn, seen)
+        if seen.subject is None:
+            return False
+        if _talking(turn):
+            return await self._in_talk(turn, seen)
+        turn.extra_nav = (talk.write_button(turn, seen.subject),)
+        return False
 
     async def _context(self, turn: Turn) -> _Seen:
         seen = self._seen.get(turn)
@@ -136,13 +137,12 @@ class StaffRouter:
         """`case:<verb>:<args>` buttons. Handled here rather than in the engine's callback
         table: staff who never did the young-person onboarding would be sent there first."""
         verb, _, args = turn.event.choice.removeprefix("case:").partition(":")
-        if verb == "end":
-            target = await casework.end_by_person(
-                self.desk, turn, int(args) if args.isdigit() else 0
-            )
-            await turn.engine.enter(turn, target)
-            return
         seen = await self._context(turn)
+        if verb in PERSON_TAPS:
+            if seen.subject is not None:
+                turn.extra_nav = (talk.write_button(turn, seen.subject),)
+            await self._person_tap(turn, verb, int(args) if args.isdigit() else 0)
+            return
         action = TAPS.get(verb)
         if action is None or not seen.roles:
             if turn.event.chat is not None:
@@ -153,28 +153,37 @@ class StaffRouter:
             return
         await run(self.desk, turn, action, seen.roles, args)
 
-    async def _quiet(self, turn: Turn, seen: _Seen) -> bool:
-        """During a conversation the coaching bot stays out of the way."""
+    async def _person_tap(self, turn: Turn, verb: str, case_id: int) -> None:
+        """The young person's buttons under relayed messages and notices."""
+        if verb == "end":
+            target = await casework.end_by_person(self.desk, turn, case_id)
+            await turn.engine.enter(turn, target)
+        elif verb == "talk":
+            await talk.open_talk(turn, case_id)
+        elif verb == "leave" and _talking(turn):
+            await talk.leave(turn)
+        else:  # "carry on where I was", or leaving a conversation already left
+            turn.engine.reshow(turn)
+
+    async def _in_talk(self, turn: Turn, seen: _Seen) -> bool:
+        """In the talk conversation the person's messages go to their peer educator."""
         assert seen.subject is not None
         event, case = turn.event, seen.subject
-        end = ((end_button(self.desk, turn.lang, case.id),),)
-        if event.kind in RELAYED:
-            if not seen.relayed:
-                await relay.from_person(self.desk, turn, case)
-            if case.status == "open":
-                turn.send(Reply(turn.t("staff.person.queued"), end))
-            return True
-        if event.kind is EventKind.COMMAND and event.command in OPEN_COMMANDS:
+        if event.kind not in RELAYED:
             return False
-        if event.kind is EventKind.CHOICE and (
-            event.choice in OPEN_NAV
-            or (event.choice.startswith("f:") and turn.state.flow in OPEN_FLOWS)
-        ):
-            return False
-        if event.kind is EventKind.EDITED:
-            return False
-        turn.send(Reply(turn.t("staff.person.in_conversation"), end))
+        if not seen.relayed:
+            await relay.from_person(self.desk, turn, case)
+        if case.status == "open":
+            buttons = relay.talk_buttons(self.desk, turn.lang, case, turn.state.answers)
+            turn.send(Reply(turn.t("staff.person.queued"), buttons))
         return True
+
+
+def _talking(turn: Turn) -> bool:
+    return relay.talking(turn.state.flow, turn.state.step)
+
+
+PERSON_TAPS = frozenset({"end", "talk", "leave", "resume"})
 
 
 def install(core: Core) -> Desk:

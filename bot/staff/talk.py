@@ -1,23 +1,32 @@
-"""The young person's side: asking for a peer educator, ending the conversation, rating it.
+"""The young person's side: asking for a peer educator, the talk conversation, rating it.
 
-Flows: `talk` (menu → "💬 Praat met een peer educator") and `rate` (pushed when a case closes).
+Asking never locks anyone in: the case opens and the person goes on with whatever they like.
+Only the chat steps of the `talk` flow relay what they type (bot/staff/router.py); they get
+there on purpose (the menu, "✉️" under coaching steps) or when an educator picks up or writes
+first while they are at the menu. `back` returns to the step the talk was opened from.
+
+Flows: `talk` (see talk.yaml) and `rate` (pushed when a case closes).
 ```mermaid
 flowchart TD
-  intro -->|already a case| active
-  intro -->|yes| about --> request{staffed now?}
-  request -->|yes| waiting
-  request -->|no| offhours
+  intro -->|already a case| chat
+  intro -->|yes| about --> request --> chat{case}
+  chat -->|open, staffed| waiting
+  chat -->|open, off hours| offhours
+  chat -->|claimed| active
+  waiting & offhours & active -->|back| back([where the person was, or menu])
   waiting & offhours & active -->|end| rate([rate:ask, if someone had claimed it])
 ```
 """
 
 from __future__ import annotations
 
-from bot.core.engine import Turn
+from bot.core.engine import Choice, Turn
+from bot.core.model import Button
 from bot.core.registry import registry
 from bot.staff.cases import build_summary, open_for
 from bot.staff.casework import end_by_person
 from bot.staff.desk import desk_for
+from bot.staff.relay import back_key, end_label
 from bot.storage import staff as store
 from bot.storage.coach import record_help_request
 
@@ -26,9 +35,9 @@ RATINGS = range(1, 6)
 
 @registry.action("talk.check")
 async def check(turn: Turn) -> None:
-    """Someone with an open conversation is reminded of it instead of asking twice."""
+    """Someone with an open request goes straight to the conversation instead of asking twice."""
     if await store.active_case_of(turn.repo, turn.user.id) is not None:
-        turn.goto("active")
+        turn.goto("chat")
 
 
 @registry.action("talk.request")
@@ -38,23 +47,97 @@ async def request(turn: Turn) -> None:
     now = turn.now()
     request_id = await record_help_request(turn.repo, turn.user.id, "asked", False, now)
     summary = await build_summary(desk, turn.user, turn.state.answers)
-    _case, created = await open_for(
-        desk, turn.user, "request", "asked", False, summary, request_id=request_id
-    )
+    await open_for(desk, turn.user, "request", "asked", False, summary, request_id=request_id)
     await turn.repo.record(turn.user.id, "peer_requested", None, now)
-    hours, tz = desk.settings.staffed_hours, desk.settings.tz
-    if not created:
+    turn.goto("chat")
+
+
+@registry.action("talk.route")
+async def route(turn: Turn) -> None:
+    """The chat step that fits the case: waiting, off hours or talking with someone."""
+    desk = desk_for(turn)
+    case = await store.active_case_of(turn.repo, turn.user.id)
+    if case is None:
+        turn.say("staff.person.no_conversation")
+        turn.goto("menu:")
+        return
+    now, hours = turn.now(), desk.settings.staffed_hours
+    if case.status == "claimed" and case.claimed_by is not None:
+        member = await store.member(turn.repo, case.claimed_by)
+        turn.vars["name"] = member.first_name if member else "?"
         turn.goto("active")
-    elif hours.is_open(now, tz):
+    elif hours.is_open(now, desk.settings.tz):
         turn.goto("waiting")
     else:
-        turn.vars["when"] = desk.moment(turn.lang, hours.next_open(now, tz))
+        turn.vars["when"] = desk.moment(turn.lang, hours.next_open(now, desk.settings.tz))
         turn.goto("offhours")
+
+
+@registry.action("talk.mode")
+async def mode(turn: Turn) -> None:
+    """The one-tap way back out of the conversation, named after where it leads, and the
+    button that withdraws the request or ends the conversation."""
+    turn.offer(Choice("back", turn.t(back_key(turn.state.answers)), action="talk.leave"))
+    case = await store.active_case_of(turn.repo, turn.user.id)
+    if case is not None:
+        turn.offer(Choice("end", end_label(desk_for(turn), turn.lang, case), action="talk.end"))
+
+
+@registry.action("talk.typed")
+async def typed(turn: Turn) -> None:
+    """Typed in a chat step while no case is open any more (open ones are relayed first)."""
+    turn.say("staff.person.no_conversation")
+    turn.goto("menu:")
+
+
+@registry.action("talk.leave")
+async def leave_action(turn: Turn) -> None:
+    """The back button of the chat steps."""
+    await leave(turn)
+
+
+async def leave(turn: Turn) -> None:
+    """Out of the talk conversation (the request stays open): back where the person was."""
+    back = turn.engine.can_go_back(turn)
+    turn.say("talk.left.back" if back else "talk.left.menu")
+    if not await turn.engine.go_back(turn):
+        await turn.engine.enter(turn, "menu:")
+
+
+async def open_talk(turn: Turn, case_id: int) -> None:
+    """The "✉️" buttons: into the talk conversation, keeping the way back to this step."""
+    case = await store.active_case_of(turn.repo, turn.user.id)
+    if case is None or case.id != case_id:
+        turn.say("staff.person.no_conversation")
+        turn.engine.reshow(turn)
+        return
+    await turn.engine.detour(turn, "talk:chat")
+
+
+def write_button(turn: Turn, case: store.Case) -> Button:
+    """Under every step with the menu row while a case is open: one tap to the talk
+    conversation (the talk flow itself has no menu row)."""
+    return Button(turn.t("talk.buttons.write"), f"case:talk:{case.id}")
+
+
+@registry.action("talk.status")
+async def status(turn: Turn) -> None:
+    """In the menu: the open request or conversation, and a way to withdraw or end it."""
+    case = await store.active_case_of(turn.repo, turn.user.id)
+    if case is None:
+        return
+    if case.status == "claimed" and case.claimed_by is not None:
+        member = await store.member(turn.repo, case.claimed_by)
+        turn.say("talk.status.claimed", name=member.first_name if member else "?")
+    else:
+        turn.say("talk.status.open")
+    label = end_label(desk_for(turn), turn.lang, case)
+    turn.offer(Choice("withdraw", label, action="talk.end"))
 
 
 @registry.action("talk.end")
 async def end(turn: Turn) -> None:
-    """The person's own "end conversation" button in the talk flow."""
+    """The person's own "withdraw" / "end conversation" button."""
     case = await store.active_case_of(turn.repo, turn.user.id)
     if case is None:
         turn.goto("menu:")
