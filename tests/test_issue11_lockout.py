@@ -35,13 +35,24 @@ async def bot(settings: Settings, clock: ManualClock) -> AsyncIterator[RunningBo
 async def _join(tg: RunningBot, user: int, first_name: str) -> None:
     calls = await tg.say(ADMIN, "/uitnodigen peer", first_name="Ada")
     link = texts(calls).split("https://t.me/sterk_test_bot?start=")[1].split()[0]
-    assert "Welkom in het team" in texts(await tg.say(user, f"/start {link}", first_name=first_name))
+    assert "Welkom in het team" in texts(
+        await tg.say(user, f"/start {link}", first_name=first_name)
+    )
+
+
+async def _taps(tg: RunningBot, user: int, *labels: str) -> list[Call]:
+    """Tap buttons one after the other; what the last tap got back."""
+    calls: list[Call] = []
+    for label in labels:
+        calls = await tg.tap(user, label)
+    return calls
 
 
 async def _onboard(tg: RunningBot, user: int) -> None:
     await tg.say(user, "/start", first_name="Jip")
-    for label in ("Nederlands", "Verder", "Oké, verder", "16 jaar", "Ja, graag", "Ja", "Overslaan"):
-        await tg.tap(user, label)
+    await _taps(
+        tg, user, "Nederlands", "Verder", "Oké, verder", "16 jaar", "Ja, graag", "Ja", "Overslaan"
+    )
 
 
 async def _card(tg: RunningBot) -> Call:
@@ -78,10 +89,14 @@ async def test_help_from_coaching_never_blocks_and_talk_is_one_tap(bot: RunningB
     tg = bot
     await _join(tg, NOOR, "Noor")
     await _onboard(tg, YOUNG)
-    await tg.tap(YOUNG, "Ik zie nu iets haatdragends")
-    await tg.tap(YOUNG, "Ik ben zelf het doelwit")
-    await tg.tap(YOUNG, "Verdrietig")
-    asked = await tg.tap(YOUNG, "Met een peer educator")
+    asked = await _taps(
+        tg,
+        YOUNG,
+        "Ik zie nu iets haatdragends",
+        "Ik ben zelf het doelwit",
+        "Verdrietig",
+        "Met een peer educator",
+    )
     assert "doorgezet" in texts(asked)
     card = await _card(tg)
     assert "Jongere #" in card.params["text"]
@@ -100,10 +115,12 @@ async def test_help_from_coaching_never_blocks_and_talk_is_one_tap(bot: RunningB
     quiz = await tg.tap(YOUNG, "Quiz")
     assert LOCKED not in texts(quiz)
     answered = await _tap_first(tg, YOUNG)
-    assert LOCKED not in texts(answered) and answered
+    assert LOCKED not in texts(answered)
+    assert answered
     await tg.say(YOUNG, "/menu")
     plans = await tg.tap(YOUNG, "Mijn plannen")
-    assert LOCKED not in texts(plans) and plans
+    assert LOCKED not in texts(plans)
+    assert plans
     await tg.say(YOUNG, "/menu")
     await tg.tap(YOUNG, "Ik zie nu iets haatdragends")
     await tg.tap(YOUNG, "Ik zie het bij een ander")
@@ -147,12 +164,14 @@ async def test_help_from_coaching_never_blocks_and_talk_is_one_tap(bot: RunningB
 
 
 async def test_danger_help_and_crisis_can_be_withdrawn_from_the_menu(bot: RunningBot) -> None:
-    """"Ja, graag" in the danger branch opens a case with the scheduler; the young person
+    """ "Ja, graag" in the danger branch opens a case with the scheduler; the young person
     finishes the safety branch, a crisis message on top gets its answer and carries on, and the
     still open request is shown and withdrawn from the menu."""
     tg = bot
     await _onboard(tg, YOUNG)
-    for label in (
+    asked = await _taps(
+        tg,
+        YOUNG,
         "Ik zie nu iets haatdragends",
         "Ik zie het bij een ander",
         "Iets anders",
@@ -160,15 +179,15 @@ async def test_danger_help_and_crisis_can_be_withdrawn_from_the_menu(bot: Runnin
         "TikTok",
         "Pesten",
         "Dreiging met geweld",
-    ):
-        await tg.tap(YOUNG, label)
-    await tg.tap(YOUNG, "Verder")
-    asked = await tg.tap(YOUNG, "Ja, graag")
+        "Verder",
+        "Ja, graag",
+    )
     assert "doorgezet" in texts(asked)
     card = await _card(tg)
     assert card.params["text"].startswith("🔴 DRINGEND")
     step = await tg.tap(YOUNG, "Verder")
-    assert LOCKED not in texts(step) and _labels(step)
+    assert LOCKED not in texts(step)
+    assert _labels(step)
 
     crisis = await tg.say(YOUNG, "ik wil er niet meer zijn")
     assert "113" in texts(crisis)
@@ -177,7 +196,8 @@ async def test_danger_help_and_crisis_can_be_withdrawn_from_the_menu(bot: Runnin
     after = await tg.tap(YOUNG, "Ja, dat klopt")
     assert LOCKED not in texts(after)
     carried = await _tap_first(tg, YOUNG)  # "carry on where I was"
-    assert LOCKED not in texts(carried) and _labels(carried)
+    assert LOCKED not in texts(carried)
+    assert _labels(carried)
 
     menu = await tg.say(YOUNG, "/menu")
     assert "Je vraag aan een peer educator staat nog open" in texts(menu)
@@ -196,9 +216,7 @@ async def test_draft_in_check_my_reply_never_reaches_the_educator(bot: RunningBo
     tg = bot
     await _join(tg, NOOR, "Noor")
     await _onboard(tg, YOUNG)
-    await tg.tap(YOUNG, "Praat met een peer educator")
-    await tg.tap(YOUNG, "Ja, graag")
-    await tg.tap(YOUNG, "Het gaat om mij")
+    await _taps(tg, YOUNG, "Praat met een peer educator", "Ja, graag", "Het gaat om mij")
     await _card(tg)
     tg.fake.tap(NOOR, tg.button(GROUP, "Ik pak"), chat_id=GROUP)
     await tg.fake.wait_for("editMessageText", chat_id=GROUP, timeout=5)
@@ -207,8 +225,7 @@ async def test_draft_in_check_my_reply_never_reaches_the_educator(bot: RunningBo
     mark = tg.fake.mark()
 
     await tg.say(YOUNG, "/menu")
-    await tg.tap(YOUNG, "Mijn plannen")
-    await tg.tap(YOUNG, "Check een reactie")
+    await _taps(tg, YOUNG, "Mijn plannen", "Check een reactie")
     draft = "Geheim concept: Sanne de Vries woont op de Kerkstraat 12, bel 0612345678"
     feedback = await tg.say(YOUNG, draft)
     assert texts(feedback)
@@ -220,7 +237,8 @@ async def test_draft_in_check_my_reply_never_reaches_the_educator(bot: RunningBo
     assert to_noor == []
     assert tg.fake.calls_of("forwardMessage") == []
     everything_to_noor = " ".join(str(c.params) for c in tg.fake.calls if c.chat_id == NOOR)
-    assert "Kerkstraat" not in everything_to_noor and "Geheim concept" not in everything_to_noor
+    assert "Kerkstraat" not in everything_to_noor
+    assert "Geheim concept" not in everything_to_noor
     assert tg.core is not None
     backlog = await tg.core.repo._conn.execute_fetchall("SELECT count(*) FROM case_backlog")
     assert backlog[0][0] == 0
