@@ -1010,6 +1010,19 @@ class FakeBotApi:
         """Whether the bot sent this message."""
         return bool(message.get("from", {}).get("id") == self.bot_user["id"])
 
+    def live_keyboards(self, chat_id: int) -> list[int]:
+        """Ids of the bot's messages in a chat that still have a tappable (callback) button."""
+        return [
+            message_id
+            for message_id, message in self._messages.get(chat_id, {}).items()
+            if self._is_bot_message(message)
+            and any(
+                "callback_data" in button
+                for row in (message.get("reply_markup") or {}).get("inline_keyboard", [])
+                for button in row
+            )
+        ]
+
     def message(self, chat_id: int, message_id: int) -> dict[str, Any] | None:
         """A copy of a stored message (bot or user) as Telegram currently knows it."""
         message = self._messages.get(chat_id, {}).get(message_id)

@@ -138,6 +138,7 @@ async def test_help_from_coaching_never_blocks_and_talk_is_one_tap(bot: RunningB
     [relayed] = await tg.fake.replies_until_idle(YOUNG, idle=IDLE)
     assert relayed.params["text"].startswith("Noor: Hoi, ik ben Noor. Wat is er gebeurd?")
     assert "✉️ Antwoorden" in _labels([relayed])
+    assert tg.fake.live_keyboards(YOUNG) == [relayed.result["message_id"]]  # one live keyboard
 
     same = await tg.tap(YOUNG, "Verder waar ik was")  # the coaching step is still there
     assert "Wacht even met reageren" in texts(same) or "Wie wordt er aangevallen" in texts(same)

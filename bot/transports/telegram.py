@@ -97,6 +97,11 @@ def _markup(reply: Reply) -> InlineKeyboardMarkup | None:
     )
 
 
+def _tappable(reply: Reply) -> bool:
+    """Whether a reply carries buttons that answer the bot (links do not)."""
+    return any(button.data for row in reply.buttons for button in row)
+
+
 def _split(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
     """Cut over-long texts at line breaks so Telegram never rejects them."""
     parts: list[str] = []
@@ -207,6 +212,10 @@ class TelegramTransport:
         self.app.add_handler(TypeHandler(Update, self._mark_answered), group=99)
         self.app.add_error_handler(self._on_error)
         self._in_hand: set[int] = set()
+        # Per private chat the message with the one live keyboard (see `_keep_live`). Kept in
+        # memory: after a restart a tap on an older keyboard is stripped when it is used, and the
+        # engine answers it with the current question.
+        self._live: dict[int, int] = {}
         core.senders[CHANNEL] = self
 
     # -- incoming ---------------------------------------------------------------------------
@@ -258,6 +267,9 @@ class TelegramTransport:
             # Answer first so the spinner stops even if the reply takes a moment.
             await self._answer(query.id)
             await self._process(event)
+            tapped = query.message.message_id if query.message is not None else None
+            if tapped is not None and self._live.get(chat.id) != tapped:
+                await self._strip(chat.id, tapped)  # an old keyboard: no second tap on it
         else:
             # A claim in the staff group is answered with its result ("someone was faster").
             outcome = await self._process(event)
@@ -353,26 +365,43 @@ class TelegramTransport:
 
     async def _send_one(self, chat_id: int, reply: Reply) -> None:
         bot = self.app.bot
+        sent: Message
         if reply.document is not None:
-            await bot.send_document(
+            sent = await bot.send_document(
                 chat_id,
                 document=InputFile(reply.document.content, filename=reply.document.filename),
                 caption=reply.text[: MessageLimit.CAPTION_LENGTH],
                 reply_markup=_markup(reply),
             )
-            return
-        if reply.image is not None:
-            await bot.send_photo(
+        elif reply.image is not None:
+            sent = await bot.send_photo(
                 chat_id,
                 photo=InputFile(reply.image, filename="chart.png"),
                 caption=reply.text[: MessageLimit.CAPTION_LENGTH],
                 reply_markup=_markup(reply),
             )
-            return
-        parts = _split(reply.text)
-        for index, part in enumerate(parts):
-            last = index == len(parts) - 1
-            await bot.send_message(chat_id, part, reply_markup=_markup(reply) if last else None)
+        else:
+            parts = _split(reply.text)
+            for part in parts[:-1]:
+                await bot.send_message(chat_id, part)
+            sent = await bot.send_message(chat_id, parts[-1], reply_markup=_markup(reply))
+        if _tappable(reply):
+            await self._keep_live(chat_id, sent.message_id)
+
+    async def _keep_live(self, chat_id: int, message_id: int) -> None:
+        """One live keyboard per chat: a new one takes the buttons off the one before, so only
+        the current question can be tapped."""
+        before = self._live.get(chat_id)
+        self._live[chat_id] = message_id
+        if before is not None and before != message_id:
+            await self._strip(chat_id, before)
+
+    async def _strip(self, chat_id: int, message_id: int) -> None:
+        """Remove a message's buttons (best effort: a tap on it still gets a sensible answer)."""
+        try:
+            await self.app.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
+        except TelegramError as exc:  # gone, too old or already without buttons
+            log.debug("editMessageReplyMarkup failed: %s", type(exc).__name__)
 
     # -- staff channel (bot/staff/channel.py) ------------------------------------------------
 
@@ -415,6 +444,8 @@ class TelegramTransport:
                 reply_markup=_markup(Reply("", buttons)),
             )
         )
+        if _tappable(Reply("", buttons)):
+            await self._keep_live(int(to_chat), copied.message_id)
         return int(copied.message_id)
 
     def deep_link(self, payload: str) -> str | None:
