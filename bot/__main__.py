@@ -11,8 +11,10 @@ import asyncio
 import logging
 import signal
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
+from bot import logs
 from bot.app import Core, load_checked_content, open_core
 from bot.config import Settings, SettingsError, load_settings
 from bot.core.content import ContentError
@@ -22,31 +24,20 @@ EXIT_CONFIG = 2
 EXIT_CONTENT = 1
 
 
-def _setup_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # httpx logs full request URLs, and Telegram URLs contain the bot token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
-
-
 async def _serve_telegram(core: Core) -> None:
-    from bot.transports.telegram import TelegramTransport
+    from bot.service import TelegramService
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    transport = TelegramTransport(core)
-    await transport.start()
+    service = TelegramService(core, Scheduler(core))
+    await service.start()
     logging.getLogger(__name__).info("bot running on Telegram; Ctrl+C stops it")
     try:
-        async with Scheduler(core).running():  # stops before the transport does
-            await stop.wait()
+        await stop.wait()
     finally:
-        await transport.stop()
+        await service.stop()
 
 
 async def _run(settings: Settings, mode: str) -> None:
@@ -79,6 +70,8 @@ def _validate(folder: str | None) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `sterk-online` console script."""
     parser = argparse.ArgumentParser(prog="sterk-online", description=__doc__)
+    release = version("sterk-online")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {release}")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="run on Telegram if a token is set, else the terminal chat")
     sub.add_parser("chat", help="always open the terminal chat")
@@ -93,10 +86,13 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"Configuration error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
-    _setup_logging(settings)
+    logs.setup(settings)
     mode = "telegram" if settings.telegram_bot_token and args.command != "chat" else "chat"
     try:
         asyncio.run(_run(settings, mode))
+    except SettingsError as exc:  # found while starting, e.g. the port is taken
+        print(f"Configuration error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
     except ContentError as exc:
         print("The content has problems; run `sterk-online validate-content`:", file=sys.stderr)
         for problem in exc.problems[:20]:

@@ -6,6 +6,7 @@ because the people who deploy this are youth workers, not Python developers.
 
 from __future__ import annotations
 
+import re
 import zoneinfo
 from datetime import time
 from pathlib import Path
@@ -17,6 +18,9 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from bot.staff.hours import StaffedHours
 
 Language = Literal["nl", "en"]
+MIN_WEBHOOK_SECRET = 32
+MAX_WEBHOOK_SECRET = 256
+_SECRET_CHARS = re.compile(r"[A-Za-z0-9_-]+")
 
 
 class SettingsError(Exception):
@@ -56,9 +60,12 @@ class Settings(BaseSettings):
     retention_days: int = Field(default=180, ge=1, le=3650, alias="STERK_RETENTION_DAYS")
     privacy_url: str | None = Field(default=None, alias="STERK_PRIVACY_URL")
     webhook_url: str | None = Field(default=None, alias="STERK_WEBHOOK_URL")
-    webhook_listen: str = Field(default="0.0.0.0", alias="STERK_WEBHOOK_LISTEN")
-    webhook_port: int = Field(default=8443, ge=1, le=65535, alias="STERK_WEBHOOK_PORT")
-    webhook_secret: str | None = Field(default=None, alias="STERK_WEBHOOK_SECRET")
+    # The web server (webhook, /healthz, /metrics; see bot/web/); loopback behind a proxy.
+    webhook_listen: str = Field(default="127.0.0.1", alias="STERK_WEBHOOK_LISTEN")
+    webhook_port: int = Field(default=8443, ge=0, le=65535, alias="STERK_WEBHOOK_PORT")
+    webhook_secret: str | None = Field(
+        default=None, alias="STERK_WEBHOOK_SECRET", validate_default=True
+    )
     concurrent_updates: int = Field(default=32, ge=1, le=512, alias="STERK_CONCURRENT_UPDATES")
     telegram_max_rate: float = Field(default=30.0, gt=0, le=10000, alias="STERK_TELEGRAM_MAX_RATE")
     # Broadcast messages per second (paced by the scheduler's lane, see scheduler/README.md).
@@ -91,6 +98,24 @@ class Settings(BaseSettings):
     def _token_shape(cls, value: str | None) -> str | None:
         if value is not None and ":" not in value:
             raise ValueError("expected a bot token like 123456:ABC-DEF from @BotFather")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """Webhook mode without a strong secret would act on anyone's forged POST."""
+        if not info.data.get("webhook_url"):
+            return value
+        if value is None or len(value) < MIN_WEBHOOK_SECRET:
+            raise ValueError(
+                f"webhook mode needs a secret of at least {MIN_WEBHOOK_SECRET} characters "
+                "(A-Z, a-z, 0-9, _ and -), e.g. from `openssl rand -hex 32`"
+            )
+        if len(value) > MAX_WEBHOOK_SECRET or not _SECRET_CHARS.fullmatch(value):
+            raise ValueError(
+                f"use at most {MAX_WEBHOOK_SECRET} of the characters A-Z, a-z, 0-9, _ and - "
+                "(Telegram's rule for a webhook secret)"
+            )
         return value
 
     @field_validator("admin_ids", mode="before")

@@ -160,6 +160,11 @@ class Scheduler:
                 await asyncio.sleep(0)  # APScheduler shuts down in a loop callback
             await scheduled.release(self.core.repo, self.token)
 
+    @property
+    def is_up(self) -> bool:
+        """Started, not stopping, and its periodic jobs are scheduled (/healthz)."""
+        return self._aps is not None and self._aps.running and not self._stopping
+
     @asynccontextmanager
     async def running(self) -> AsyncIterator[Scheduler]:
         """`async with Scheduler(core).running():` around a transport's lifetime."""

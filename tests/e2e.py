@@ -10,6 +10,7 @@ from typing import Any
 from bot.app import Core, open_core
 from bot.config import Settings
 from bot.core.clock import Clock
+from bot.service import TelegramService
 from bot.transports.telegram import TelegramTransport
 from tests.fakebot import Call, FakeBotApi
 
@@ -23,26 +24,38 @@ class RunningBot:
 
     def __init__(self, fake: FakeBotApi, settings: Settings, clock: Clock) -> None:
         self.fake = fake
-        self.settings = settings.model_copy(
-            update={"telegram_bot_token": TOKEN, "telegram_api_base_url": fake.base_url}
-        )
+        update: dict[str, object] = {
+            "telegram_bot_token": TOKEN,
+            "telegram_api_base_url": fake.base_url,
+        }
+        if not settings.webhook_url:  # the web server still runs (health, metrics): any port
+            update |= {"webhook_listen": "127.0.0.1", "webhook_port": 0}
+        self.settings = settings.model_copy(update=update)
         self.clock = clock
         self.core: Core | None = None
+        self.service: TelegramService | None = None
         self.transport: TelegramTransport | None = None
 
     async def start(self) -> None:
-        """Open the database and start polling the fake."""
+        """Open the database and start the web server and the transport (no scheduler)."""
         self.core = await open_core(self.settings, clock=self.clock)
-        self.transport = TelegramTransport(self.core)
-        await self.transport.start(poll_timeout=1)
+        self.service = TelegramService(self.core, poll_timeout=1)
+        self.transport = self.service.transport
+        await self.service.start()
 
     async def stop(self) -> None:
-        """Stop polling and close the database, as a normal shutdown does."""
-        if self.transport is not None:
-            await self.transport.stop()
+        """Stop receiving and close the database, as a normal shutdown does."""
+        if self.service is not None:
+            await self.service.stop()
         if self.core is not None:
             await self.core.close()
-        self.transport, self.core = None, None
+        self.service, self.transport, self.core = None, None, None
+
+    @property
+    def web_url(self) -> str:
+        """Base URL of the running bot's own web server (/healthz, /metrics, /telegram)."""
+        assert self.service is not None
+        return f"http://127.0.0.1:{self.service.web.port}"
 
     async def restart(self) -> None:
         """Stop and start again on the same database file."""

@@ -37,6 +37,7 @@ from html.parser import HTMLParser
 from types import TracebackType
 from typing import Any, Literal
 
+import aiohttp
 from aiohttp import BodyPartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
 from telegram.ext import Application
@@ -457,6 +458,9 @@ class FakeBotApi:
         self.calls: list[Call] = []
         self.rejected_429 = 0
         self.webhook_url = ""
+        self.webhook_secret: str | None = None
+        self.webhook_statuses: list[int] = []  # what the bot answered each webhook post
+        self._webhook_task: asyncio.Task[None] | None = None
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.uploads: dict[str, UploadedFile] = {}
         self._counts: Counter[str] = Counter()
@@ -548,11 +552,15 @@ class FakeBotApi:
     async def stop(self) -> None:
         """Release pending long polls and held requests, then shut the server down."""
         self._closing.set()
+        webhook = self._stop_webhook()
         self._updates_changed.fire()
         self._calls_changed.fire()
         runner, self._runner = self._runner, None
         if runner is not None:
             await runner.cleanup()
+        if webhook is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await webhook
 
     @property
     def port(self) -> int:
@@ -955,7 +963,11 @@ class FakeBotApi:
     # ------------------------------------------------------------------ chats & messages
 
     def _user(
-        self, user_id: int, first_name: str | None = None, language_code: str | None = None
+        self,
+        user_id: int,
+        first_name: str | None = None,
+        language_code: str | None = None,
+        username: str | None = None,
     ) -> dict[str, Any]:
         """The (registered) Telegram user dict for ``user_id``."""
         user = self._users.setdefault(
@@ -966,6 +978,8 @@ class FakeBotApi:
             user["first_name"] = first_name
         if language_code is not None:
             user["language_code"] = language_code
+        if username is not None:
+            user["username"] = username
         return dict(user)
 
     def _chat(self, chat_id: int) -> dict[str, Any]:
@@ -974,7 +988,10 @@ class FakeBotApi:
             title = self._group_titles.get(chat_id, f"Group {chat_id}")
             return {"id": chat_id, "type": "supergroup", "title": title}
         chat: dict[str, Any] = {"id": chat_id, "type": "private"}
-        chat["first_name"] = self._users.get(chat_id, {}).get("first_name", "Sam")
+        user = self._users.get(chat_id, {})
+        chat["first_name"] = user.get("first_name", "Sam")
+        if "username" in user:
+            chat["username"] = user["username"]
         return chat
 
     def _new_file_id(self, prefix: str) -> tuple[str, str]:
@@ -1072,6 +1089,7 @@ class FakeBotApi:
 
     def _delete_webhook(self, params: dict[str, Any]) -> bool:
         self.webhook_url = ""
+        self._stop_webhook()
         if params.get("drop_pending_updates") is True:
             self._pending.clear()
         return True
@@ -1081,9 +1099,42 @@ class FakeBotApi:
         if not isinstance(url, str):
             raise _bad("url is required")
         self.webhook_url = url
+        secret = params.get("secret_token")
+        self.webhook_secret = secret if isinstance(secret, str) else None
         if params.get("drop_pending_updates") is True:
             self._pending.clear()
+        self._stop_webhook()
+        self._webhook_task = asyncio.get_running_loop().create_task(self._post_updates(url))
         return True
+
+    def _stop_webhook(self) -> asyncio.Task[None] | None:
+        task, self._webhook_task = self._webhook_task, None
+        if task is not None:
+            task.cancel()
+        return task
+
+    async def _post_updates(self, url: str) -> None:
+        """Deliver queued updates to the webhook one by one, as Telegram does, until a 2xx."""
+        headers = {}
+        if self.webhook_secret is not None:
+            headers["X-Telegram-Bot-Api-Secret-Token"] = self.webhook_secret
+        async with aiohttp.ClientSession() as session:
+            while not self._closing.is_set():
+                if not self._pending:
+                    await self._updates_changed.wait(1.0)
+                    continue
+                update = self._pending[0]
+                try:
+                    async with session.post(url, json=update, headers=headers) as answer:
+                        status = answer.status
+                except aiohttp.ClientError:
+                    status = 0  # the bot is not listening (yet, or any more)
+                self.webhook_statuses.append(status)
+                if 200 <= status < 300:
+                    if self._pending and self._pending[0] is update:
+                        self._pending.pop(0)
+                else:
+                    await asyncio.sleep(0.05)  # Telegram backs off too; a test's pace is enough
 
     def _get_webhook_info(self, params: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -1311,11 +1362,20 @@ class FakeBotApi:
         return {"text": text, "entities": _command_entities(text) or None}
 
     def send_text(
-        self, user_id: int, text: str, first_name: str = "Sam", language_code: str = "nl"
+        self,
+        user_id: int,
+        text: str,
+        first_name: str = "Sam",
+        language_code: str = "nl",
+        username: str | None = None,
     ) -> dict[str, Any]:
         """A user types ``text`` in the private chat; returns the queued update."""
         return self._user_message(
-            user_id, self._text(text), first_name=first_name, language_code=language_code
+            user_id,
+            self._text(text),
+            first_name=first_name,
+            language_code=language_code,
+            username=username,
         )
 
     def send_group_text(self, chat_id: int, user_id: int, text: str) -> dict[str, Any]:

@@ -82,3 +82,32 @@ def test_cli_exits_2_with_one_line(tmp_path: Path, variable: str, value: str, li
     [shown] = result.stderr.strip().splitlines()
     assert shown.startswith(line)
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("secret", "expected"),
+    [
+        (None, "STERK_WEBHOOK_SECRET: webhook mode needs a secret of at least 32"),
+        ("", "STERK_WEBHOOK_SECRET: webhook mode needs a secret of at least 32"),
+        ("a" * 31, "STERK_WEBHOOK_SECRET: webhook mode needs a secret of at least 32"),
+        ("a" * 31 + "!", "STERK_WEBHOOK_SECRET: use at most 256 of the characters"),
+        ("a" * 257, "STERK_WEBHOOK_SECRET: use at most 256 of the characters"),
+    ],
+)
+def test_webhook_mode_needs_a_strong_secret(
+    monkeypatch: pytest.MonkeyPatch, secret: str | None, expected: str
+) -> None:
+    """A webhook URL without a secret Telegram accepts and of 32+ characters stops the start."""
+    monkeypatch.setenv("STERK_WEBHOOK_URL", "https://bot.example.org")
+    if secret is not None:
+        monkeypatch.setenv("STERK_WEBHOOK_SECRET", secret)
+    with pytest.raises(SettingsError, match=expected):
+        load_settings(_env_file=None)
+
+
+def test_webhook_secret_is_only_required_in_webhook_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Polling needs no secret; a 32-character one is enough for webhook mode."""
+    assert load_settings(_env_file=None).webhook_secret is None
+    monkeypatch.setenv("STERK_WEBHOOK_URL", "https://bot.example.org")
+    monkeypatch.setenv("STERK_WEBHOOK_SECRET", "A-z_0" * 6 + "xy")
+    assert load_settings(_env_file=None).webhook_listen == "127.0.0.1"

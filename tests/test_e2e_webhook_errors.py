@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-
 import aiohttp
 
 from bot.config import Settings
@@ -12,25 +10,20 @@ from bot.core.engine import Turn
 from bot.core.registry import registry
 from tests.e2e import RunningBot, texts
 from tests.fakebot import FakeBotApi
+from tests.process import SECRET, free_port
 
 USER = 7770001
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 async def test_webhook_mode_receives_updates(settings: Settings, clock: ManualClock) -> None:
     """With a webhook URL the bot registers it with its secret and answers posted updates."""
-    port = _free_port()
+    port = free_port()
     hooked = settings.model_copy(
         update={
             "webhook_url": f"http://127.0.0.1:{port}",
             "webhook_listen": "127.0.0.1",
             "webhook_port": port,
-            "webhook_secret": "s3cret-token",
+            "webhook_secret": SECRET,
         }
     )
     async with FakeBotApi(token="123456:TEST-token") as fake:
@@ -39,7 +32,7 @@ async def test_webhook_mode_receives_updates(settings: Settings, clock: ManualCl
         try:
             registered = fake.calls_of("setWebhook")[-1].params
             assert registered["url"] == f"http://127.0.0.1:{port}/telegram"
-            assert registered["secret_token"] == "s3cret-token"
+            assert registered["secret_token"] == SECRET
             update = {
                 "update_id": 1,
                 "message": {
@@ -55,7 +48,7 @@ async def test_webhook_mode_receives_updates(settings: Settings, clock: ManualCl
             async with aiohttp.ClientSession() as session:
                 async with session.post(url, json=update) as wrong:
                     assert wrong.status == 403  # no secret header: rejected
-                headers = {"X-Telegram-Bot-Api-Secret-Token": "s3cret-token"}
+                headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
                 async with session.post(url, json=update, headers=headers) as right:
                     assert right.status == 200
             calls = await fake.replies_until_idle(USER, idle=0.3)

@@ -66,3 +66,9 @@ async def purge(repo: Repository, now: datetime) -> int:
             (epoch(now - KEEP_DONE),),
         )
         return cur.rowcount
+
+
+async def depth(repo: Repository) -> int:
+    """How many updates are received but not answered yet (GET /metrics)."""
+    row = await repo.fetch_one("SELECT COUNT(*) FROM inbox WHERE done_at IS NULL")
+    return int(row[0]) if row else 0

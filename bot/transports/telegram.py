@@ -12,7 +12,8 @@ import contextlib
 import json
 import logging
 import os
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
 from telegram import (
@@ -43,6 +44,8 @@ from bot.core.model import Button, Event, EventKind, Outcome, Reply
 from bot.storage import inbox
 from bot.storage.repository import User
 from bot.transports.botapi import TolerantBot
+from bot.web import metrics
+from bot.web.server import Ingress, WebServer, secret_header
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +55,8 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 T = TypeVar("T")
 
 CHANNEL = "telegram"
+WEBHOOK_PATH = "/telegram"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # A reply survives three timeouts, network errors or 5xx in a row (retried 0.5, 1 and 2 s later);
 # with 2% 5xx, two attempts lost about one reply in 2,500 (bench/load.py --faults).
 SEND_ATTEMPTS = 4
@@ -112,6 +117,11 @@ def _split(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
         text = text[cut:].lstrip("\n")
     parts.append(text)
     return parts
+
+
+def _not_modified(error: Exception) -> bool:
+    """An edit that changed nothing: Telegram's 400 for it is no failure."""
+    return isinstance(error, DeliveryFailed) and "not modified" in str(error).lower()
 
 
 def message_event(message: Message, edited: bool = False) -> Event | None:
@@ -191,6 +201,8 @@ class TelegramTransport:
             .concurrent_updates(settings.concurrent_updates)
             .job_queue(None)  # our scheduler owns timing; see scheduler/
         )
+        if settings.webhook_url:
+            builder = builder.updater(None)  # updates arrive on our web server (bot/web/)
         self.app: Application[Any, Any, Any, Any, Any, Any] = builder.build()
         private = filters.ChatType.PRIVATE
         self.app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE, self._on_message))
@@ -282,6 +294,7 @@ class TelegramTransport:
             log.debug("answerCallbackQuery failed: %s", type(exc).__name__)
 
     async def _process(self, event: Event) -> Outcome:
+        started = time.perf_counter()
         outcome = await self.core.engine.handle(event)
         if not outcome.replies:
             return outcome
@@ -291,6 +304,8 @@ class TelegramTransport:
             await self._mark_unreachable(event.user)
         except (RetryLater, DeliveryFailed) as exc:
             log.warning("reply not delivered: %s", type(exc).__name__)
+        else:
+            metrics.REPLY_LATENCY.labels(CHANNEL).observe(time.perf_counter() - started)
         return outcome
 
     async def _mark_unreachable(self, external_id: str) -> None:
@@ -340,7 +355,15 @@ class TelegramTransport:
         await self._guarded(lambda: self._send_one(chat_id, reply), patient=patient)
 
     async def _guarded(self, call: Callable[[], Awaitable[T]], *, patient: bool = False) -> T:
-        """Run a Bot API call, retrying network trouble; errors as delivery errors."""
+        """Run a Bot API call, retrying network trouble; errors as delivery errors (counted)."""
+        try:
+            return await self._attempts(call, patient)
+        except (Unreachable, RetryLater, DeliveryFailed) as exc:
+            if not _not_modified(exc):
+                metrics.delivery_failed(CHANNEL, exc)
+            raise
+
+    async def _attempts(self, call: Callable[[], Awaitable[T]], patient: bool) -> T:
         for attempt in range(SEND_ATTEMPTS):
             last = attempt + 1 == SEND_ATTEMPTS
             try:
@@ -423,7 +446,7 @@ class TelegramTransport:
                 )
             )
         except DeliveryFailed as exc:
-            if "not modified" not in str(exc).lower():
+            if not _not_modified(exc):
                 raise
 
     async def copy(
@@ -492,7 +515,37 @@ class TelegramTransport:
 
     async def _mark_answered(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         self._in_hand.discard(update.update_id)
+        metrics.UPDATES.labels(CHANNEL).inc()
         await inbox.answered(self.core.repo, update.update_id, self.core.clock.now())
+
+    # -- webhook: Telegram posts each update to our web server --------------------------------
+
+    def serve_on(self, web: WebServer) -> None:
+        """In webhook mode, receive updates at WEBHOOK_PATH on the project's web server."""
+        secret = self.core.settings.webhook_secret
+        if self.core.settings.webhook_url and secret:  # config.py refuses a URL without one
+            admit = secret_header(SECRET_HEADER, secret)
+            web.add_ingress(WEBHOOK_PATH, Ingress(admit=admit, accept=self._receive))
+
+    async def _receive(self, body: bytes, _headers: Mapping[str, str]) -> int:
+        """Keep a posted update in the inbox, then queue it; the 200 comes after the keeping."""
+        try:
+            data = json.loads(body)
+        except ValueError:
+            log.warning("ignored a webhook body that is not JSON (%d bytes)", len(body))
+            return 400
+        try:
+            update = Update.de_json(data, self.app.bot)
+        except Exception:  # not an update PTB can read: say what it was, never what it said
+            kinds = (k for k in Update.ALL_TYPES if isinstance(data, dict) and k in data)
+            kind = next(kinds, "unknown")
+            log.warning("ignored a malformed webhook update (%s, %d bytes)", kind, len(body))
+            return 200  # answered, so Telegram does not send it again and again
+        if update is None:
+            return 200
+        await self._keep_batch((update,))
+        await self.app.update_queue.put(update)
+        return 200
 
     async def _replay_inbox(self) -> None:
         """Queue what a previous process fetched but never answered, before polling starts."""
@@ -515,23 +568,28 @@ class TelegramTransport:
         except TelegramError as exc:
             log.warning("could not register commands: %s", type(exc).__name__)
         await self.app.start()
-        assert self.app.updater is not None
         if settings.webhook_url:
-            await self.app.updater.start_webhook(
-                listen=settings.webhook_listen,
-                port=settings.webhook_port,
-                url_path="telegram",
-                webhook_url=settings.webhook_url.rstrip("/") + "/telegram",
+            await self.app.bot.set_webhook(
+                settings.webhook_url.rstrip("/") + WEBHOOK_PATH,
                 secret_token=settings.webhook_secret,
                 allowed_updates=Update.ALL_TYPES,
             )
         else:
+            assert self.app.updater is not None
             await self.app.updater.start_polling(
                 poll_interval=0.0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES
             )
 
+    def running(self) -> bool:
+        """Whether updates are being received and handled (/healthz)."""
+        updater = self.app.updater
+        return self.app.running and (updater is None or updater.running)
+
     async def stop(self) -> None:
-        """Stop receiving, finish running handlers and close HTTP sessions."""
+        """Stop receiving, finish running handlers and close HTTP sessions.
+
+        A webhook stays registered: Telegram keeps new updates until the next start.
+        """
         if self.app.updater is not None and self.app.updater.running:
             await self.app.updater.stop()
         if self.app.running:

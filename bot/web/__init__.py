@@ -1,0 +1,1 @@
+"""The project's own web server: webhooks, health and metrics (see server.py)."""
