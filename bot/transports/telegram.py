@@ -507,11 +507,14 @@ class TelegramTransport:
         await inbox.keep(self.core.repo, rows, self.core.clock.now())
 
     async def _skip_answered(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        if update.update_id in self._in_hand or await inbox.is_answered(
-            self.core.repo, update.update_id
-        ):
+        # Claimed before the first await: a webhook post that arrives while the inbox is
+        # replayed is queued twice, and both copies may be here at the same moment.
+        if update.update_id in self._in_hand:
             raise ApplicationHandlerStop
         self._in_hand.add(update.update_id)
+        if await inbox.is_answered(self.core.repo, update.update_id):
+            self._in_hand.discard(update.update_id)
+            raise ApplicationHandlerStop
 
     async def _mark_answered(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         self._in_hand.discard(update.update_id)
