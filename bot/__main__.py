@@ -18,10 +18,12 @@ from bot import logs
 from bot.app import Core, load_checked_content, open_core
 from bot.config import Settings, SettingsError, load_settings
 from bot.core.content import ContentError
+from bot.storage import files
 from scheduler.service import Scheduler
 
 EXIT_CONFIG = 2
 EXIT_CONTENT = 1
+EXIT_RUNNING = 3  # another process already runs on this database
 
 
 async def _serve_telegram(core: Core) -> None:
@@ -86,6 +88,11 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"Configuration error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
+    try:
+        lock = files.hold_lock(settings.db_path)  # released when the process ends
+    except files.AlreadyRunning as exc:
+        print(f"Not started: {exc}", file=sys.stderr)
+        return EXIT_RUNNING
     logs.setup(settings)
     mode = "telegram" if settings.telegram_bot_token and args.command != "chat" else "chat"
     try:
@@ -100,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_CONTENT
     except KeyboardInterrupt:
         pass
+    finally:
+        lock.close()
     return 0
 
 

@@ -1,7 +1,8 @@
 """The one scheduler in the bot process: claims due rows and delivers them through the core.
 
-The database is the source of truth; APScheduler (3.x `AsyncIOScheduler`) only runs three
-periodic jobs: a tick every few seconds, the daily digest hooks and the daily retention sweep.
+The database is the source of truth; APScheduler (3.x `AsyncIOScheduler`) only runs two
+periodic jobs: a tick every few seconds (which also runs the retention sweep at start and then
+every 24 hours) and the daily digest hooks.
 Tests call `tick()`, `digest()` and `sweep()` directly and move an injected clock.
 
 Delivery guarantees:
@@ -44,6 +45,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, time, timedelta
@@ -57,6 +59,7 @@ from bot.app import Core
 from bot.core.clock import Clock, from_epoch
 from bot.core.delivery import RetryLater, Unreachable
 from bot.storage import retention, scheduled
+from bot.storage.files import disk_trouble
 from bot.storage.repository import User
 from bot.storage.scheduled import Finished, Item
 from scheduler.jobs import Delivery, Hook, JobRegistry, Kind, Postpone, jobs
@@ -67,7 +70,9 @@ log = logging.getLogger(__name__)
 
 IDLE_FLOWS = frozenset({"", "menu"})  # where a pushed flow interrupts nothing
 NO_SENDER_DELAY = timedelta(minutes=10)  # the person's channel is not running in this process
-SWEEP_AT = time(4, 0)  # local time of the daily retention sweep
+# The retention sweep runs from the tick: at the first tick after start and then every 24 hours
+# of the scheduler's clock, so a bot that is never up at a fixed hour still sweeps daily.
+SWEEP_EVERY = timedelta(days=1)
 LANE_BATCH = 50  # lane items claimed at once; claimed but unsent ones are never in doubt
 
 
@@ -109,6 +114,7 @@ class Scheduler:
         self._wake = asyncio.Event()
         self._stopping = False
         self._paused_until: datetime | None = None
+        self._next_sweep: datetime | None = None  # None: sweep at the first tick
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -127,12 +133,6 @@ class Scheduler:
             next_run_time=datetime.now(tz),
         )
         daily: dict[str, Any] = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 3600}
-        aps.add_job(
-            self.sweep,
-            CronTrigger(hour=SWEEP_AT.hour, minute=SWEEP_AT.minute, timezone=tz),
-            id="retention",
-            **daily,
-        )
         aps.add_job(
             self.digest,
             CronTrigger(hour=self.digest_at.hour, minute=self.digest_at.minute, timezone=tz),
@@ -179,13 +179,18 @@ class Scheduler:
     async def _periodic_tick(self) -> None:
         try:
             await self.tick()
+        except sqlite3.Error as exc:  # disk full or read-only: one line a minute, rows wait
+            disk_trouble.report("due messages wait", exc)
         except Exception:
             log.exception("scheduler tick failed")
 
     async def tick(self) -> int:
         """Deliver everything due now; returns how many claimed items were handled."""
         async with self._tick_lock:
-            if self._stopping or self._paused():
+            if self._stopping:
+                return 0
+            await self._sweep_when_due()
+            if self._paused():
                 return 0
             repo, now = self.core.repo, self.clock.now()
             kinds = self.registry.kinds
@@ -242,6 +247,8 @@ class Scheduler:
         while not self._stopping:
             try:
                 await self.drain()
+            except sqlite3.Error as exc:
+                disk_trouble.report("broadcast messages wait", exc)
             except Exception:
                 log.exception("lane delivery failed")
             with contextlib.suppress(TimeoutError):
@@ -253,12 +260,24 @@ class Scheduler:
         """Run the daily digest hooks (registered by the staff module)."""
         await self._run_hooks(self.registry.digest_hooks, self.clock.now())
 
+    async def _sweep_when_due(self) -> None:
+        now = self.clock.now()
+        if self._next_sweep is not None and now < self._next_sweep:
+            return
+        self._next_sweep = now + SWEEP_EVERY
+        try:
+            await self.sweep()
+        except sqlite3.Error as exc:  # disk full: try again at the next tick
+            self._next_sweep = None
+            disk_trouble.report("the retention sweep waits", exc)
+
     async def sweep(self) -> dict[str, int]:
         """Delete what is past STERK_RETENTION_DAYS (see `bot.storage.retention`), then hooks."""
         before = self.clock.now() - timedelta(days=self.core.settings.retention_days)
-        counts = await retention.sweep(self.core.repo, before)
+        counts = await retention.sweep(self.core.repo, before, self.clock.now())
         log.info("retention sweep: %s", counts)
         await self._run_hooks(self.registry.retention_hooks, before)
+        await self.core.repo.checkpoint()  # no copy of what was deleted stays in the -wal file
         return counts
 
     async def _run_hooks(self, hooks: list[Hook], when: datetime) -> None:

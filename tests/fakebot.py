@@ -982,16 +982,20 @@ class FakeBotApi:
             user["username"] = username
         return dict(user)
 
+    def describe_user(self, user_id: int, **fields: str) -> None:
+        """Give a user more profile fields (``username``, ``last_name``) in later updates."""
+        self._user(user_id)
+        self._users[user_id].update(fields)
+
     def _chat(self, chat_id: int) -> dict[str, Any]:
         """Chat dict: negative ids are supergroups, positive ids private chats."""
         if chat_id < 0:
             title = self._group_titles.get(chat_id, f"Group {chat_id}")
             return {"id": chat_id, "type": "supergroup", "title": title}
         chat: dict[str, Any] = {"id": chat_id, "type": "private"}
-        user = self._users.get(chat_id, {})
-        chat["first_name"] = user.get("first_name", "Sam")
-        if "username" in user:
-            chat["username"] = user["username"]
+        person = self._users.get(chat_id, {})
+        chat["first_name"] = person.get("first_name", "Sam")
+        chat.update({k: person[k] for k in ("last_name", "username") if k in person})
         return chat
 
     def _new_file_id(self, prefix: str) -> tuple[str, str]:

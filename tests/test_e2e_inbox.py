@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import timedelta
 
 from bot.core.clock import epoch
+from bot.transports.telegram import replayable
 from tests.e2e import RunningBot, texts
 
 USER = 6060601
@@ -46,25 +48,50 @@ async def test_fetched_but_unanswered_update_is_replayed_once(tg: RunningBot) ->
     assert again == []
     db = sqlite3.connect(tg.settings.db_path)
     try:
-        row = db.execute(
-            "SELECT chat, payload, done_at FROM inbox WHERE update_id = 900"
-        ).fetchone()
+        row = db.execute("SELECT count(*) FROM inbox WHERE update_id = 900").fetchone()
+        seen = db.execute("SELECT count(*) FROM inbox_seen WHERE update_id = 900").fetchone()
     finally:
         db.close()
-    assert row[0] is None
-    assert row[1] is None  # the message itself is gone once answered
-    assert row[2] is not None
+    assert row[0] == 0  # the row, and the message in it, is gone once answered
+    assert seen[0] == 1  # only the bare id stays, to skip the second delivery
 
 
-async def test_every_fetched_update_is_kept_until_answered(tg: RunningBot) -> None:
-    """Normal traffic leaves only answered, wiped rows behind."""
+async def test_every_fetched_update_is_gone_once_answered(tg: RunningBot) -> None:
+    """Normal traffic leaves no inbox rows behind, only bare ids of answered updates."""
     await tg.say(USER, "/start")
     await tg.tap(USER, "Nederlands")
     db = sqlite3.connect(tg.settings.db_path)
     try:
-        rows = db.execute("SELECT count(*), count(payload), count(done_at) FROM inbox").fetchone()
+        rows = db.execute("SELECT count(*) FROM inbox").fetchone()
+        seen = db.execute("SELECT count(*) FROM inbox_seen").fetchone()
     finally:
         db.close()
-    assert rows[0] >= 2
-    assert rows[1] == 0
-    assert rows[2] == rows[0]
+    assert rows[0] == 0
+    assert seen[0] >= 2
+
+
+async def test_inbox_keeps_no_names_and_purges_old_updates(tg: RunningBot) -> None:
+    """A kept update has no name or username; one unanswered for over a day is purged."""
+    await tg.stop()
+    update = _start_update(901)
+    message = update["message"]
+    assert isinstance(message, dict)
+    message["from"] = {**message["from"], "username": "sam_secret", "last_name": "Jansen"}
+    payload = json.dumps(replayable(update))
+    for name in ("Sam", "sam_secret", "Jansen"):
+        assert name not in payload
+    for needed in (str(USER), "/start"):
+        assert needed in payload
+    db = sqlite3.connect(tg.settings.db_path)
+    try:
+        db.execute(
+            "INSERT INTO inbox (update_id, chat, payload, received_at) VALUES (?, ?, ?, ?)",
+            (901, str(USER), payload, epoch(tg.clock.now() - timedelta(days=2))),
+        )
+        db.commit()
+    finally:
+        db.close()
+    await tg.start()
+    assert await tg.fake.replies_until_idle(USER, idle=0.4) == []  # too old to answer now
+    assert tg.core is not None
+    assert await tg.core.repo.fetch("SELECT * FROM inbox") == []

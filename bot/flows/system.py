@@ -117,12 +117,20 @@ async def forget_command(turn: Turn, _args: str) -> None:
     await turn.engine.enter(turn, "forget:")
 
 
+async def forget_everything(turn: Turn) -> None:
+    """Delete the person, every row about them and what waits in the inbox from their chat,
+    then empty the -wal file, so no copy of the deleted rows is left in any database file
+    (`secure_delete` has already zeroed them in the database file itself)."""
+    await turn.repo.delete_user(turn.user.id)
+    await inbox.forget_chat(turn.repo, turn.user.external_id)
+    await turn.repo.checkpoint()
+    turn.deleted = True
+
+
 @registry.action("system.forget")
 async def forget_action(turn: Turn) -> None:
     """Delete the person and every row about them (cascades cancel scheduled messages)."""
-    await turn.repo.delete_user(turn.user.id)
-    await inbox.forget_chat(turn.repo, turn.user.external_id)
-    turn.deleted = True
+    await forget_everything(turn)
     turn.say("system.forgotten")
 
 
@@ -199,8 +207,7 @@ async def onboarding_minor(turn: Turn) -> None:
     under18 = [line for line in turn.content.helplines if "under18" in line.topics]
     number = " · ".join(p for line in under18 for p in (line.phone, line.url) if p)
     turn.say("onboarding.under16.text", kindertelefoon=number)
-    await turn.repo.delete_user(turn.user.id)
-    turn.deleted = True
+    await forget_everything(turn)
 
 
 @registry.action("onboarding.finish")

@@ -1,4 +1,10 @@
-"""The inbox of fetched-but-unanswered updates (see migration 0007 for why it exists)."""
+"""The inbox of fetched-but-unanswered updates (see migrations 0007 and 0009 for why).
+
+A row holds what replaying the update needs (the transport strips names and usernames before
+it calls `keep`) and lives only until the update is answered. Unanswered rows older than
+`KEEP_UNANSWERED` are purged: Telegram itself gives up on an update after a day, and a reply to
+something that old would only confuse.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ from bot.core.clock import epoch
 from bot.storage.repository import Repository
 
 KEEP_DONE = timedelta(days=1)
+KEEP_UNANSWERED = timedelta(days=1)
 
 
 async def keep(
@@ -21,54 +28,53 @@ async def keep(
     async with repo.transaction() as conn:
         await conn.executemany(
             "INSERT OR IGNORE INTO inbox (update_id, chat, payload, received_at) "
-            "VALUES (?, ?, ?, ?)",
-            rows,
+            "SELECT ?, ?, ?, ? WHERE NOT EXISTS "
+            "(SELECT 1 FROM inbox_seen WHERE update_id = ?)",
+            [(*row, row[0]) for row in rows],
         )
 
 
 async def answered(repo: Repository, update_id: int, now: datetime) -> None:
-    """The update has been handled: wipe its message and chat, keep the id for a day."""
+    """The update has been handled: delete its row, remember only the bare id for a day."""
     async with repo.transaction() as conn:
+        await conn.execute("DELETE FROM inbox WHERE update_id = ?", (update_id,))
         await conn.execute(
-            "UPDATE inbox SET payload = NULL, chat = NULL, done_at = ? "
-            "WHERE update_id = ? AND done_at IS NULL",
-            (epoch(now), update_id),
+            "INSERT OR IGNORE INTO inbox_seen (update_id, done_at) VALUES (?, ?)",
+            (update_id, epoch(now)),
         )
 
 
 async def is_answered(repo: Repository, update_id: int) -> bool:
     """Whether this update was handled before (a second delivery is skipped)."""
-    row = await repo.fetch_one(
-        "SELECT 1 FROM inbox WHERE update_id = ? AND done_at IS NOT NULL", (update_id,)
-    )
+    row = await repo.fetch_one("SELECT 1 FROM inbox_seen WHERE update_id = ?", (update_id,))
     return row is not None
 
 
 async def unanswered(repo: Repository) -> list[str]:
     """Updates a previous process fetched but never answered, oldest first."""
-    rows = await repo.fetch(
-        "SELECT payload FROM inbox WHERE done_at IS NULL AND payload IS NOT NULL ORDER BY update_id"
-    )
+    rows = await repo.fetch("SELECT payload FROM inbox ORDER BY update_id")
     return [str(payload) for (payload,) in rows]
 
 
 async def forget_chat(repo: Repository, chat: str) -> None:
-    """`/vergeetmij`: drop anything still waiting from this chat."""
+    """`/vergeetmij` and under-16: drop anything still waiting from this chat."""
     async with repo.transaction() as conn:
-        await conn.execute("DELETE FROM inbox WHERE chat = ? AND done_at IS NULL", (chat,))
+        await conn.execute("DELETE FROM inbox WHERE chat = ?", (chat,))
 
 
 async def purge(repo: Repository, now: datetime) -> int:
-    """Remove the bare ids of updates answered more than a day ago."""
+    """Remove the bare ids answered over a day ago and updates unanswered for over a day."""
     async with repo.transaction() as conn:
-        cur = await conn.execute(
-            "DELETE FROM inbox WHERE done_at IS NOT NULL AND done_at < ?",
-            (epoch(now - KEEP_DONE),),
+        seen = await conn.execute(
+            "DELETE FROM inbox_seen WHERE done_at < ?", (epoch(now - KEEP_DONE),)
         )
-        return cur.rowcount
+        stale = await conn.execute(
+            "DELETE FROM inbox WHERE received_at < ?", (epoch(now - KEEP_UNANSWERED),)
+        )
+        return seen.rowcount + stale.rowcount
 
 
 async def depth(repo: Repository) -> int:
     """How many updates are received but not answered yet (GET /metrics)."""
-    row = await repo.fetch_one("SELECT COUNT(*) FROM inbox WHERE done_at IS NULL")
+    row = await repo.fetch_one("SELECT COUNT(*) FROM inbox")
     return int(row[0]) if row else 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import secrets
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
@@ -22,8 +23,15 @@ from typing import Any, TypeVar, cast
 import aiosqlite
 
 from bot.core.clock import epoch, from_epoch
+from bot.storage import files
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+# Columns left out when a row is exported for someone it only points at: a peer educator's
+# export of a case they claimed does not show whose case it was or what was written about them.
+HIDDEN = {"cases": ("user_id", "summary", "description", "request_id")}
 
 PROFILE_FIELDS = ("language", "onboarded", "checkins", "followups", "city", "organisation")
 
@@ -98,8 +106,11 @@ class Repository:
     async def open(cls, path: Path | str) -> Repository:
         """Open (creating folders and schema as needed) and apply pending migrations."""
         if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            files.prepare(Path(path))  # folder 0700, file 0600 (and so -wal and -shm)
         conn = await aiosqlite.connect(str(path), isolation_level=None)
+        # Deleted rows are overwritten with zeros, not only unlinked: /vergeetmij must leave no
+        # readable trace in the file (with `checkpoint()` also none in the -wal file).
+        await conn.execute("PRAGMA secure_delete=ON")
         await conn.execute("PRAGMA journal_mode=WAL")
         await conn.execute("PRAGMA synchronous=NORMAL")
         await conn.execute("PRAGMA busy_timeout=5000")
@@ -111,6 +122,19 @@ class Repository:
     async def close(self) -> None:
         """Checkpoint and close the connection."""
         await self._conn.close()
+
+    async def checkpoint(self) -> bool:
+        """Copy the -wal file into the database and empty it (TRUNCATE); False if it could not.
+
+        Run after deleting a person: the -wal file still holds the old pages (their texts)
+        until a checkpoint, and SQLite's automatic one never empties the file.
+        """
+        async with self._write_lock:
+            rows = await self._conn.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
+        busy = next(iter(rows))[0]
+        if busy:
+            log.warning("WAL checkpoint could not finish (a reader was busy)")
+        return not busy
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -309,12 +333,35 @@ class Repository:
                 found.append(str(name))
         return sorted(found)
 
+    async def pointers(self) -> list[tuple[str, str]]:
+        """(table, column) of every other column that references a person: who made an invite
+        or a broadcast, who claimed a case, who did a staff action. Found from the schema."""
+        tables = await self._conn.execute_fetchall(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
+        )
+        found = []
+        for (name,) in tables:
+            for key in await self._conn.execute_fetchall(f"PRAGMA foreign_key_list({name})"):
+                if key[2] == "users" and key[3] != "user_id":
+                    found.append((str(name), str(key[3])))
+        return sorted(found)
+
     async def export_user(self, user_id: int) -> dict[str, list[dict[str, Any]]]:
-        """Every row held about the user, table by table, for `/mijndata`."""
+        """Every row held about the user, table by table, for `/mijndata`.
+
+        Rows that only point at them (a staff member's audit entries, claimed cases, invites)
+        come under `table.column`, without the columns about someone else (`HIDDEN`).
+        """
         result: dict[str, list[dict[str, Any]]] = {}
         result["users"] = await self._rows("SELECT * FROM users WHERE id = ?", (user_id,))
         for table in await self.personal_tables():
             result[table] = await self._rows(f"SELECT * FROM {table} WHERE user_id = ?", (user_id,))
+        for table, column in await self.pointers():
+            rows = await self._rows(f"SELECT * FROM {table} WHERE {column} = ?", (user_id,))
+            hidden = HIDDEN.get(table, ())
+            shown = [{k: v for k, v in row.items() if k not in hidden} for row in rows]
+            if shown:
+                result[f"{table}.{column}"] = shown
         return result
 
     async def count_rows_for(self, user_id: int) -> int:

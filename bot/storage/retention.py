@@ -4,9 +4,17 @@
 - finished rows of the scheduling queue (sent, failed, expired, cancelled; a reminder's text
   lives in its row);
 - the conversation state of people who did nothing for that long (it can hold the answers of an
-  unfinished flow); their profile and opt-ins stay, and they start again at the menu.
+  unfinished flow, such as a "check my reply" draft); their opt-ins stay, and they start again
+  at the menu;
+- the town and organisation of people who did nothing for that long (places narrow down who
+  someone is; they can fill them in again in the settings);
+- the description and note of a case that was never closed (closed ones: `purge_case_texts`);
+- the text, link and shown preview of broadcasts that ended that long ago (the counts stay);
+- the inbox: updates never answered within a day, and bare ids of answered ones (`inbox.purge`).
 
-Other modules with free text (cases, relays) add their own sweep to `scheduler.jobs`.
+After the sweep and its hooks the scheduler empties the -wal file, so the deleted texts do not
+linger there either.
+Other modules with free text add their own sweep to `scheduler.jobs` (`jobs.retention`).
 """
 
 from __future__ import annotations
@@ -14,11 +22,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.core.clock import epoch
+from bot.storage import inbox
 from bot.storage.repository import Repository
 
 
-async def sweep(repo: Repository, before: datetime) -> dict[str, int]:
-    """Delete what is older than `before`; returns how many rows each part touched."""
+async def sweep(repo: Repository, before: datetime, now: datetime) -> dict[str, int]:
+    """Delete what is older than `before` (the inbox: by `now`); how many rows each part touched."""
     stamp = epoch(before)
     async with repo.transaction() as conn:
         stories = await conn.execute(
@@ -30,8 +39,29 @@ async def sweep(repo: Repository, before: datetime) -> dict[str, int]:
             (stamp,),
         )
         states = await conn.execute("DELETE FROM conversations WHERE updated_at < ?", (stamp,))
+        places = await conn.execute(
+            "UPDATE users SET city = NULL, organisation = NULL WHERE last_seen_at < ? "
+            "AND (city IS NOT NULL OR organisation IS NOT NULL)",
+            (stamp,),
+        )
+        cases = await conn.execute(
+            "UPDATE cases SET description = NULL, outcome_note = NULL WHERE status <> 'closed' "
+            "AND created_at < ? AND (description IS NOT NULL OR outcome_note IS NOT NULL)",
+            (stamp,),
+        )
+        broadcasts = await conn.execute(
+            "UPDATE broadcasts SET text = '', link_label = NULL, link_url = NULL, shown = NULL "
+            "WHERE status IN ('done', 'cancelled', 'expired') "
+            "AND coalesce(finished_at, send_at) < ? AND text <> ''",
+            (stamp,),
+        )
+    inboxed = await inbox.purge(repo, now)
     return {
         "stories": stories.rowcount,
         "scheduled": queue.rowcount,
         "conversations": states.rowcount,
+        "places": places.rowcount,
+        "open_cases": cases.rowcount,
+        "broadcasts": broadcasts.rowcount,
+        "inbox": inboxed,
     }

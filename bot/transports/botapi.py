@@ -15,9 +15,11 @@ with the same id (so the offset moves on) and logs only the ids, never the conte
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
 import logging
+import sqlite3
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -27,12 +29,15 @@ from telegram.error import NetworkError, TelegramError, TimedOut
 from telegram.ext import AIORateLimiter, ExtBot
 from telegram.request import BaseRequest, RequestData
 
+from bot.storage.files import disk_trouble
+
 log = logging.getLogger(__name__)
 
 # The same defaults as PTB's HTTPXRequest.
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 5.0
 POOL_TIMEOUT = 1.0
+MAX_STORAGE_WAIT = 30.0  # longest pause between fetches while the database cannot be written
 
 
 def _seconds(value: object, default: float | None) -> float | None:
@@ -175,7 +180,7 @@ logging.getLogger("telegram.ext.ExtBot").addFilter(_QuietParseErrors())
 class TolerantBot(ExtBot[int]):
     """PTB's bot with aiohttp requests, whose polling survives updates it cannot parse."""
 
-    __slots__ = ("_on_batch", "_updates")
+    __slots__ = ("_on_batch", "_storage_wait", "_updates")
 
     def __init__(
         self,
@@ -199,6 +204,7 @@ class TolerantBot(ExtBot[int]):
         # Called with every fetched batch before it is returned, and so before PTB confirms it
         # to Telegram with the next getUpdates (the transport keeps it in the inbox).
         self._on_batch = on_batch
+        self._storage_wait = 0.0  # seconds between fetches while the inbox cannot be written
 
     async def get_updates(self, *args: Any, **kwargs: Any) -> tuple[Update, ...]:
         """PTB's getUpdates; a batch it cannot parse is fetched again and cleaned."""
@@ -215,5 +221,17 @@ class TolerantBot(ExtBot[int]):
                 self._updates.dropped,
             )
         if updates and self._on_batch is not None:
-            await self._on_batch(updates)
+            try:
+                await self._on_batch(updates)
+            except sqlite3.Error as exc:
+                # Disk full or read-only: the batch stays unconfirmed at Telegram (PTB moves the
+                # offset only past what this returns), so nothing is lost. Wait, log once a
+                # minute, and fetch it again; PTB's own loop would retry at once, forever.
+                disk_trouble.report("fetched updates stay at Telegram until it can", exc)
+                self._storage_wait = min(MAX_STORAGE_WAIT, self._storage_wait * 2 or 1.0)
+                await asyncio.sleep(self._storage_wait)
+                return ()
+            if self._storage_wait:
+                self._storage_wait = 0.0
+                disk_trouble.recovered()
         return updates

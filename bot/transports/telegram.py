@@ -149,6 +149,37 @@ def message_event(message: Message, edited: bool = False) -> Event | None:
     return Event(kind=EventKind.MEDIA, media=media, text=message.caption or "", **base)
 
 
+# Stripped from an update before it is kept in the inbox: names and usernames (the bot never
+# uses them except a staff member's first name when joining), quoted and replied-to messages,
+# and the details of a shared contact or place. A replay needs ids, texts and the kind of media.
+_NAMES = ("first_name", "last_name", "username", "title", "bio")
+_DROPPED = ("reply_to_message", "external_reply", "quote", "pinned_message", "venue")
+_STUBS: dict[str, dict[str, Any]] = {
+    "contact": {"phone_number": "", "first_name": ""},
+    "location": {"latitude": 0.0, "longitude": 0.0},
+}
+
+
+def replayable(data: Any) -> Any:
+    """An update's dict with only what handling it again needs (for the inbox)."""
+    if isinstance(data, list):
+        return [replayable(item) for item in data]
+    if not isinstance(data, dict):
+        return data
+    kept: dict[str, Any] = {}
+    for key, value in data.items():
+        if key in _DROPPED:
+            continue
+        if key in _STUBS:
+            kept[key] = _STUBS[key]
+        elif key in _NAMES:
+            if key == "first_name":
+                kept[key] = ""  # required by PTB's User
+        else:
+            kept[key] = replayable(value)
+    return kept
+
+
 def staff_group_event(message: Message) -> Event | None:
     """A command typed in the staff group, as an event from the staff member who typed it.
 
@@ -502,7 +533,11 @@ class TelegramTransport:
         for update in updates:
             chat = update.effective_chat
             rows.append(
-                (update.update_id, str(chat.id) if chat else None, json.dumps(update.to_dict()))
+                (
+                    update.update_id,
+                    str(chat.id) if chat else None,
+                    json.dumps(replayable(update.to_dict()), ensure_ascii=False),
+                )
             )
         await inbox.keep(self.core.repo, rows, self.core.clock.now())
 

@@ -1,0 +1,104 @@
+"""Deleted means gone: after /vergeetmij or under-16 onboarding no database file holds a trace.
+
+The scan reads the raw bytes of the database, -wal and -shm files while the bot still runs. It
+looks for the Telegram id as SQLite would store it (decimal text, as in `external_id` and the
+inbox JSON, and the 4-, 6- and 8-byte big-endian integer forms of a record), and for the first
+name, last name, username, town, organisation and every typed text as UTF-8 (the database's
+encoding). JSON escapes are not searched: the inbox writes non-ASCII as is.
+"""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+from bot.config import Settings
+from bot.core.clock import ManualClock
+from tests.e2e import RunningBot, running_bot, texts
+from tests.test_coach import PUBLIC_ROUTE
+
+USER = 7300123456  # above 2**32, so its 6- and 8-byte integer forms are distinct needles
+YOUNG = 7300654321
+NAMES = {"first_name": "Zwaantje", "last_name": "Kraaipoel", "username": "zwaan_geheim_42"}
+CITY = "Oosterwolde-Zuidrand"
+ORGANISATION = "Jongerenwerk Kraaiennest"
+DRAFT = "Dit is mijn geheime conceptreactie nummer 7781, best wel boos"
+EXTRA = "Ik typ gewoon iets tussendoor: blauwe vogelkooi"
+
+
+def _needles(user: int, typed: list[str]) -> dict[str, bytes]:
+    found = {
+        "id as text": str(user).encode(),
+        "id as 8-byte integer": user.to_bytes(8, "big"),
+        "id as 6-byte integer": user.to_bytes(6, "big"),
+        "id as 4-byte integer": (user % 2**32).to_bytes(4, "big"),
+    }
+    for key, value in NAMES.items():
+        found[key] = value.encode()
+    for text in typed:
+        found[f"typed {text!r}"] = text.encode()
+    return found
+
+
+def _traces(db_path: Path, needles: dict[str, bytes]) -> list[str]:
+    hits = []
+    for suffix in ("", "-wal", "-shm"):
+        path = Path(f"{db_path}{suffix}")
+        if not path.exists():
+            continue
+        raw = path.read_bytes()
+        hits += [f"{name} in {path.name}" for name, needle in needles.items() if needle in raw]
+    return hits
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+async def _onboard(tg: RunningBot, user: int, age: str) -> None:
+    tg.fake.describe_user(user, **NAMES)
+    await tg.say(user, "/start", first_name=NAMES["first_name"])
+    for label in ("Nederlands", "Verder", "Oké, verder"):
+        await tg.tap(user, label)
+    await tg.tap(user, age)
+
+
+async def test_forget_me_leaves_no_bytes_in_any_database_file(tg: RunningBot) -> None:
+    """After /vergeetmij no id, name, username, place or typed text is in db, -wal or -shm."""
+    await _onboard(tg, USER, "16 jaar of ouder")
+    for label in ("Ja, graag", "Ja", "Woonplaats invullen"):
+        await tg.tap(USER, label)
+    await tg.say(USER, CITY)
+    await tg.tap(USER, "Organisatie")
+    await tg.say(USER, ORGANISATION)
+    await tg.tap(USER, "Klaar")
+    for label in [*PUBLIC_ROUTE[:8], "Eerst mijn reactie checken"]:
+        await tg.tap(USER, label)
+    checked = await tg.say(USER, DRAFT)
+    assert "Klaar, verder" in str([c.params.get("reply_markup") for c in checked])
+    await tg.say(USER, EXTRA)
+    typed = [CITY, ORGANISATION, DRAFT, EXTRA]
+    needles = _needles(USER, typed)
+    assert _traces(tg.settings.db_path, needles), "the scan finds nothing even before deleting"
+    await tg.say(USER, "/vergeetmij")
+    done = await tg.tap(USER, "Ja, wis alles")
+    assert "gewist" in texts(done).lower()
+    assert _traces(tg.settings.db_path, needles) == []
+
+
+async def test_under_16_onboarding_leaves_no_bytes(tg: RunningBot) -> None:
+    """An under-16 hears about the Kindertelefoon; no database file holds their id or name."""
+    await _onboard(tg, YOUNG, "Jonger dan 16")
+    assert "Kindertelefoon" in texts(tg.fake.sent_to(YOUNG))
+    assert _traces(tg.settings.db_path, _needles(YOUNG, [])) == []
+
+
+async def test_database_files_are_private(settings: Settings, clock: ManualClock) -> None:
+    """The database, its -wal and -shm files are 0600 and the folder the bot made is 0700."""
+    db_path = settings.db_path.parent / "new-folder" / "sterk.db"
+    private = settings.model_copy(update={"db_path": db_path})
+    async with running_bot(private, clock) as tg:
+        await tg.say(USER, "/start")
+        for suffix in ("", "-wal", "-shm"):
+            assert _mode(Path(f"{db_path}{suffix}")) == 0o600, suffix
+        assert _mode(db_path.parent) == 0o700
