@@ -144,7 +144,8 @@ class Repository:
             try:
                 yield self._conn
             except BaseException:
-                await self._conn.execute("ROLLBACK")
+                if self._conn.in_transaction:  # SQLite already rolled back after SQLITE_FULL
+                    await self._conn.execute("ROLLBACK")
                 raise
             await self._conn.execute("COMMIT")
 
@@ -382,7 +383,8 @@ def _transact(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], T])
     try:
         result = work(conn)
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:  # SQLite already rolled back after SQLITE_FULL
+            conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
     return result
