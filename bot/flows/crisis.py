@@ -15,6 +15,7 @@ from bot.storage.coach import record_help_request
 
 TOPICS: dict[CrisisKind, set[str]] = {
     CrisisKind.SUICIDE: {"suicide", "wellbeing"},  # incl. Kindertelefoon (16-17) and Alles Oké?
+    CrisisKind.SELF_HARM: {"suicide", "wellbeing"},  # 113 is there for self-harm too
     CrisisKind.VIOLENCE: {"violence"},
     CrisisKind.DOXING: {"doxing"},
     CrisisKind.SEXTORTION: {"sextortion", "sexual_violence"},

@@ -1,0 +1,76 @@
+"""The labelled crisis corpus: every YAML file under tests/data/crisis/dev/ and .../heldout/.
+
+Shared by the bench, the training script and the tests, so all three read the same rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from bot.core.crisis.model import Model
+from bot.core.safety import detect_crisis
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "tests" / "data" / "crisis"
+PARTS = ("dev", "heldout")
+LABELS = ("none", "suicide", "self_harm", "violence", "doxing", "sextortion")
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One labelled message."""
+
+    text: str
+    lang: str
+    label: str
+    acute: bool
+    where: str
+    part: str
+    source: str
+
+
+def load(part: str) -> list[Row]:
+    """Every row of one part ("dev" or "heldout"); an absent folder is an empty part."""
+    rows: list[Row] = []
+    folder = CORPUS / part
+    for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+        for item in data:
+            label = str(item["label"]).replace("-", "_")
+            if label not in LABELS:
+                raise ValueError(f"{path.name}: unknown label {label!r}")
+            rows.append(
+                Row(
+                    text=str(item["text"]),
+                    lang=str(item.get("lang", "nl")),
+                    label=label,
+                    acute=bool(item.get("acute", False)),
+                    where=str(item.get("where", "chat")),
+                    part=part,
+                    source=path.name,
+                )
+            )
+    return rows
+
+
+def decide(rows: list[Row], model: Model) -> list[str]:
+    """The full decision (rules and model) per row: the first kind found, or "none"."""
+    out = []
+    for row in rows:
+        signal = detect_crisis(row.text, row.where, model)
+        out.append("none" if signal is None else str(signal.primary))
+    return out
+
+
+def score(rows: list[Row], found: list[str]) -> dict[str, float]:
+    """Recall per class (any kind found counts) and the false-alarm rate."""
+    out = {}
+    for label in LABELS[1:]:
+        pos = [f for r, f in zip(rows, found, strict=True) if r.label == label]
+        out[label] = round(sum(1 for f in pos if f != "none") / max(1, len(pos)), 3)
+    neg = [f for r, f in zip(rows, found, strict=True) if r.label == "none"]
+    out["false_alarm"] = round(sum(1 for f in neg if f != "none") / max(1, len(neg)), 3)
+    return out
