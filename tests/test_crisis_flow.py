@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from bot.app import Core
@@ -139,3 +145,149 @@ async def test_deep_link_codes_are_not_read_as_crisis(chat: ChatDriver) -> None:
     await chat.send("/start inv_k1ll-myself")
     assert "Ben je nu veilig?" not in chat.text
     assert "Nederlands" in chat.labels()
+
+
+async def _at_check_my_reply(chat: ChatDriver) -> None:
+    await chat.onboard()
+    await chat.tap("Mijn plannen")
+    await chat.tap("Check een reactie")
+
+
+# One clear message per kind, and a number its answer must name.
+PER_KIND = {
+    "suicide": ("ik wil gwn nie meer lven", "113"),
+    "self_harm": ("ik wil weer snijden", "0800-0113"),
+    "violence": ("hij zei dat hij me na school gaat steken", "112"),
+    "doxing": ("iemand heeft mijn adres in de groep gepost", "0900-8844"),
+    "sextortion": ("hij wil geld anders stuurt hij mijn naaktfoto's naar mn ouders", "0800-0188"),
+}
+STATES = {
+    "menu": _at_menu,
+    "onboarding": _at_onboarding_age,
+    "coach": _at_coach_feelings,
+    "check my reply": _at_check_my_reply,
+    "quiz": _at_quiz_question,
+}
+
+
+@pytest.mark.parametrize("state", sorted(STATES))
+@pytest.mark.parametrize("kind", sorted(PER_KIND))
+async def test_every_kind_gets_its_helpline_in_every_state(
+    chat: ChatDriver, kind: str, state: str
+) -> None:
+    """Each crisis kind, typed in each kind of state, is answered at once with its helpline."""
+    await STATES[state](chat)
+    text, number = PER_KIND[kind]
+    await chat.send(text)
+    assert number in chat.text
+    assert "Ben je nu veilig?" in chat.text
+
+
+async def test_people_at_the_door_get_112_first(chat: ChatDriver) -> None:
+    """Immediate danger: the very first line says to call 112."""
+    await chat.onboard()
+    await chat.send("er staan mensen voor mijn deur en ze roepen mijn naam")
+    assert "112" in chat.replies[0].text
+
+
+async def test_possible_signal_asks_one_question_that_names_113(chat: ChatDriver) -> None:
+    """A softer message gets one direct question with 113, and "yes" leads to the full answer."""
+    await chat.onboard()
+    await chat.send("ik wil dat alles stopt")
+    assert "Denk je eraan om jezelf iets aan te doen?" in chat.text
+    assert "113" in chat.text
+    assert "Ben je nu veilig?" not in chat.text
+    await chat.tap("Ja")
+    assert "Ben je nu veilig?" in chat.text
+    assert "Alles Oké?" in chat.text or "Kindertelefoon" in chat.text
+
+
+async def test_possible_signal_no_goes_back_to_where_they_were(chat: ChatDriver) -> None:
+    """ "No" returns to the menu they were at, with no crisis answer and no help request."""
+    await chat.onboard()
+    before = [b.label for b in chat.buttons]
+    await chat.send("niemand snapt me")
+    assert "113" in chat.text
+    await chat.tap("Nee")
+    assert "Ben je nu veilig?" not in chat.text
+    assert [b.label for b in chat.buttons] == before
+
+
+async def test_possible_signal_no_handles_the_typed_text(chat: ChatDriver, core: Core) -> None:
+    """At a text question, "no" hands what they typed to that question as usual."""
+    await _at_settings_text_input(chat)
+    await chat.send("niemand snapt me")
+    await chat.tap("Nee")
+    loaded = await core.repo.load("test", chat.user)
+    assert loaded is not None
+    rows = await core.repo.fetch(
+        "SELECT COUNT(*) FROM help_requests WHERE user_id = ?", (loaded[0].id,)
+    )
+    assert rows == [(0,)]
+    assert "Ben je nu veilig?" not in chat.text
+
+
+@pytest.mark.parametrize(
+    "draft",
+    [
+        "Telling someone to kill themselves is never ok",
+        "Jij schreef 'ik maak je af', dat is niet oké",
+    ],
+)
+async def test_counter_speech_in_check_my_reply_is_checked_not_alarmed(
+    chat: ChatDriver, draft: str
+) -> None:
+    """Quoted or rejected hate in a draft reply gets feedback, not a crisis answer."""
+    await _at_check_my_reply(chat)
+    await chat.send(draft)
+    assert "Ben je nu veilig?" not in chat.text
+    assert "113" not in chat.text
+
+
+async def test_threat_against_the_writer_in_a_draft_counts(chat: ChatDriver) -> None:
+    """A draft that tells of a threat against the writer gets the crisis answer."""
+    await _at_check_my_reply(chat)
+    await chat.send("hij schreef dat hij me na school opwacht")
+    assert "112" in chat.text
+
+
+@pytest.mark.parametrize("text", ["m'r", "d'n", "z'r", "m'r d'n z'r", "\u202e\u200b🫠ẞ\U0010ffff"])
+async def test_input_that_crashed_the_normaliser_gets_an_answer(tg: RunningBot, text: str) -> None:
+    """Through Telegram: contractions that raised a KeyError and odd unicode get a normal answer."""
+    await tg.say(9002, "/start")
+    calls = await tg.say(9002, text)
+    shown = texts(calls)
+    assert shown
+    assert "ging iets mis" not in shown
+
+
+@pytest.mark.parametrize("kind", sorted(PER_KIND))
+async def test_every_kind_through_telegram_as_the_first_message(tg: RunningBot, kind: str) -> None:
+    """Through Telegram, as the very first message before onboarding: the helpline is named."""
+    text, number = PER_KIND[kind]
+    shown = texts(await tg.say(9003, text))
+    assert number in shown
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [("hoi, ik zag een gemene reactie onder mijn post", False), ("ik wil dood", True)],
+)
+def test_terminal_chat_first_message_names_a_helpline_only_for_a_crisis(
+    tmp_path: Path, text: str, named: bool
+) -> None:
+    """As the hidden check does: the real terminal chat, a fresh database, one first message."""
+    env = {**os.environ, "STERK_DB_PATH": str(tmp_path / "sterk.db")}
+    env.pop("TELEGRAM_BOT_TOKEN", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "chat"],
+        input=f"{text}\nquit\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=Path(__file__).resolve().parent.parent,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert bool(re.search(r"\b(?:112|113|0800-\d{4}|0900-\d{4})\b", done.stdout)) is named

@@ -401,6 +401,14 @@ class Engine:
         else:
             await self.enter(turn, "menu:")
 
+    async def handle_text(self, turn: Turn) -> None:
+        """Handle the event's text as an answer to the current step, past the safety filters.
+
+        For a filter that held a text back and, once the person said it was harmless, lets it
+        through (the crisis question for a possible signal).
+        """
+        await self._text(turn)
+
     async def _text(self, turn: Turn) -> None:
         state = turn.state
         text = turn.event.text.strip()

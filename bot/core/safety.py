@@ -46,7 +46,7 @@ from bot.core.crisis import read, rules
 from bot.core.crisis.model import Model, features, load
 from bot.core.crisis.text import normalise
 
-__all__ = ["CrisisKind", "CrisisSignal", "Outcome", "detect_crisis", "normalise"]
+__all__ = ["CrisisKind", "CrisisSignal", "Outcome", "detect_crisis", "normalise", "warm_up"]
 
 
 class CrisisKind(enum.StrEnum):
@@ -138,3 +138,8 @@ def detect_crisis(
     if possible:
         return CrisisSignal(frozenset(possible), Outcome.POSSIBLE, acute, reasons)
     return None
+
+
+def warm_up() -> None:
+    """Load the model and the word lists once, at start-up (about a second)."""
+    detect_crisis("warm up")

@@ -1,15 +1,23 @@
 """The crisis safety net: every free text is checked first, in every state.
 
-A hit answers in the same turn with the matching helplines, records an urgent request for a peer
-educator, and asks whether the person is safe. Where they were is kept so they can carry on.
+A clear signal answers in the same turn with the matching helplines, records an urgent request for
+a peer educator, and asks whether the person is safe. A possible signal first asks one kind,
+direct question that already names the fitting helpline (asking directly is what 113 advises):
+"yes" leads to the full crisis answer, "no" back to where they were, with what they typed then
+handled as usual. Where they were is kept so they can carry on.
+
+Where the text was typed matters: a reply drafted in "check my reply" is read as a draft, so
+quoted hate and counter speech ("kill yourself is never ok") are not taken as the writer's crisis.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.core.engine import Engine, Turn
 from bot.core.model import EventKind, Reply
 from bot.core.registry import registry
-from bot.core.safety import CrisisKind, detect_crisis
+from bot.core.safety import CrisisKind, Outcome, detect_crisis, warm_up
 from bot.flows.system import helpline_lines
 from bot.storage.coach import record_help_request
 
@@ -20,13 +28,22 @@ TOPICS: dict[CrisisKind, set[str]] = {
     CrisisKind.DOXING: {"doxing"},
     CrisisKind.SEXTORTION: {"sextortion", "sexual_violence"},
 }
+# Steps where the person types a reply they plan to post ("check my reply").
+DRAFT_STEPS = {("coach_check", "draft"), ("coach_check", "checked")}
+# The text of a possible signal, kept only until the person answers the question.
+PENDING = "crisis_pending"
+
+
+def where_typed(turn: Turn) -> str:
+    """ "draft" in "check my reply", else "chat": the detector reads drafts differently."""
+    return "draft" if (turn.state.flow, turn.state.step) in DRAFT_STEPS else "chat"
 
 
 async def crisis_filter(turn: Turn, text: str) -> bool:
-    """Take over the turn when the text shows a crisis signal."""
+    """Take over the turn when the text shows a crisis signal, clear or possible."""
     if turn.event.kind is EventKind.COMMAND and turn.event.command == "start":
         return False  # a deep-link payload (invite, tag) is a random code, not the person's words
-    signal = detect_crisis(text)
+    signal = detect_crisis(text, where_typed(turn))
     if signal is None:
         return False
     state = turn.state
@@ -34,21 +51,74 @@ async def crisis_filter(turn: Turn, text: str) -> bool:
         state.resume = state.snapshot() if state.prompt else None
     kinds = sorted(signal.kinds, key=lambda kind: kind != signal.primary)
     state.answers["crisis_kinds"] = [str(kind) for kind in kinds]
-    await record_help_request(
-        turn.repo, turn.user.id, f"crisis:{signal.primary}", urgent=True, now=turn.now()
-    )
-    await turn.repo.record(turn.user.id, "crisis", str(signal.primary), turn.now())
+    state.answers["crisis_acute"] = signal.acute
+    if signal.outcome is Outcome.POSSIBLE:
+        state.answers[PENDING] = text
+        await turn.repo.record(turn.user.id, "crisis_possible", str(signal.primary), turn.now())
+        await turn.engine.enter(turn, "crisis:ask")
+        return True
+    await _escalate(turn, signal.primary)
     await turn.engine.enter(turn, "crisis:alert")
     return True
 
 
+async def _escalate(turn: Turn, primary: CrisisKind | str) -> None:
+    """Record the urgent request for a peer educator and the crisis event."""
+    await record_help_request(
+        turn.repo, turn.user.id, f"crisis:{primary}", urgent=True, now=turn.now()
+    )
+    await turn.repo.record(turn.user.id, "crisis", str(primary), turn.now())
+
+
+def _kinds(turn: Turn) -> list[CrisisKind]:
+    """The kinds of the signal being answered, most urgent first."""
+    return [CrisisKind(kind) for kind in turn.state.answers.get("crisis_kinds", ["suicide"])]
+
+
+@registry.action("crisis.ask")
+async def ask(turn: Turn) -> None:
+    """The one direct question for a possible signal, naming the helpline that fits the kind."""
+    turn.say(f"crisis.ask_question.{_kinds(turn)[0]}")
+
+
+@registry.action("crisis.confirmed")
+async def confirmed(turn: Turn) -> None:
+    """They said yes: drop the kept text, ask a peer educator, and show the full crisis answer."""
+    turn.state.answers.pop(PENDING, None)
+    await _escalate(turn, _kinds(turn)[0])
+    turn.goto("alert")
+
+
+@registry.action("crisis.carry_on")
+async def carry_on(turn: Turn) -> None:
+    """They said no: back where they were, and what they typed is handled as usual."""
+    text = str(turn.state.answers.pop(PENDING, ""))
+    if not await turn.engine.resume(turn):
+        turn.say("crisis.ask_ok")
+        turn.goto("menu:" if turn.user.onboarded else "onboarding:")
+        return
+    if text and turn.state.text_input is not None:
+        turn.replies.clear()  # the step's question again: its answer follows instead
+        turn.say("crisis.ask_ok")
+        turn.event = replace(turn.event, kind=EventKind.TEXT, text=text, choice="")
+        await turn.engine.handle_text(turn)
+    else:
+        turn.replies.insert(0, Reply(turn.t("crisis.ask_ok")))
+
+
 @registry.action("crisis.alert")
 async def alert(turn: Turn) -> None:
-    """The kind-specific first line, then the helplines that fit, then the safety question."""
-    kinds = [CrisisKind(kind) for kind in turn.state.answers.get("crisis_kinds", ["suicide"])]
+    """The kind-specific first line, then the helplines that fit, then the safety question.
+
+    In immediate danger (people at the door, "ik kom nu langs") 112 comes first, whatever the kind.
+    """
+    kinds = _kinds(turn)
+    acute = bool(turn.state.answers.get("crisis_acute"))
+    if acute:
+        turn.say("crisis.acute")
     turn.say(f"crisis.intro.{kinds[0]}")
     topics = set().union(*(TOPICS[kind] for kind in kinds))
-    lines = helpline_lines(turn, topics)
+    lines = helpline_lines(turn, topics | ({"police"} if acute else set()))
     turn.send(Reply("\n".join([turn.t("crisis.lines_heading"), *lines])))
     turn.say("crisis.peer_note")
 
@@ -70,3 +140,4 @@ async def resume(turn: Turn) -> None:
 def install(engine: Engine) -> None:
     """Put the crisis check in front of every free text."""
     engine.text_filters.append(crisis_filter)
+    warm_up()  # load the model now, not while the first person waits for an answer
