@@ -68,7 +68,7 @@ async def test_help_claim_race_relay_close_rate(bot: RunningBot) -> None:
     [card] = await tg.fake.replies_until_idle(GROUP, idle=IDLE)
     assert "Jongere #" in card.params["text"]
     assert "Jip" not in card.params["text"]
-    waiting = await tg.say(YOUNG, "Ze zetten foto's van mij in een groep.")
+    waiting = await tg.say(YOUNG, "Ze schelden me uit in de comments.")
     assert "Je bericht staat klaar" in texts(waiting)
 
     claim, mark = tg.button(GROUP, "Ik pak"), tg.fake.mark()
