@@ -1,4 +1,9 @@
-"""End-to-end harness: the real bot (python-telegram-bot + core + SQLite) against the fake API."""
+"""End-to-end harness: the real bot (python-telegram-bot + core + SQLite) against the fake API.
+
+`say` and `tap` return once the transport reports the update handled, its sends included (the
+transport's `UpdateWatch`, implemented by the fake): no silence window, so a loaded machine
+cannot make a test read the previous keyboard.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +21,8 @@ from tests.fakebot import Call, FakeBotApi
 
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 TOKEN = "123456:TEST-token"
-IDLE = 0.15  # seconds without a new bot call that count as "the bot has answered"
+IDLE = 0.15  # silence window for `fake.replies_until_idle` after the updates are handled
+SETTLE = 30.0  # seconds before an update not handled is a failure (only a failure waits)
 
 
 class RunningBot:
@@ -41,10 +47,13 @@ class RunningBot:
         self.core = await open_core(self.settings, clock=self.clock)
         self.service = TelegramService(self.core, poll_timeout=1)
         self.transport = self.service.transport
+        self.transport.watch = self.fake
+        self.fake.track_handling(True)
         await self.service.start()
 
     async def stop(self) -> None:
         """Stop receiving and close the database, as a normal shutdown does."""
+        self.fake.track_handling(False)
         if self.service is not None:
             await self.service.stop()
         if self.core is not None:
@@ -62,16 +71,25 @@ class RunningBot:
         await self.stop()
         await self.start()
 
+    async def settle(self) -> None:
+        """Wait until the bot has handled every update pushed so far, sends included."""
+        await self.fake.settled(SETTLE)
+
+    async def replies(self, user: int) -> list[Call]:
+        """Once every update is handled: what the bot sent `user` since the last read."""
+        await self.settle()
+        return self.fake.unread(user)
+
     async def say(self, user: int, text: str, **kwargs: Any) -> list[Call]:
         """Type a message and collect everything the bot sends back."""
         self.fake.send_text(user, text, **kwargs)
-        return await self.fake.replies_until_idle(user, idle=IDLE)
+        return await self.replies(user)
 
     async def tap(self, user: int, label: str) -> list[Call]:
         """Tap the button whose label contains `label` on the newest keyboard message."""
         data = self.button(user, label)
         self.fake.tap(user, data)
-        return await self.fake.replies_until_idle(user, idle=IDLE)
+        return await self.replies(user)
 
     def button(self, user: int, label: str) -> str:
         """Callback data of the newest button whose label contains `label`."""

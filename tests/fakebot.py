@@ -14,7 +14,10 @@ timeouts, blocked users, random faults, rate limits). Typical use::
             assert reply.params["text"] == "Welcome"
 
 Waiting is event driven (no sleeps): ``wait_for``, ``next_reply`` and ``replies_until_idle``
-resolve as soon as the bot's calls arrive.
+resolve as soon as the bot's calls arrive. A bot in the same process can also report when it is
+done with each update (``track_handling``, ``update_done``; the transport's ``UpdateWatch``):
+``settled`` then waits for exactly that, and ``replies_until_idle`` waits for it before its
+silence window, so a slow machine never passes off the previous answer as the new one.
 """
 
 from __future__ import annotations
@@ -457,6 +460,7 @@ class FakeBotApi:
         }
         self.calls: list[Call] = []
         self.rejected_429 = 0
+        self.long_polls = 0  # getUpdates requests waiting in the server right now
         self.webhook_url = ""
         self.webhook_secret: str | None = None
         self.webhook_statuses: list[int] = []  # what the bot answered each webhook post
@@ -484,6 +488,10 @@ class FakeBotApi:
         self._file_seq = 0
         self._calls_changed = _Signal()
         self._updates_changed = _Signal()
+        self._tracking = False
+        self._unhandled: set[int] = set()  # pushed or replayed, not reported done yet
+        self._handling_changed = _Signal()
+        self._polls_changed = _Signal()
         self._closing = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
@@ -555,6 +563,7 @@ class FakeBotApi:
         webhook = self._stop_webhook()
         self._updates_changed.fire()
         self._calls_changed.fire()
+        self._handling_changed.fire()
         runner, self._runner = self._runner, None
         if runner is not None:
             await runner.cleanup()
@@ -858,6 +867,64 @@ class FakeBotApi:
             await self._calls_changed.wait(remaining)
         return call
 
+    async def long_poll_waiting(self, timeout: float = 30.0) -> None:  # noqa: ASYNC109
+        """Wait until a getUpdates long poll is held in the server."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not self.long_polls:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise TimeoutError(f"no long poll reached the fake within {timeout}s")
+            await self._polls_changed.wait(remaining)
+
+    # ------------------------------------------------------------------ handling (UpdateWatch)
+
+    def track_handling(self, on: bool = True) -> None:
+        """Whether a bot in this process reports each update it is done with."""
+        self._tracking = on
+        self._handling_changed.fire()
+
+    def update_taken(self, update_id: int) -> None:
+        """The bot holds an update this fake did not push now (replayed from its inbox)."""
+        self._unhandled.add(update_id)
+
+    def update_done(self, update_id: int) -> None:
+        """The bot is done with an update: its handlers ran and their sends were answered."""
+        self._unhandled.discard(update_id)
+        self._handling_changed.fire()
+
+    @property
+    def unhandled(self) -> frozenset[int]:
+        """Update ids pushed (or replayed) that the bot has not reported done."""
+        return frozenset(self._unhandled)
+
+    async def settled(self, timeout: float = 30.0) -> None:  # noqa: ASYNC109
+        """Wait until the bot has reported every pushed update done (see ``track_handling``).
+
+        The deadline only matters when something is wrong; then ``TimeoutError`` says which
+        updates are still open.
+        """
+        if not self._tracking:
+            raise RuntimeError("no bot reports its handling here: call track_handling() first")
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self._unhandled and not self._closing.is_set():
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise TimeoutError(
+                    f"updates {sorted(self._unhandled)} not handled after {timeout}s; "
+                    f"received: {self._describe(self.calls)}"
+                )
+            await self._handling_changed.wait(remaining)
+
+    def unread(self, chat_id: int | str) -> list[Call]:
+        """Every reply to ``chat_id`` not read before, marked read."""
+        chat = _chat_key(chat_id)
+        replies: list[Call] = []
+        while (call := self._take_reply(chat)) is not None:
+            replies.append(call)
+        return replies
+
     async def replies_until_idle(
         self,
         chat_id: int | str,
@@ -866,8 +933,12 @@ class FakeBotApi:
     ) -> list[Call]:
         """Collect unread replies to ``chat_id`` until none arrive for ``idle`` seconds.
 
+        With ``track_handling`` on, first wait until every pushed update is handled (at least
+        30 s), so the window only has to catch what nobody asked for (the scheduler's sends).
         Raises ``TimeoutError`` if the chat is still busy after ``timeout`` seconds.
         """
+        if self._tracking:
+            await self.settled(max(timeout, 30.0))
         chat = _chat_key(chat_id)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
@@ -1163,11 +1234,16 @@ class FakeBotApi:
             self._pending = self._pending[offset:]
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        while not self._pending and not self._closing.is_set():
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                break
-            await self._updates_changed.wait(remaining)
+        self.long_polls += 1
+        self._polls_changed.fire()
+        try:
+            while not self._pending and not self._closing.is_set():
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    break
+                await self._updates_changed.wait(remaining)
+        finally:
+            self.long_polls -= 1
         return copy.deepcopy(self._pending[:limit])
 
     def _send_message(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -1345,6 +1421,7 @@ class FakeBotApi:
         if isinstance(query, dict) and isinstance(query.get("id"), str):
             self._callback_ids.add(query["id"])
         self._pending.append(update)
+        self._unhandled.add(int(update["update_id"]))
         self._updates_changed.fire()
         return copy.deepcopy(update)
 

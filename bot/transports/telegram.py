@@ -14,7 +14,7 @@ import logging
 import os
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from telegram import (
     BotCommand,
@@ -203,6 +203,20 @@ def staff_group_event(message: Message) -> Event | None:
     )
 
 
+class UpdateWatch(Protocol):
+    """Told which updates the transport holds and when each is done, its sends included.
+
+    The end-to-end tests wait on this instead of taking a moment of silence as "answered";
+    a running bot has none (`TelegramTransport.watch` stays None).
+    """
+
+    def update_taken(self, update_id: int) -> None:
+        """An update reached the bot without being fetched now (replayed from the inbox)."""
+
+    def update_done(self, update_id: int) -> None:
+        """Handling the update is over: answered, skipped as a repeat, or ignored."""
+
+
 class TelegramTransport:
     """Owns the PTB `Application`; handlers are bound to the core.
 
@@ -259,6 +273,7 @@ class TelegramTransport:
         # memory: after a restart a tap on an older keyboard is stripped when it is used, and the
         # engine answers it with the current question.
         self._live: dict[int, int] = {}
+        self.watch: UpdateWatch | None = None
         core.senders[CHANNEL] = self
 
     # -- incoming ---------------------------------------------------------------------------
@@ -549,12 +564,18 @@ class TelegramTransport:
         self._in_hand.add(update.update_id)
         if await inbox.is_answered(self.core.repo, update.update_id):
             self._in_hand.discard(update.update_id)
+            self._done(update.update_id)
             raise ApplicationHandlerStop
 
     async def _mark_answered(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         self._in_hand.discard(update.update_id)
         metrics.UPDATES.labels(CHANNEL).inc()
         await inbox.answered(self.core.repo, update.update_id, self.core.clock.now())
+        self._done(update.update_id)
+
+    def _done(self, update_id: int) -> None:
+        if self.watch is not None:
+            self.watch.update_done(update_id)
 
     # -- webhook: Telegram posts each update to our web server --------------------------------
 
@@ -578,6 +599,9 @@ class TelegramTransport:
             kinds = (k for k in Update.ALL_TYPES if isinstance(data, dict) and k in data)
             kind = next(kinds, "unknown")
             log.warning("ignored a malformed webhook update (%s, %d bytes)", kind, len(body))
+            update_id = data.get("update_id") if isinstance(data, dict) else None
+            if isinstance(update_id, int):
+                self._done(update_id)
             return 200  # answered, so Telegram does not send it again and again
         if update is None:
             return 200
@@ -592,6 +616,8 @@ class TelegramTransport:
         for payload in waiting:
             update = Update.de_json(json.loads(payload), self.app.bot)
             if update is not None:
+                if self.watch is not None:
+                    self.watch.update_taken(update.update_id)
                 await self.app.update_queue.put(update)
         if waiting:
             log.info("replaying %d update(s) fetched before a restart", len(waiting))
