@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import Core
+from bot.core.safety import Outcome, detect_crisis
 from tests.driver import ChatDriver
 from tests.e2e import RunningBot, texts
 
@@ -225,6 +226,57 @@ async def test_possible_signal_no_handles_the_typed_text(chat: ChatDriver, core:
     )
     assert rows == [(0,)]
     assert "Ben je nu veilig?" not in chat.text
+
+
+async def _stored_anywhere(core: Core, needle: str) -> list[str]:
+    """The tables in which any stored value holds the text (drafts must never be stored)."""
+    tables = await core.repo.fetch("SELECT name FROM sqlite_master WHERE type = 'table'")
+    found = []
+    for (table,) in tables:
+        for row in await core.repo.fetch(f"SELECT * FROM {table}"):
+            if any(needle in str(value) for value in row):
+                found.append(str(table))
+                break
+    return found
+
+
+async def test_text_of_a_possible_signal_is_never_stored(chat: ChatDriver, core: Core) -> None:
+    """Waiting for the answer, the typed text lives in memory only, not in the database; after
+    "no" it is handed to the question they were at (here a setting, which is stored)."""
+    await _at_settings_text_input(chat)
+    await chat.send("niemand snapt me")
+    assert "113" in chat.text
+    assert await _stored_anywhere(core, "niemand snapt me") == []
+    await chat.tap("Nee")
+    assert "Ben je nu veilig?" not in chat.text
+    assert "users" in await _stored_anywhere(core, "niemand snapt me")  # handed on as the answer
+
+
+async def test_a_possible_draft_is_not_stored_while_asking(chat: ChatDriver, core: Core) -> None:
+    """A draft in "check my reply" that gets the question is not written to the database."""
+    candidates = [
+        "ik wil dat alles stopt, laat me gewoon",
+        "niemand snapt me, laat me maar",
+        "ik kan dit niet meer, echt niet",
+        "ik ben zo moe van alles",
+        "ik ben er klaar mee",
+        "ik wil dat alles stopt",
+        "ik trek dit niet meer",
+        "ik zie het niet meer zitten",
+        "i just want everything to stop",
+        "im so done with everything",
+    ]
+    possible = [
+        text
+        for text in candidates
+        if (signal := detect_crisis(text, "draft")) and signal.outcome is Outcome.POSSIBLE
+    ]
+    assert possible, "no candidate draft gets the possible-signal question any more"
+    draft = possible[0]
+    await _at_check_my_reply(chat)
+    await chat.send(draft)
+    assert "113" in chat.text
+    assert await _stored_anywhere(core, draft) == []
 
 
 @pytest.mark.parametrize(

@@ -46,7 +46,19 @@ from bot.core.crisis import read, rules
 from bot.core.crisis.model import Model, features, load
 from bot.core.crisis.text import normalise
 
-__all__ = ["CrisisKind", "CrisisSignal", "Outcome", "detect_crisis", "normalise", "warm_up"]
+__all__ = [
+    "THRESHOLDS",
+    "CrisisKind",
+    "CrisisSignal",
+    "Outcome",
+    "Reading",
+    "Thresholds",
+    "decide",
+    "detect_crisis",
+    "normalise",
+    "read_message",
+    "warm_up",
+]
 
 
 class CrisisKind(enum.StrEnum):
@@ -74,13 +86,23 @@ _URGENCY: Final[tuple[CrisisKind, ...]] = (
     CrisisKind.DOXING,
 )
 
-# Model probability of a crisis kind from which the answer is clear, or worth one question.
-CLEAR_AT: Final = 0.6
-POSSIBLE_AT: Final = 0.40
-# With a negation before the key word and no rule, the model alone must be this sure.
-NEGATED_AT: Final = 0.95
-# A rule is overruled only when the model is this sure that the message is harmless.
-RULE_VETO_AT: Final = 0.97
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """Model probabilities that decide the outcome; calibrated on out-of-fold scores.
+
+    ``bench/train_crisis.py --cv`` prints recall and false alarms for a grid of these on
+    predictions made by models that never saw the message (grouped k-fold), and the chosen values
+    are the defaults here.
+    """
+
+    clear: float = 0.6  # a crisis kind this likely: the crisis answer at once
+    possible: float = 0.40  # this likely: one kind question first
+    negated: float = 0.95  # a negation before the key word and no rule: the model must be sure
+    veto: float = 0.97  # a rule is overruled only when the model is this sure it is harmless
+
+
+THRESHOLDS: Final = Thresholds()
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,25 +128,35 @@ class CrisisSignal:
         raise AssertionError("unreachable: kinds is never empty")  # pragma: no cover
 
 
-def detect_crisis(
-    text: str, where: str = "chat", model: Model | None = None
-) -> CrisisSignal | None:
-    """Decide for one message: a clear signal, a possible one, or ``None``.
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What the rules and the model make of one message, before the thresholds decide."""
 
-    ``where`` is ``"chat"`` for anything typed to the bot and ``"draft"`` for a reply the user
-    drafts in "check my reply". ``model`` is the shipped one unless the training script passes
-    a model of one cross-validation fold.
-    """
+    hits: tuple[rules.Hit, ...]
+    cues: tuple[str, ...]
+    probs: dict[str, float]
+
+
+def read_message(text: str, where: str = "chat", model: Model | None = None) -> Reading | None:
+    """The rules that fire and the model's probabilities; ``None`` for a text without words."""
     words, tags = read(text, where)
     if not words:
         return None
     hits = rules.apply(words, tags, where)
     cues = rules.cues(words, tags, where)
     probs = (model or load()).probabilities(features(words, tags, where, hits, cues))
-    vetoed = probs.get("none", 0.0) >= RULE_VETO_AT
-    clear_at, possible_at = CLEAR_AT, POSSIBLE_AT
-    if "negated" in cues and not hits:  # "i would never kill myself": the model must be sure
-        clear_at = possible_at = NEGATED_AT
+    return Reading(tuple(hits), tuple(cues), probs)
+
+
+def decide(reading: Reading | None, limits: Thresholds = THRESHOLDS) -> CrisisSignal | None:
+    """Turn a reading into a clear signal, a possible one, or ``None``."""
+    if reading is None:
+        return None
+    hits, probs = reading.hits, reading.probs
+    vetoed = probs.get("none", 0.0) >= limits.veto
+    clear_at, possible_at = limits.clear, limits.possible
+    if "negated" in reading.cues and not hits:  # "i would never kill myself": be sure
+        clear_at = possible_at = max(limits.negated, possible_at)
     clear = {CrisisKind(h.kind) for h in hits if h.clear and not vetoed}
     clear |= {CrisisKind(k) for k, p in probs.items() if k != "none" and p >= clear_at}
     reasons = tuple(h.reason for h in hits) + tuple(
@@ -138,6 +170,18 @@ def detect_crisis(
     if possible:
         return CrisisSignal(frozenset(possible), Outcome.POSSIBLE, acute, reasons)
     return None
+
+
+def detect_crisis(
+    text: str, where: str = "chat", model: Model | None = None
+) -> CrisisSignal | None:
+    """Decide for one message: a clear signal, a possible one, or ``None``.
+
+    ``where`` is ``"chat"`` for anything typed to the bot and ``"draft"`` for a reply the user
+    drafts in "check my reply". ``model`` is the shipped one unless the training script passes
+    a model of one cross-validation fold.
+    """
+    return decide(read_message(text, where, model))
 
 
 def warm_up() -> None:

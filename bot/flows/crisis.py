@@ -12,7 +12,9 @@ quoted hate and counter speech ("kill yourself is never ok") are not taken as th
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import replace
+from weakref import WeakKeyDictionary
 
 from bot.core.engine import Engine, Turn
 from bot.core.model import EventKind, Reply
@@ -30,8 +32,25 @@ TOPICS: dict[CrisisKind, set[str]] = {
 }
 # Steps where the person types a reply they plan to post ("check my reply").
 DRAFT_STEPS = {("coach_check", "draft"), ("coach_check", "checked")}
-# The text of a possible signal, kept only until the person answers the question.
-PENDING = "crisis_pending"
+# The text of a possible signal, kept in this process's memory only (never in the database,
+# as drafts are promised never to be stored) until the person answers the question. A restart
+# forgets it: "no" then just goes back to where they were.
+_PENDING: WeakKeyDictionary[Engine, OrderedDict[int, str]] = WeakKeyDictionary()
+PENDING_MAX = 10_000
+
+
+def _keep(turn: Turn, text: str) -> None:
+    """Hold the text of a possible signal in memory until the person answers."""
+    held = _PENDING.setdefault(turn.engine, OrderedDict())
+    held[turn.user.id] = text
+    held.move_to_end(turn.user.id)
+    while len(held) > PENDING_MAX:
+        held.popitem(last=False)
+
+
+def _take(turn: Turn) -> str:
+    """The held text of a possible signal, forgotten as it is handed back."""
+    return _PENDING.get(turn.engine, OrderedDict()).pop(turn.user.id, "")
 
 
 def where_typed(turn: Turn) -> str:
@@ -53,7 +72,7 @@ async def crisis_filter(turn: Turn, text: str) -> bool:
     state.answers["crisis_kinds"] = [str(kind) for kind in kinds]
     state.answers["crisis_acute"] = signal.acute
     if signal.outcome is Outcome.POSSIBLE:
-        state.answers[PENDING] = text
+        _keep(turn, text)
         await turn.repo.record(turn.user.id, "crisis_possible", str(signal.primary), turn.now())
         await turn.engine.enter(turn, "crisis:ask")
         return True
@@ -84,7 +103,7 @@ async def ask(turn: Turn) -> None:
 @registry.action("crisis.confirmed")
 async def confirmed(turn: Turn) -> None:
     """They said yes: drop the kept text, ask a peer educator, and show the full crisis answer."""
-    turn.state.answers.pop(PENDING, None)
+    _take(turn)
     await _escalate(turn, _kinds(turn)[0])
     turn.goto("alert")
 
@@ -92,7 +111,7 @@ async def confirmed(turn: Turn) -> None:
 @registry.action("crisis.carry_on")
 async def carry_on(turn: Turn) -> None:
     """They said no: back where they were, and what they typed is handled as usual."""
-    text = str(turn.state.answers.pop(PENDING, ""))
+    text = _take(turn)
     if not await turn.engine.resume(turn):
         turn.say("crisis.ask_ok")
         turn.goto("menu:" if turn.user.onboarded else "onboarding:")
