@@ -18,6 +18,37 @@ from tests.e2e import RunningBot, texts
 CRISIS_NL = "ik wil niet meer leven"
 
 
+# Softer messages of which the shipped model should find at least one "possible", not clear:
+# the tests pick one, so a retrained model does not silently turn them into clear answers.
+SOFT = [
+    "niemand snapt me",
+    "ik wil dat alles stopt",
+    "ik wil dat alles stopt, laat me gewoon",
+    "niemand snapt me, laat me maar",
+    "ik kan dit niet meer, echt niet",
+    "ik ben zo moe van alles",
+    "ik ben er klaar mee",
+    "ik trek dit niet meer",
+    "ik zie het niet meer zitten",
+    "alles is zo zwaar de laatste tijd",
+    "ik voel me echt leeg",
+    "waarom ben ik er nog",
+    "ik wil dat het ophoudt",
+    "ik wil er even niet zijn",
+    "i just want everything to stop",
+    "i want to disappear",
+]
+
+
+def possible_text(where: str = "chat") -> str:
+    """A soft message that gets the possible-signal question from the shipped detector."""
+    for text in SOFT:
+        signal = detect_crisis(text, where)
+        if signal is not None and signal.outcome is Outcome.POSSIBLE:
+            return text
+    raise AssertionError("no soft message gets the possible-signal question any more")
+
+
 async def _at_coach_feelings(chat: ChatDriver) -> None:
     await chat.onboard()
     await chat.tap("Ik zie nu iets")
@@ -194,7 +225,7 @@ async def test_people_at_the_door_get_112_first(chat: ChatDriver) -> None:
 async def test_possible_signal_asks_one_question_that_names_113(chat: ChatDriver) -> None:
     """A softer message gets one direct question with 113, and "yes" leads to the full answer."""
     await chat.onboard()
-    await chat.send("ik wil dat alles stopt")
+    await chat.send(possible_text())
     assert "Denk je eraan om jezelf iets aan te doen?" in chat.text
     assert "113" in chat.text
     assert "Ben je nu veilig?" not in chat.text
@@ -207,7 +238,7 @@ async def test_possible_signal_no_goes_back_to_where_they_were(chat: ChatDriver)
     """ "No" returns to the menu they were at, with no crisis answer and no help request."""
     await chat.onboard()
     before = [b.label for b in chat.buttons]
-    await chat.send("niemand snapt me")
+    await chat.send(possible_text())
     assert "113" in chat.text
     await chat.tap("Nee")
     assert "Ben je nu veilig?" not in chat.text
@@ -217,7 +248,7 @@ async def test_possible_signal_no_goes_back_to_where_they_were(chat: ChatDriver)
 async def test_possible_signal_no_handles_the_typed_text(chat: ChatDriver, core: Core) -> None:
     """At a text question, "no" hands what they typed to that question as usual."""
     await _at_settings_text_input(chat)
-    await chat.send("niemand snapt me")
+    await chat.send(possible_text())
     await chat.tap("Nee")
     loaded = await core.repo.load("test", chat.user)
     assert loaded is not None
@@ -243,36 +274,19 @@ async def _stored_anywhere(core: Core, needle: str) -> list[str]:
 async def test_text_of_a_possible_signal_is_never_stored(chat: ChatDriver, core: Core) -> None:
     """Waiting for the answer, the typed text lives in memory only, not in the database; after
     "no" it is handed to the question they were at (here a setting, which is stored)."""
+    text = possible_text()
     await _at_settings_text_input(chat)
-    await chat.send("niemand snapt me")
+    await chat.send(text)
     assert "113" in chat.text
-    assert await _stored_anywhere(core, "niemand snapt me") == []
+    assert await _stored_anywhere(core, text) == []
     await chat.tap("Nee")
     assert "Ben je nu veilig?" not in chat.text
-    assert "users" in await _stored_anywhere(core, "niemand snapt me")  # handed on as the answer
+    assert "users" in await _stored_anywhere(core, text)  # handed on as the answer
 
 
 async def test_a_possible_draft_is_not_stored_while_asking(chat: ChatDriver, core: Core) -> None:
     """A draft in "check my reply" that gets the question is not written to the database."""
-    candidates = [
-        "ik wil dat alles stopt, laat me gewoon",
-        "niemand snapt me, laat me maar",
-        "ik kan dit niet meer, echt niet",
-        "ik ben zo moe van alles",
-        "ik ben er klaar mee",
-        "ik wil dat alles stopt",
-        "ik trek dit niet meer",
-        "ik zie het niet meer zitten",
-        "i just want everything to stop",
-        "im so done with everything",
-    ]
-    possible = [
-        text
-        for text in candidates
-        if (signal := detect_crisis(text, "draft")) and signal.outcome is Outcome.POSSIBLE
-    ]
-    assert possible, "no candidate draft gets the possible-signal question any more"
-    draft = possible[0]
+    draft = possible_text("draft")
     await _at_check_my_reply(chat)
     await chat.send(draft)
     assert "113" in chat.text

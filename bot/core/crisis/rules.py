@@ -76,7 +76,7 @@ _REPORTED: Final = frozenset(
     ]
 )
 _VICTIM: Final = frozenset(
-    ["me", "mij", "mijn", "my", "mezelf", "myself", "ons", "us", "onze", "our"]
+    ["me", "mij", "mijn", "my", "mezelf", "myself", "ons", "us", "onze", "our", "mn", "m"]
 )
 _MINE: Final = frozenset(["mijn", "my", "onze", "our", "ons"])
 _FAMILY: Final = frozenset(
@@ -129,6 +129,41 @@ _SAID: Final = frozenset(
         "threatened",
         "typte",
     ]
+)
+
+
+# Nouns that name self-harm itself: with the self they need no verb ("mijn snijwonden").
+_HARM_NOUNS: Final = (
+    "snijwond",
+    "automutil",
+    "zelfbeschadig",
+    "selfharm",
+    "selfinjur",
+    "littekens",
+    "scars",
+    "relapse",
+    "terugval",
+    "wondjes",
+    "sneetjes",
+    "brandwond",
+)
+_STRONG_HARM_NOUNS: Final = ("automutil", "zelfbeschadig", "selfharm", "selfinjur", "snijwond")
+_SELF_OBJECT: Final = frozenset(["mezelf", "mijzelf", "myself", "mzelf", "zichzelf"])
+# "ik kan mezelf wel voor mn kop slaan": an idiom of annoyance.
+_IDIOM_AFTER: Final = frozenset(["kop", "hoofd", "head", "face"])
+_BETTER: Final = frozenset(["beter", "better", "blijer", "happier", "makkelijker", "easier"])
+_YOU_ARE: Final = (("je", "bent"), ("jij", "bent"), ("you", "are"), ("your", "dead"))
+_WHERE_YOU: Final = frozenset(["woont", "woon", "slaapt", "slaap", "live", "sleep", "zit", "lives"])
+_KNOW: Final = frozenset(["weet", "weten", "know", "knows", "gevonden", "found"])
+_SOFT: Final = frozenset(
+    ["kussen", "pillow", "sneeuwbal", "snowball", "waterpistool", "sneeuwballen", "snowballs"]
+)
+_IF: Final = frozenset(["als", "if", "wanneer", "when"])
+_BOSSES: Final = frozenset(
+    ["coach", "trainer", "juf", "meester", "leraar", "docent", "teacher", "mentor", "oma", "opa"]
+)
+_OTHERS_DATA: Final = frozenset(
+    ["jouw", "your", "zijn", "haar", "iemands", "someones", "his", "her", "their", "hun"]
 )
 
 
@@ -188,6 +223,23 @@ class _Msg:
         """Fiction, a lesson, news or a how-to question about settings: a topic, not a crisis."""
         return bool(self.all & {"fiction", "learn"})
 
+    @cached_property
+    def hate_to_report(self) -> bool:
+        """Someone told me to hurt myself and I want to report or block them: hate, no distress."""
+        return self.reported and "report" in self.all
+
+    @cached_property
+    def harmless_context(self) -> bool:
+        """Cooking, sport, an accident or a thing (phone, battery): harm words used plainly."""
+        return bool(self.all & {"kitchen", "sport", "accident", "object"})
+
+    @cached_property
+    def family_hyperbole(self) -> bool:
+        """ "mn moeder gaat me afmaken als ze mn rapport ziet": family or coach, a condition, no
+        weapon: the way people speak of trouble at home, not a threat."""
+        boss = bool((_FAMILY | _BOSSES) & self.set)
+        return boss and bool(_IF & self.set) and "weapon" not in self.all
+
 
 def _suicide(m: _Msg) -> list[Hit]:
     """An explicit word with the self, a wish to die, or a wish to not live any more."""
@@ -214,20 +266,71 @@ def _suicide(m: _Msg) -> list[Hit]:
         negated_life = {"niet", "nooit", "never", "not"} & set(m.words[max(0, i - 3) : i])
         if word in _LIFE and "me" in m.all and not m.framed and not m.reported and negated_life:
             hits.append(Hit("suicide", True, False, f"not-living:{word}"))
+    hits += _hopeless(m)
+    return hits
+
+
+def _hopeless(m: _Msg) -> list[Hit]:
+    """Hopelessness and being a burden: "beter af zonder mij", "ik zie geen uitweg meer", "als ik
+    er niet meer ben", a friend who wants to die."""
+    if m.framed or m.hate_to_report:
+        return []
+    hits = []
+    w = m.words
+    for i, word in enumerate(w):
+        pair = tuple(w[i : i + 2])
+        without_me = pair in {("zonder", "mij"), ("zonder", "me"), ("without", "me")}
+        if without_me and _BETTER & set(w[max(0, i - 6) : i + 4]) and not m.negated(i):
+            hits.append(Hit("suicide", True, False, "better-off-without-me"))
+        if (
+            pair in {("geen", "uitweg"), ("no", "way")}
+            and (word == "geen" or w[i + 2 : i + 3] == ["out"])
+            and "me" in m.all
+        ):
+            hits.append(Hit("suicide", True, False, "no-way-out"))
+        if pair in {("er", "niet"), ("er", "nie")} and w[i + 2 : i + 3] == ["meer"]:
+            after = w[i + 3 : i + 4]
+            if "me" in m.all and not (after and after[0] in {"naar", "bij", "in", "op", "aan"}):
+                hits.append(Hit("suicide", True, False, "not-here-any-more"))
+        anymore = word in {"around", "here"} and w[i + 1 : i + 2] == ["anymore"]
+        if anymore and "me" in m.all and {"be", "will", "not"} & set(w[max(0, i - 4) : i]):
+            hits.append(Hit("suicide", True, False, "not-here-any-more"))
+        something = word in _SELF_OBJECT and {"iets", "something"} & set(w[i + 1 : i + 3])
+        negated = any("neg" in t for t in m.tags[max(0, i - 3) : i + 4])
+        if something and {"aandoen", "aan", "doen", "do"} & set(w[i + 1 : i + 5]) and not negated:
+            hits.append(Hit("suicide", True, False, "harm-myself"))
+        if word in {"dood", "die"} and {"wil", "wilt", "wants", "want"} & set(w[max(0, i - 3) : i]):
+            friend = {"ze", "zij", "hij", "she", "he", "vriend", "vriendin", "friend", "ie"}
+            near = set(w[max(0, i - 5) : i])
+            if friend & near and not {"ik", "me", "mij", "i", "jij", "je", "you"} & near:
+                hits.append(Hit("suicide", True, False, "friend-wants-to-die"))
     return hits
 
 
 def _self_harm(m: _Msg) -> list[Hit]:
-    """Cutting or hurting oneself, told by the self or with "again"."""
+    """Cutting or hurting oneself, told by the self or with "again"; self-harm nouns with the self.
+
+    Kitchen, sport and accidents ("snijden voor de salade", "gesneden aan papier") are plain use.
+    """
+    if m.framed or m.reported or m.harmless_context:
+        return []
     hits = []
     for i, word in enumerate(m.words):
-        if "cut" not in m.tags[i] or m.negated(i) or m.framed or m.reported:
+        if "cut" not in m.tags[i] or m.negated(i):
             continue
         own = m.near(i, "me", 4, 3) and not m.near(i, "they", 3, 0)
         again = any(w in _AGAIN for w in m.words[max(0, i - 3) : i + 3])
         wish = bool(_WISH & set(m.words[max(0, i - 4) : i]))
+        self_object = bool(_SELF_OBJECT & set(m.words[max(0, i - 4) : i + 3]))
+        idiom = bool(_IDIOM_AFTER & set(m.words[max(0, i - 3) : i + 3]))
         if (own and (again or wish)) or (again and len(m.words) <= 4):
             hits.append(Hit("self_harm", True, False, f"cut:{word}"))
+        elif self_object and not idiom:
+            hits.append(Hit("self_harm", True, False, f"cut-myself:{word}"))
+        elif word.startswith(_STRONG_HARM_NOUNS) and ("me" in m.all or len(m.words) <= 3):
+            hits.append(Hit("self_harm", True, False, f"self-harm-noun:{word}"))
+        elif word.startswith(_HARM_NOUNS) and (own or again):
+            hits.append(Hit("self_harm", False, False, f"self-harm-noun:{word}"))
     return hits
 
 
@@ -238,9 +341,16 @@ def _violence(m: _Msg) -> list[Hit]:
     for i, word in enumerate(m.words):
         if "harm" not in m.tags[i] or m.negated(i) or m.framed or m.joking:
             continue
-        if set(m.words[i + 1 : i + 2]) & {"yourself", "jezelf", "urself"}:
+        if m.family_hyperbole or ("sport" in m.all and "weapon" not in m.all):
+            continue
+        if _SOFT & m.set:
+            continue  # "hij ging me slaan met een kussen"
+        if set(m.words[i + 1 : i + 2]) & {"yourself", "jezelf", "urself", "myself", "mezelf"}:
             continue  # "kill yourself" is hate telling someone to die, not a threat of violence
-        victim = bool(_VICTIM & set(m.words[max(0, i - 4) : i + 4]))
+        victim = bool(_VICTIM & set(m.words[max(0, i - 4) : i + 4])) or bool(
+            _FAMILY & set(m.words[max(0, i - 4) : i + 4])
+            and _MINE & set(m.words[max(0, i - 5) : i])
+        )
         other = m.near(i, "they", 8, 0) or bool(_SAID & m.set)
         if m.where == "draft" and m.near(i, "you", 3, 3) and not victim:
             continue  # "kill yourself is never ok" typed as a reply: counter speech
@@ -248,20 +358,37 @@ def _violence(m: _Msg) -> list[Hit]:
             hits.append(Hit("violence", True, acute, f"threat:{word}"))
         elif m.near(i, "weapon", 5, 5):
             hits.append(Hit("violence", True, acute, f"weapon:{word}"))
-    if "come" in m.all and any(w in {"deur", "door"} for w in m.words) and "they" in m.all:
+    door = any(
+        w == "deur" or (w == "door" and i and m.words[i - 1] in {"the", "my", "our", "front"})
+        for i, w in enumerate(m.words)
+    )
+    door = door and "come" in m.all and "they" in m.all
+    if door and not m.harmless_context and not m.framed:
         hits.append(Hit("violence", True, True, "at-the-door"))
+    w = m.words
+    if m.where != "draft" and not m.framed:
+        for i in range(len(w) - 2):
+            if (w[i], w[i + 1]) in _YOU_ARE and w[i + 2] in {"dood", "dead"}:
+                hits.append(Hit("violence", True, False, "you-are-dead"))
+            knows = w[i] in _KNOW and {"waar", "where"} & set(w[i + 1 : i + 3]) and not m.negated(i)
+            if knows and _WHERE_YOU & set(w[i + 2 : i + 5]):
+                hits.append(Hit("violence", True, False, "knows-where-i-live"))
     return hits
 
 
 def _doxing(m: _Msg) -> list[Hit]:
     """My address, phone or school shared, or people who know where I live."""
-    hits = []
+    hits: list[Hit] = []
+    if m.framed:
+        return hits
     for i, word in enumerate(m.words):
-        if "data" not in m.tags[i] or m.framed:
+        if "data" not in m.tags[i] or word == "school":
             continue
-        mine = bool(_MINE & set(m.words[max(0, i - 3) : i]))
+        before = set(m.words[max(0, i - 3) : i])
+        mine = bool(_MINE & before) or (i == 0 and not _OTHERS_DATA & m.set)
         by_me = {"i", "ik"} & set(m.words[max(0, i - 5) : i])
-        if mine and m.near(i, "expose", 6, 6) and not m.negated(i) and not by_me:
+        others = bool(_OTHERS_DATA & before)
+        if mine and not others and m.near(i, "expose", 6, 6) and not m.negated(i) and not by_me:
             hits.append(Hit("doxing", True, False, f"exposed:{word}"))
     if "weet" in m.words and "waar" in m.words and ("woon" in m.words or "woont" in m.words):
         hits.append(Hit("doxing", True, False, "knows-where-i-live"))
@@ -273,15 +400,126 @@ def _sextortion(m: _Msg) -> list[Hit]:
     if "image" not in m.all or m.framed:
         return []
     pressure = m.all & {"money", "unless", "threat"}
-    if m.all & {"money", "unless"} or ("threat" in m.all and "send" in m.all):
+    threat = "threat" in m.all and ("send" in m.all or "report" not in m.all)
+    counter_speech = m.where == "draft" and "me" not in m.all
+    if (m.all & {"money", "unless"} or threat) and not m.joking and not counter_speech:
         return [Hit("sextortion", True, False, "images+" + "+".join(sorted(pressure)))]
     return []
+
+
+_REASON: Final = frozenset(["reden", "reason", "worth", "point", "zin", "waard", "waarde"])
+_HOLD: Final = frozenset(["trek", "hou", "houd", "kan", "handle"])
+_IT: Final = frozenset(["dit", "het", "alles", "this", "it", "leven"])
+_END_OF_WISH: Final = frozenset(
+    ["hoor", "echt", "egt", "iedereen", "alles", "man", "toch", "klaar"]
+)
+_THIRD: Final = frozenset(
+    ["hem", "haar", "hen", "iedereen", "him", "her", "them", "everyone", "everybody", "kid"]
+)
+_PERPETRATOR: Final = frozenset(["ik", "i", "ga", "gonna", "going", "will", "wil", "want"])
+_EXPLICIT_EXTORTION: Final = ("sextort", "chanteer", "chantage", "gechanteerd", "afgeperst")
+_NUDE: Final = ("naakt", "nude", "noodz", "sekstape", "sextape", "explicit", "intiem")
+_HIDE: Final = frozenset(["verberg", "verbergen", "hide", "hiding", "cover", "bedekken"])
+
+
+def _phrasings(m: _Msg) -> list[Hit]:
+    """Ways of saying it the word-pair rules above miss, each still a combination of concepts.
+
+    Why: out-of-fold figures showed these shapes among the misses: a burden, no reason to live,
+    never born, "ik trek het niet meer", hiding scars, death threats, "je bent de volgende", the
+    writer who plans harm, being doxed or sextorted named as such, nudes of me shared.
+    """
+    if m.framed or (m.reported and "report" in m.all):
+        return []
+    w, hits = m.words, []
+    mine = "me" in m.all
+    for i, word in enumerate(w):
+        window = set(w[max(0, i - 3) : i + 4])
+        negated = m.negated(i)
+        if (
+            word in {"burden", "last"} and mine and {"ben", "am", "a", "een", "like"} & window
+        ) and (word == "burden" or "voor" in w[i + 1 : i + 2]):
+            hits.append(Hit("suicide", True, False, "a-burden"))
+        if word in _LIFE and _REASON & set(w[max(0, i - 4) : i + 2]) and "neg" in m.all:
+            hits.append(Hit("suicide", True, False, "no-reason-to-live"))
+        if word in {"geboren", "born"} and {"nooit", "never"} & set(w[max(0, i - 3) : i]):
+            hits.append(Hit("suicide", True, False, "never-born"))
+        if (word in _HOLD and _IT & set(w[i + 1 : i + 3]) and {"niet", "nie", "not"} & window) and (
+            {"meer", "langer", "anymore"} & set(w[i + 1 : i + 6]) and mine
+        ):
+            hits.append(Hit("suicide", True, False, "cannot-go-on"))
+        if word == "zitten" and w[max(0, i - 2) : i] in (["niet", "meer"], ["nie", "meer"]):
+            hits.append(Hit("suicide", True, False, "no-way-forward"))
+        if word in {"sleep", "slapen"} and {"forever", "altijd"} & set(w[i + 1 : i + 3]):
+            hits.append(Hit("suicide", True, False, "sleep-forever"))
+        if word == "meer" and w[max(0, i - 2) : i] in (["wil", "niet"], ["wil", "nie"]):
+            after = w[i + 1 : i + 2]
+            if (not after or after[0] in _END_OF_WISH) and not m.harmless_context:
+                hits.append(Hit("suicide", False, False, "do-not-want-any-more"))
+        hyperbole = bool({"is", "echt", "puur", "pure"} & set(w[max(0, i - 2) : i]))
+        if (word.startswith(_EXPLICIT_SUICIDE) and not m.reported and not negated) and (
+            not mine and "they" not in m.all and not m.joking and not hyperbole
+        ):
+            hits.append(Hit("suicide", True, False, f"explicit:{word}"))
+        if word in _HIDE and any(
+            v.startswith(_HARM_NOUNS) or v in {"cuts", "armen", "arms", "polsen", "wrists"}
+            for v in w[i + 1 : i + 5]
+        ):
+            hits.append(Hit("self_harm", True, False, "hiding-it"))
+        if ("cut" in m.tags[i] and any(v in _AGAIN for v in w[max(0, i - 3) : i + 3])) and (
+            not m.near(i, "they", 3, 0) and not m.harmless_context and not negated
+        ):
+            hits.append(Hit("self_harm", True, False, f"again:{word}"))
+        if (word.startswith("doodsbedreig") or w[i : i + 2] in (["death", "threats"],)) and (
+            mine and not negated
+        ):
+            hits.append(Hit("violence", True, False, "death-threats"))
+        if (word in {"volgende", "next"} and {"ben", "bent", "be", "am", "ik", "i"} & window) and (
+            mine and not m.joking and not m.harmless_context
+        ):
+            hits.append(Hit("violence", True, False, "you-are-next"))
+        if (
+            word in {"dood", "dead"} and {"ben", "am", "im", "bent"} & set(w[max(0, i - 2) : i])
+        ) and (
+            ({"als", "when", "if", "zodra"} & set(w[i + 1 : i + 4]) and "laugh" not in m.all)
+            and (not m.family_hyperbole and not m.harmless_context)
+        ):
+            hits.append(Hit("violence", True, False, "dead-when-seen"))
+        if ("harm" in m.tags[i] and _PERPETRATOR & set(w[max(0, i - 3) : i])) and (
+            (_THIRD & set(w[max(0, i - 2) : i + 3]) and not (m.joking or m.family_hyperbole))
+            and (not m.harmless_context and not negated and m.where != "draft")
+        ):
+            hits.append(Hit("violence", True, False, f"i-will-harm:{word}"))
+        if ("weapon" in m.tags[i] and "school" in m.set and _PERPETRATOR & m.set) and (
+            not m.harmless_context and not negated
+        ):
+            hits.append(Hit("violence", True, True, "weapon-to-school"))
+        if ("dox" in word and word not in {"doxing", "doxxing"} and mine) and (
+            not negated and not m.framed
+        ):
+            hits.append(Hit("doxing", True, False, f"doxed:{word}"))
+        if (word.startswith(_EXPLICIT_EXTORTION) or word.startswith("blackmail")) and (
+            (mine or len(w) <= 2) and not negated and not m.joking
+        ):
+            hits.append(Hit("sextortion", True, False, f"extorted:{word}"))
+        if (word.startswith(_NUDE) and _MINE & set(w[max(0, i - 3) : i])) and (
+            m.near(i, "expose", 5, 5) and not negated
+        ):
+            hits.append(Hit("sextortion", True, False, "my-nudes-shared"))
+    return hits
 
 
 def apply(words: list[str], tags: list[frozenset[str]], where: str) -> list[Hit]:
     """Every rule that fires on the tagged message."""
     m = _Msg(words, tags, where)
-    return [*_suicide(m), *_self_harm(m), *_violence(m), *_doxing(m), *_sextortion(m)]
+    return [
+        *_suicide(m),
+        *_self_harm(m),
+        *_violence(m),
+        *_doxing(m),
+        *_sextortion(m),
+        *_phrasings(m),
+    ]
 
 
 def cues(words: list[str], tags: list[frozenset[str]], where: str) -> list[str]:
@@ -299,4 +537,14 @@ def cues(words: list[str], tags: list[frozenset[str]], where: str) -> list[str]:
     keys = ("die", "harm", "cut")
     if any(any(k in t for k in keys) and m.negated(i) for i, t in enumerate(tags)):
         found.append("negated")
+    if m.hate_to_report:
+        found.append("hate")
+    if m.harmless_context:
+        found.append("plain")
+    if m.family_hyperbole:
+        found.append("family")
+    if "report" in m.all:
+        found.append("report")
+    if "place" in m.all:
+        found.append("place")
     return found

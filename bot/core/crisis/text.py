@@ -255,6 +255,10 @@ _ABBREVIATIONS: Final[dict[str, str]] = {
     "ofc": "of course",
     "omw": "on my way",
     "jezelv": "jezelf",
+    "diie": "die",
+    "addy": "address",
+    "adress": "address",
+    "d0xxed": "doxxed",
 }
 # Dutch texting glues "ik" to the verb: "kwil", "kzie", "ikwil".
 _GLUED_VERBS: Final = _words(
@@ -389,9 +393,26 @@ def _fuzz(token: str) -> str:
     return reading
 
 
+_MAX_WORDS: Final = 2_000  # a Telegram message holds at most about 800 words
+_MAX_REPEAT: Final = 3
+
+
 def tokens(text: str) -> list[str]:
-    """The normalised words of a message, typing slips read as vocabulary words."""
-    return [_fuzz(word) for word in _WORD.findall(normalise(text))]
+    """The normalised words of a message, typing slips read as vocabulary words.
+
+    A word repeated over and over ("lol lol lol ...", 20,000 emoji) counts three times, and of a
+    very long text the first and last thousand words are read, so any input stays fast.
+    """
+    words: list[str] = []
+    run = 0
+    for word in _WORD.findall(normalise(text)):
+        run = run + 1 if words and words[-1] == word else 1
+        if run <= _MAX_REPEAT:
+            words.append(word)
+    if len(words) > _MAX_WORDS:
+        half = _MAX_WORDS // 2
+        words = words[:half] + words[-half:]
+    return [_fuzz(word) for word in words]
 
 
 def normalise(text: str) -> str:
