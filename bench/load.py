@@ -468,6 +468,10 @@ def bot_env(base_url: str, db: Path, concurrency: int, rate: float) -> dict[str,
         STERK_CONCURRENT_UPDATES=str(concurrency),
         STERK_TELEGRAM_MAX_RATE=str(rate),
         STERK_LOG_LEVEL="WARNING",
+        # The bot's own web server (health, metrics) on any free port: a fixed 8443 made two
+        # benchmarks on one machine (or one next to a running bot) fail at start.
+        STERK_WEBHOOK_LISTEN="127.0.0.1",
+        STERK_WEBHOOK_PORT="0",
         PTB_TIMEDELTA="true",
         PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
     )

@@ -482,6 +482,7 @@ class FakeBotApi:
         self._faults: list[_Fault] = []
         self._blocked: set[ChatKey] = set()
         self._random: _RandomFaults | None = None
+        self._outage: tuple[str, frozenset[str]] | None = None
         self._global_window: _Window | None = None
         self._chat_rate: float | None = None
         self._chat_windows: dict[ChatKey, _Window] = {}
@@ -692,6 +693,8 @@ class FakeBotApi:
                 if fault.kind in ("timeout", "timeout_delivered"):
                     return fault.kind
                 raise _fault_error(fault.kind, fault.retry_after)
+        if self._outage is not None and method in self._outage[1]:
+            raise _fault_error(self._outage[0])
         if method in _BLOCKABLE_METHODS and chat is not None and chat in self._blocked:
             raise _fault_error("403")
         cfg = self._random
@@ -978,6 +981,21 @@ class FakeBotApi:
         if kind not in _FAULT_KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; use one of {sorted(_FAULT_KINDS)}")
         self._faults.append(_Fault(method, kind, count, _chat_key(chat_id), retry_after))
+
+    def set_outage(
+        self,
+        kind: Literal["500", "502", "429"] | None = "502",
+        methods: Iterable[str] | None = None,
+    ) -> None:
+        """Answer every call of ``methods`` with ``kind`` until called with ``None``.
+
+        ``methods`` defaults to ``MESSAGE_METHODS`` plus ``answerCallbackQuery``: Telegram down
+        for sending while updates still arrive.
+        """
+        if kind is None:
+            self._outage = None
+            return
+        self._outage = (kind, frozenset(methods or MESSAGE_METHODS | {"answerCallbackQuery"}))
 
     def block(self, chat_id: int | str) -> None:
         """Answer 403 "bot was blocked by the user" to every send to ``chat_id``."""

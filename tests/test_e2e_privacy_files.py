@@ -4,11 +4,13 @@ The scan reads the raw bytes of the database, -wal and -shm files while the bot 
 looks for the Telegram id as SQLite would store it (decimal text, as in `external_id` and the
 inbox JSON, and the 4-, 6- and 8-byte big-endian integer forms of a record), and for the first
 name, last name, username, town, organisation and every typed text as UTF-8 (the database's
-encoding). JSON escapes are not searched: the inbox writes non-ASCII as is.
+encoding), and for the texts of answers held in the outbox during an outage. JSON escapes are
+not searched: the inbox and the outbox write non-ASCII as is.
 """
 
 from __future__ import annotations
 
+import json
 import stat
 from pathlib import Path
 
@@ -16,6 +18,7 @@ from bot.config import Settings
 from bot.core.clock import ManualClock
 from tests.e2e import RunningBot, running_bot, texts
 from tests.test_coach import PUBLIC_ROUTE
+from tests.test_e2e_outbox import eventually
 
 USER = 7300123456  # above 2**32, so its 6- and 8-byte integer forms are distinct needles
 YOUNG = 7300654321
@@ -102,3 +105,53 @@ async def test_database_files_are_private(settings: Settings, clock: ManualClock
         for suffix in ("", "-wal", "-shm"):
             assert _mode(Path(f"{db_path}{suffix}")) == 0o600, suffix
         assert _mode(db_path.parent) == 0o700
+
+
+async def test_forget_me_during_an_outage_leaves_no_held_answer(tg: RunningBot) -> None:
+    """Answers waiting in the outbox (their texts, the chat id) are gone after /vergeetmij."""
+    await _onboard(tg, USER, "16 jaar of ouder")
+    for label in ("Ja, graag", "Ja", "Woonplaats invullen"):
+        await tg.tap(USER, label)
+    await tg.say(USER, CITY)
+    await tg.tap(USER, "Klaar")
+    tg.fake.set_outage("502")
+    tg.fake.send_text(USER, "/instellingen")  # the answer names the town
+    tg.fake.send_text(USER, "/vergeetmij")
+    repo = tg.core.repo if tg.core is not None else None
+    assert repo is not None
+
+    async def held_two() -> bool:
+        return len(await repo.fetch("SELECT reply FROM outbox")) >= 2
+
+    await eventually(held_two)
+    held = await repo.fetch("SELECT reply FROM outbox ORDER BY id")
+    shown = [json.loads(row[0]) for row in held]
+    assert CITY in "".join(reply["text"] for reply in shown)
+    (confirm,) = [
+        button["data"]
+        for reply in shown
+        for row in reply["buttons"]
+        for button in row
+        if button["label"] == "Ja, wis alles"
+    ]
+    tg.fake.tap(USER, confirm)
+    needles = _needles(USER, [CITY]) | {
+        f"held answer {n}": reply["text"].encode() for n, reply in enumerate(shown)
+    }
+
+    async def deleted() -> bool:
+        return not await repo.fetch("SELECT 1 FROM users")
+
+    await eventually(deleted)
+    await repo.checkpoint()
+    assert _traces(tg.settings.db_path, needles) == []
+    tg.fake.set_outage(None)
+    goodbye = await tg.fake.wait_for(
+        "sendMessage",
+        chat_id=USER,
+        ok=True,
+        predicate=lambda c: "gewist" in (c.text or ""),
+        timeout=30,
+    )
+    assert goodbye
+    assert _traces(tg.settings.db_path, needles) == []

@@ -36,6 +36,7 @@ DOUBLE_TAP_SECONDS = 5
 MAX_TEXT = 4096
 HOME = ("menu", "main")
 RETURN_KEY = "return_to"  # in a detour flow's answers: the step to go back to (see `detour`)
+URGENT_FLOWS = ("crisis",)  # answers that end a turn in these flows are delivered first
 
 TextFilter = Callable[["Turn", str], Awaitable[bool]]
 Interceptor = Callable[["Turn"], Awaitable[bool]]
@@ -220,7 +221,12 @@ class Engine:
         await self._dispatch(turn)
         if not turn.deleted:
             await self.repo.save_turn(turn.user, turn.state.to_json(), now)
-        return Outcome(replies=turn.replies, notice=turn.notice)
+        return Outcome(
+            replies=turn.replies,
+            notice=turn.notice,
+            user_id=None if turn.deleted else turn.user.id,
+            urgent=turn.state.flow in URGENT_FLOWS,
+        )
 
     async def push(
         self, user_id: int, target: str, answers: dict[str, Any] | None = None

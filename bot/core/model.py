@@ -91,3 +91,5 @@ class Outcome:
 
     replies: list[Reply] = field(default_factory=list)
     notice: str | None = None  # short toast for a button tap (answerCallbackQuery text)
+    user_id: int | None = None  # the stored person answered (None: not stored, or just deleted)
+    urgent: bool = False  # a crisis answer: delivered before anything else that waits

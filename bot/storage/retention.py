@@ -10,7 +10,9 @@
   someone is; they can fill them in again in the settings);
 - the description and note of a case that was never closed (closed ones: `purge_case_texts`);
 - the text, link and shown preview of broadcasts that ended that long ago (the counts stay);
-- the inbox: updates never answered within a day, and bare ids of answered ones (`inbox.purge`).
+- the inbox: updates never answered within a day, and bare ids of answered ones (`inbox.purge`);
+- the outbox: replies still undelivered after a week (`outbox.purge`; an answer that late only
+  confuses).
 
 After the sweep and its hooks the scheduler empties the -wal file, so the deleted texts do not
 linger there either.
@@ -22,12 +24,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.core.clock import epoch
-from bot.storage import inbox
+from bot.storage import inbox, outbox
 from bot.storage.repository import Repository
 
 
 async def sweep(repo: Repository, before: datetime, now: datetime) -> dict[str, int]:
-    """Delete what is older than `before` (the inbox: by `now`); how many rows each part touched."""
+    """Delete what is older than `before` (inbox, outbox: by `now`); rows each part touched."""
     stamp = epoch(before)
     async with repo.transaction() as conn:
         stories = await conn.execute(
@@ -56,6 +58,7 @@ async def sweep(repo: Repository, before: datetime, now: datetime) -> dict[str, 
             (stamp,),
         )
     inboxed = await inbox.purge(repo, now)
+    undelivered = await outbox.purge(repo, now)
     return {
         "stories": stories.rowcount,
         "scheduled": queue.rowcount,
@@ -64,4 +67,5 @@ async def sweep(repo: Repository, before: datetime, now: datetime) -> dict[str, 
         "open_cases": cases.rowcount,
         "broadcasts": broadcasts.rowcount,
         "inbox": inboxed,
+        "outbox": undelivered,
     }

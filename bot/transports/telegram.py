@@ -1,8 +1,11 @@
 """The Telegram adapter: with `botapi.py` the only modules that import `telegram`.
 
 It turns updates into core events and replies into Bot API calls, and maps Telegram's errors to
-the core's delivery errors (403 → unreachable, 429 → retry later). Updates are processed
-concurrently (bounded); the engine keeps each person's updates in order.
+the core's delivery errors (403 → unreachable, 429 → retry later, 400 → rejected, a timeout
+after sending → in doubt). Updates are processed concurrently (bounded); the engine keeps each
+person's updates in order. An answer that cannot be delivered now (5xx, 429, network trouble)
+goes to the outbox (bot/core/delivery.py) and is retried until it is delivered or the person
+is unreachable.
 """
 
 from __future__ import annotations
@@ -39,11 +42,18 @@ from telegram.ext import (
 )
 
 from bot.app import Core
-from bot.core.delivery import DeliveryFailed, RetryLater, Unreachable
+from bot.core.delivery import (
+    DeliveryFailed,
+    InDoubt,
+    Outbox,
+    Rejected,
+    RetryLater,
+    Unreachable,
+)
 from bot.core.model import Button, Event, EventKind, Outcome, Reply
 from bot.storage import inbox
 from bot.storage.repository import User
-from bot.transports.botapi import TolerantBot
+from bot.transports.botapi import PerPersonProcessor, TolerantBot
 from bot.web import metrics
 from bot.web.server import Ingress, WebServer, secret_header
 
@@ -57,9 +67,12 @@ T = TypeVar("T")
 CHANNEL = "telegram"
 WEBHOOK_PATH = "/telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-# A reply survives three timeouts, network errors or 5xx in a row (retried 0.5, 1 and 2 s later);
-# with 2% 5xx, two attempts lost about one reply in 2,500 (bench/load.py --faults).
-SEND_ATTEMPTS = 4
+# An answer is tried twice (0.5 s apart) while the person waits; after that the outbox retries
+# it with backoff, so a Bot API outage holds no worker and loses no reply (bench/outage.py).
+SEND_ATTEMPTS = 2
+# While a chat has answers in the outbox (or the Bot API is down), a scheduled message to it
+# waits this long and is tried again by the scheduler, so it never overtakes them.
+OUTBOX_PATIENCE = 10.0
 COMMANDS = {
     "nl": ("start", "menu", "hulp", "taal", "mijndata", "vergeetmij", "stop", "privacy"),
     "en": ("start", "menu", "help", "language", "mydata", "forgetme", "stop", "privacy"),
@@ -243,7 +256,8 @@ class TelegramTransport:
         builder = (
             ApplicationBuilder()
             .bot(bot)
-            .concurrent_updates(settings.concurrent_updates)
+            # One worker at most per person, so a flood slows only the flooder (botapi.py).
+            .concurrent_updates(PerPersonProcessor(settings.concurrent_updates))
             .job_queue(None)  # our scheduler owns timing; see scheduler/
         )
         if settings.webhook_url:
@@ -274,6 +288,9 @@ class TelegramTransport:
         # engine answers it with the current question.
         self._live: dict[int, int] = {}
         self.watch: UpdateWatch | None = None
+        self.outbox = Outbox(
+            core.repo, core.clock, CHANNEL, self._send_held, self._mark_unreachable
+        )
         core.senders[CHANNEL] = self
 
     # -- incoming ---------------------------------------------------------------------------
@@ -342,17 +359,37 @@ class TelegramTransport:
     async def _process(self, event: Event) -> Outcome:
         started = time.perf_counter()
         outcome = await self.core.engine.handle(event)
-        if not outcome.replies:
-            return outcome
-        try:
-            await self.deliver(int(event.user), outcome.replies, patient=True)
-        except Unreachable:
-            await self._mark_unreachable(event.user)
-        except (RetryLater, DeliveryFailed) as exc:
-            log.warning("reply not delivered: %s", type(exc).__name__)
-        else:
+        if outcome.replies and await self._answer_with(event.user, outcome):
             metrics.REPLY_LATENCY.labels(CHANNEL).observe(time.perf_counter() - started)
         return outcome
+
+    async def _answer_with(self, chat: str, outcome: Outcome) -> bool:
+        """Send an answer now, or hold it in the outbox; True when it was delivered now.
+
+        Held at once while the chat has answers waiting (order) or the Bot API is down (no
+        worker waits on it); held from the first reply that failed otherwise.
+        """
+        replies = outcome.replies
+        if self.outbox.waiting(chat) or self.outbox.outage():
+            await self.outbox.hold(chat, outcome.user_id, replies, outcome.urgent)
+            return False
+        for index, reply in enumerate(replies):
+            try:
+                await self._with_retry(int(chat), reply, patient=True)
+            except Unreachable:
+                await self._mark_unreachable(chat)
+                return False
+            except (InDoubt, Rejected):  # counted; sending it again would not help
+                continue
+            except (RetryLater, DeliveryFailed) as exc:
+                log.warning("reply kept in the outbox: %s", type(exc).__name__)
+                await self.outbox.hold(chat, outcome.user_id, replies[index:], outcome.urgent)
+                return False
+        return True
+
+    async def _send_held(self, chat: str, reply: Reply) -> None:
+        """One try for the outbox's worker (it does the waiting between tries)."""
+        await self._guarded(lambda: self._send_one(int(chat), reply), attempts=1)
 
     async def _mark_unreachable(self, external_id: str) -> None:
         loaded = await self.core.repo.load(CHANNEL, external_id)
@@ -384,34 +421,46 @@ class TelegramTransport:
     # -- outgoing ---------------------------------------------------------------------------
 
     async def send(self, user: User, replies: list[Reply]) -> None:
-        """`Sender` protocol: deliver to a known user (scheduler, relays)."""
+        """`Sender` protocol: deliver to a known user (scheduler, relays).
+
+        Behind answers still in the outbox it raises `RetryLater`, so it does not overtake them.
+        """
+        if self.outbox.waiting(user.external_id) or self.outbox.outage():
+            raise RetryLater(OUTBOX_PATIENCE)
         await self.deliver(int(user.external_id), replies)
 
     async def deliver(self, chat_id: int, replies: list[Reply], *, patient: bool = False) -> None:
         """Send replies in order, mapping Telegram errors to delivery errors.
 
         `patient` (answers to what the person just did) also waits out a 429 that outlasted the
-        rate limiter's own retries, instead of dropping the answer; senders that can reschedule
-        (the scheduler) get `RetryLater` at once.
+        rate limiter's own retries; senders that can reschedule (the scheduler) get `RetryLater`
+        at once. A reply in doubt (timed out after sending) counts as sent, never sent twice.
         """
         for reply in replies:
-            await self._with_retry(chat_id, reply, patient)
+            with contextlib.suppress(InDoubt):
+                await self._with_retry(chat_id, reply, patient)
 
     async def _with_retry(self, chat_id: int, reply: Reply, patient: bool) -> None:
         await self._guarded(lambda: self._send_one(chat_id, reply), patient=patient)
 
-    async def _guarded(self, call: Callable[[], Awaitable[T]], *, patient: bool = False) -> T:
+    async def _guarded(
+        self,
+        call: Callable[[], Awaitable[T]],
+        *,
+        patient: bool = False,
+        attempts: int = SEND_ATTEMPTS,
+    ) -> T:
         """Run a Bot API call, retrying network trouble; errors as delivery errors (counted)."""
         try:
-            return await self._attempts(call, patient)
+            return await self._attempts(call, patient, attempts)
         except (Unreachable, RetryLater, DeliveryFailed) as exc:
             if not _not_modified(exc):
                 metrics.delivery_failed(CHANNEL, exc)
             raise
 
-    async def _attempts(self, call: Callable[[], Awaitable[T]], patient: bool) -> T:
-        for attempt in range(SEND_ATTEMPTS):
-            last = attempt + 1 == SEND_ATTEMPTS
+    async def _attempts(self, call: Callable[[], Awaitable[T]], patient: bool, attempts: int) -> T:
+        for attempt in range(attempts):
+            last = attempt + 1 == attempts
             try:
                 return await call()
             except Forbidden as exc:
@@ -425,8 +474,11 @@ class TelegramTransport:
             except BadRequest as exc:
                 if "chat not found" in str(exc).lower():
                     raise Unreachable(str(exc)) from exc
-                raise DeliveryFailed(str(exc)) from exc
-            except (TimedOut, NetworkError) as exc:
+                raise Rejected(str(exc)) from exc
+            except TimedOut as exc:  # sent, but no answer within a minute: it may have arrived
+                log.warning("a Bot API call timed out after sending; not sent again")
+                raise InDoubt(type(exc).__name__) from exc
+            except NetworkError as exc:  # 5xx, or no connection: it did not arrive
                 if last:
                     raise DeliveryFailed(type(exc).__name__) from exc
                 await asyncio.sleep(0.5 * 2**attempt)
@@ -568,9 +620,13 @@ class TelegramTransport:
             raise ApplicationHandlerStop
 
     async def _mark_answered(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        self._in_hand.discard(update.update_id)
         metrics.UPDATES.labels(CHANNEL).inc()
-        await inbox.answered(self.core.repo, update.update_id, self.core.clock.now())
+        try:
+            await inbox.answered(self.core.repo, update.update_id, self.core.clock.now())
+        finally:
+            # Only now: a second copy (the inbox replay and Telegram's redelivery of the same
+            # update) let in before the row was written was answered twice.
+            self._in_hand.discard(update.update_id)
         self._done(update.update_id)
 
     def _done(self, update_id: int) -> None:
@@ -627,11 +683,13 @@ class TelegramTransport:
         settings = self.core.settings
         await self.app.initialize()
         await self._replay_inbox()
+        await self.outbox.load()
         try:
             await self.register_commands()
         except TelegramError as exc:
             log.warning("could not register commands: %s", type(exc).__name__)
         await self.app.start()
+        self.outbox.start()
         if settings.webhook_url:
             await self.app.bot.set_webhook(
                 settings.webhook_url.rstrip("/") + WEBHOOK_PATH,
@@ -658,4 +716,5 @@ class TelegramTransport:
             await self.app.updater.stop()
         if self.app.running:
             await self.app.stop()
+        await self.outbox.stop()  # what still waits is in the database for the next start
         await self.app.shutdown()

@@ -14,8 +14,8 @@ from datetime import datetime
 from prometheus_client import Counter, Gauge, Histogram, generate_latest
 
 from bot.core.clock import epoch
-from bot.core.delivery import DeliveryFailed, RetryLater, Unreachable
-from bot.storage import inbox
+from bot.core.delivery import DeliveryFailed, InDoubt, RetryLater, Unreachable
+from bot.storage import inbox, outbox
 from bot.storage.repository import Repository
 
 UPDATES = Counter(
@@ -29,10 +29,12 @@ REPLY_LATENCY = Histogram(
 )
 DELIVERY_FAILURES = Counter(
     "sterk_delivery_failures",
-    "Messages a channel did not deliver: unreachable (blocked), rate_limited, failed",
+    "Messages a channel did not deliver: unreachable (blocked), rate_limited, failed, "
+    "in_doubt (timed out after sending: not sent again)",
     ["channel", "kind"],
 )
 INBOX_DEPTH = Gauge("sterk_inbox_depth", "Updates received but not answered yet")
+OUTBOX_DEPTH = Gauge("sterk_outbox_depth", "Replies not delivered yet, kept for a retry")
 DUE_ROWS = Gauge(
     "sterk_scheduler_due_rows", "Scheduled messages that are due and still waiting", ["kind"]
 )
@@ -53,6 +55,7 @@ BROADCAST_MESSAGES = Gauge(
 _FAILURE_KINDS: dict[type[Exception], str] = {
     Unreachable: "unreachable",
     RetryLater: "rate_limited",
+    InDoubt: "in_doubt",
     DeliveryFailed: "failed",
 }
 
@@ -67,6 +70,7 @@ async def _refresh(repo: Repository, now: datetime) -> None:
     """Set the gauges from the database: all reads first, then all sets (no scrape between)."""
     at = epoch(now)
     depth = await inbox.depth(repo)
+    undelivered = await outbox.depth(repo)
     due = await repo.fetch(
         "SELECT kind, COUNT(*), MIN(due_at) FROM scheduled "
         "WHERE status = 'pending' AND due_at <= ? GROUP BY kind",
@@ -80,6 +84,7 @@ async def _refresh(repo: Repository, now: datetime) -> None:
         "WHERE s.kind = 'broadcast' AND b.status = 'sending' GROUP BY s.status"
     )
     INBOX_DEPTH.set(depth)
+    OUTBOX_DEPTH.set(undelivered)
     DUE_ROWS.clear()
     for kind, count, _oldest in due:
         DUE_ROWS.labels(str(kind)).set(int(count))
