@@ -68,6 +68,10 @@ class Settings(BaseSettings):
     )
     concurrent_updates: int = Field(default=32, ge=1, le=512, alias="STERK_CONCURRENT_UPDATES")
     telegram_max_rate: float = Field(default=30.0, gt=0, le=10000, alias="STERK_TELEGRAM_MAX_RATE")
+    # Per person at most this many messages per STERK_FLOOD_SECONDS (0: no limit); see
+    # bot/core/flood.py. Taps on buttons do not count.
+    flood_messages: int = Field(default=20, ge=0, le=10000, alias="STERK_FLOOD_MESSAGES")
+    flood_seconds: float = Field(default=10.0, gt=0, le=3600, alias="STERK_FLOOD_SECONDS")
     # Broadcast messages per second (paced by the scheduler's lane, see scheduler/README.md).
     broadcast_rate: float = Field(default=25.0, gt=0, le=10000, alias="STERK_BROADCAST_RATE")
     # Staff cases (bot/staff): service levels and when the team is around.

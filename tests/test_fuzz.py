@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.app import Core
+from bot.config import Settings
 from bot.core.model import Event, EventKind, Outcome
 from tests.e2e import RunningBot
 
@@ -197,6 +198,14 @@ async def test_core_answers_any_sequence(
 
 
 # -- the Telegram adapter, through the fake Bot API ----------------------------------------------
+
+
+@pytest.fixture(name="settings")
+def _no_flood_limit(settings: Settings) -> Settings:
+    """Hundreds of messages from one person on a clock that stands still: without the flood
+    limit, which would rightly silence them (it is tested in tests/test_e2e_flood.py)."""
+    return settings.model_copy(update={"flood_messages": 0})
+
 
 USER = 6_100_200
 GROUP = -100_777

@@ -1,4 +1,5 @@
-"""Operator mistakes: a second process, a full disk, a bot that is never up at 04:00."""
+"""Operator mistakes: a second process, a full disk (polling, webhook, outbox), a bot that is
+never up at 04:00."""
 
 from __future__ import annotations
 
@@ -13,11 +14,14 @@ from pathlib import Path
 import pytest
 
 from bot.app import Core
+from bot.config import Settings
 from bot.core.clock import ManualClock, epoch
 from bot.storage import inbox
 from scheduler.service import Scheduler
-from tests.e2e import RunningBot
+from tests.e2e import TOKEN, RunningBot, texts
+from tests.fakebot import FakeBotApi
 from tests.scheduling import onboarded
+from tests.test_e2e_webhook import webhook_settings
 
 LONG = 60  # seconds a helper process may take to start on a loaded machine
 
@@ -152,3 +156,76 @@ async def test_staff_export_has_every_row_that_points_at_them(
     assert "user_id" not in case
     assert "description" not in case
     assert "cases.claimed_by" not in await core.repo.export_user(young.id)
+
+
+async def _fill_disk(core: Core) -> int:
+    """No page can be added any more: the database behaves as on a full disk; free pages."""
+    (pages,) = (await core.repo.fetch("PRAGMA page_count"))[0]
+    (free,) = (await core.repo.fetch("PRAGMA freelist_count"))[0]
+    await core.repo.fetch(f"PRAGMA max_page_count = {pages}")
+    return int(free)
+
+
+async def test_full_disk_in_webhook_mode_answers_503_and_loses_nothing(
+    settings: Settings, clock: ManualClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Webhook posts on a full disk get 503 (Telegram posts them again), one log line; all are
+    answered once there is room."""
+    async with FakeBotApi(token=TOKEN) as fake:
+        tg = RunningBot(fake, webhook_settings(settings), clock)
+        await tg.start()
+        try:
+            assert tg.core is not None
+            await tg.say(7400101, "/start")
+            free = await _fill_disk(tg.core)
+            caplog.set_level(logging.INFO)
+            # each needs an overflow page in the inbox: the first ones use up the free pages
+            people = [7400102 + n for n in range(free + 3)]
+            for person in people:
+                fake.send_text(person, os.urandom(1500).hex()[:3500])
+            for _ in range(200):
+                if fake.webhook_statuses.count(503) >= 5:
+                    break
+                await asyncio.sleep(0.05)
+            assert fake.webhook_statuses.count(503) >= 5
+            assert any(fake.sent_to(person) == [] for person in people)  # waiting for room
+            trouble = [r for r in caplog.records if "cannot be written" in r.getMessage()]
+            assert len(trouble) == 1
+            await tg.core.repo.fetch("PRAGMA max_page_count = 1073741823")
+            for person in people:
+                assert await fake.wait_for("sendMessage", chat_id=person, timeout=20)
+            assert [r for r in caplog.records if "written again" in r.getMessage()]
+        finally:
+            await tg.stop()
+
+
+async def test_full_disk_during_an_outage_keeps_answers_in_memory(
+    tg: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Answers the outbox cannot write (full disk) wait in memory and go out after the outage."""
+    assert tg.core is not None
+    await tg.say(7400201, "/start")
+    tg.fake.set_outage("502")
+    mark = tg.fake.mark()
+    caplog.set_level(logging.INFO)
+    # Only the outbox's writes fail, as when the disk fills up just then (a full disk that
+    # stops the inbox too is the polling test above).
+    await tg.core.repo.fetch(
+        "CREATE TEMP TRIGGER full BEFORE INSERT ON outbox "
+        "BEGIN SELECT RAISE(FAIL, 'database or disk is full'); END"
+    )
+    tg.fake.send_text(7400201, "/hulp")
+    assert tg.transport is not None
+    transport = tg.transport
+    for _ in range(400):
+        if transport.outbox.depth():
+            break
+        await asyncio.sleep(0.05)
+    assert transport.outbox.depth()
+    assert await tg.core.repo.fetch("SELECT * FROM outbox") == []
+    assert [r for r in caplog.records if "kept in memory" in r.getMessage()]
+    await tg.core.repo.fetch("DROP TRIGGER temp.full")
+    tg.fake.set_outage(None)
+    await tg.fake.wait_for("sendMessage", chat_id=7400201, ok=True, since=mark, timeout=40)
+    calls = await tg.fake.replies_until_idle(7400201, idle=0.5, timeout=40)
+    assert "113" in texts(tg.fake.sent_to(7400201)[-len(calls) - 1 :])

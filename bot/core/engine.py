@@ -25,6 +25,7 @@ from bot.core.content import (
     parse_target,
     step_text_key,
 )
+from bot.core.flood import Verdict
 from bot.core.model import Button, Event, EventKind, Outcome, Reply
 from bot.core.registry import Registry
 from bot.storage.repository import Repository, User
@@ -201,14 +202,21 @@ class Engine:
                 del self._waiters[key]
                 del self._locks[key]
 
-    async def handle(self, event: Event) -> Outcome:
-        """Process one event for one person, strictly after their previous one."""
+    async def handle(self, event: Event, flood: Verdict = Verdict.ANSWER) -> Outcome:
+        """Process one event for one person, strictly after their previous one.
+
+        A message over the person's flood limit (`bot.core.flood`) only passes the safety
+        filters: a crisis text is answered as always; anything else gets the slow-down line
+        (`Verdict.WARN`) or nothing (`Verdict.DROP`), and changes nothing.
+        """
         with self._counted((event.channel, event.user)) as lock:
             async with lock:
-                return await self._handle(event)
+                return await self._handle(event, flood)
 
-    async def _handle(self, event: Event) -> Outcome:
+    async def _handle(self, event: Event, flood: Verdict = Verdict.ANSWER) -> Outcome:
         now = self.clock.now()
+        if flood is Verdict.DROP and not (event.text and self.text_filters):
+            return Outcome()  # nothing to check: not even a read
         loaded = await self.repo.load(event.channel, event.user)
         if loaded is None:
             language = self._guess_language(event.language_hint)
@@ -218,7 +226,11 @@ class Engine:
             user, stored = loaded
             state = ConvState.from_json(stored)
         turn = Turn(self, user, state, event)
-        await self._dispatch(turn)
+        if flood is not Verdict.ANSWER:
+            if not event.text or not await self._filtered(turn):
+                return Outcome(replies=self._slow_down(turn, flood))
+        else:
+            await self._dispatch(turn)
         if not turn.deleted:
             await self.repo.save_turn(turn.user, turn.state.to_json(), now)
         return Outcome(
@@ -227,6 +239,11 @@ class Engine:
             user_id=None if turn.deleted else turn.user.id,
             urgent=turn.state.flow in URGENT_FLOWS,
         )
+
+    @staticmethod
+    def _slow_down(turn: Turn, flood: Verdict) -> list[Reply]:
+        """The one line for the first message over the flood limit; nothing after it."""
+        return [Reply(turn.t("common.slow_down"))] if flood is Verdict.WARN else []
 
     async def push(
         self, user_id: int, target: str, answers: dict[str, Any] | None = None

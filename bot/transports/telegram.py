@@ -15,6 +15,7 @@ import contextlib
 import json
 import logging
 import os
+import sqlite3
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol, TypeVar
@@ -50,10 +51,12 @@ from bot.core.delivery import (
     RetryLater,
     Unreachable,
 )
+from bot.core.flood import FloodGate
 from bot.core.model import Button, Event, EventKind, Outcome, Reply
 from bot.storage import inbox
+from bot.storage.files import disk_trouble
 from bot.storage.repository import User
-from bot.transports.botapi import PerPersonProcessor, TolerantBot
+from bot.transports.botapi import MAX_STORAGE_WAIT, PerPersonProcessor, TolerantBot
 from bot.web import metrics
 from bot.web.server import Ingress, WebServer, secret_header
 
@@ -283,11 +286,16 @@ class TelegramTransport:
         self.app.add_handler(TypeHandler(Update, self._mark_answered), group=99)
         self.app.add_error_handler(self._on_error)
         self._in_hand: set[int] = set()
+        # Webhook posts get 503 until then: the inbox could not be written (see `_receive`).
+        self._refuse_until = 0.0
+        self._refuse_wait = 0.0
+        self._retry_wait: dict[int, float] = {}  # updates a full disk stopped (`_handle_again`)
         # Per private chat the message with the one live keyboard (see `_keep_live`). Kept in
         # memory: after a restart a tap on an older keyboard is stripped when it is used, and the
         # engine answers it with the current question.
         self._live: dict[int, int] = {}
         self.watch: UpdateWatch | None = None
+        self.flood = FloodGate(settings.flood_messages, settings.flood_seconds)
         self.outbox = Outbox(
             core.repo, core.clock, CHANNEL, self._send_held, self._mark_unreachable
         )
@@ -358,7 +366,8 @@ class TelegramTransport:
 
     async def _process(self, event: Event) -> Outcome:
         started = time.perf_counter()
-        outcome = await self.core.engine.handle(event)
+        verdict = self.flood.check(event, self.core.clock.now().timestamp())
+        outcome = await self.core.engine.handle(event, verdict)
         if outcome.replies and await self._answer_with(event.user, outcome):
             metrics.REPLY_LATENCY.labels(CHANNEL).observe(time.perf_counter() - started)
         return outcome
@@ -400,6 +409,8 @@ class TelegramTransport:
         """Log without personal data and tell the person something went wrong."""
         error = context.error
         update_id = update.update_id if isinstance(update, Update) else None
+        if isinstance(error, sqlite3.Error) and isinstance(update, Update):
+            self._handle_again(update, error)
         log.error(
             "error handling update %s: %s",
             update_id,
@@ -417,6 +428,18 @@ class TelegramTransport:
             await self.deliver(
                 update.effective_chat.id, [Reply(content.text(lang, "common.error"))]
             )
+
+    def _handle_again(self, update: Update, error: sqlite3.Error) -> None:
+        """A full or read-only disk stopped the handling (nothing was saved or sent): handle
+        the update again later (1, 2, 4 ... 30 s), skip the rest of its handlers (so it is not
+        marked answered), and log one line a minute instead of a traceback each time."""
+        update_id = update.update_id
+        disk_trouble.report(f"update {update_id} is handled again in a moment", error)
+        self._in_hand.discard(update_id)
+        wait = min(MAX_STORAGE_WAIT, self._retry_wait.get(update_id, 0.5) * 2)
+        self._retry_wait[update_id] = wait
+        asyncio.get_running_loop().call_later(wait, self.app.update_queue.put_nowait, update)
+        raise ApplicationHandlerStop
 
     # -- outgoing ---------------------------------------------------------------------------
 
@@ -620,6 +643,8 @@ class TelegramTransport:
             raise ApplicationHandlerStop
 
     async def _mark_answered(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        if self._retry_wait.pop(update.update_id, None) is not None:
+            disk_trouble.recovered()
         metrics.UPDATES.labels(CHANNEL).inc()
         try:
             await inbox.answered(self.core.repo, update.update_id, self.core.clock.now())
@@ -661,7 +686,20 @@ class TelegramTransport:
             return 200  # answered, so Telegram does not send it again and again
         if update is None:
             return 200
-        await self._keep_batch((update,))
+        # Full or read-only disk: 503, and Telegram keeps the update and posts it again. After a
+        # failure posts get 503 without a try for a while (1, 2, 4 ... 30 s), as polling waits.
+        if time.monotonic() < self._refuse_until:
+            return 503
+        try:
+            await self._keep_batch((update,))
+        except sqlite3.Error as exc:
+            disk_trouble.report("webhook updates are answered 503 until it can", exc)
+            self._refuse_wait = min(MAX_STORAGE_WAIT, self._refuse_wait * 2 or 1.0)
+            self._refuse_until = time.monotonic() + self._refuse_wait
+            return 503
+        if self._refuse_wait:
+            self._refuse_wait = 0.0
+            disk_trouble.recovered()
         await self.app.update_queue.put(update)
         return 200
 

@@ -1,0 +1,157 @@
+"""Flood benchmark: one person sends 200 messages at once while others keep chatting.
+
+Run from the repository root::
+
+    python bench/flood.py                 # 200 messages, 10 other people, the default limit
+    python bench/flood.py --no-limit      # STERK_FLOOD_MESSAGES=0: only the fair scheduling
+
+The real bot (a subprocess) runs against the fake Bot API. Everybody starts the bot first. Then
+the flooder sends `--messages` numbered unknown commands (`/s1`, `/s2`, ...) in one burst,
+while each of `--others` people sends `--moves` commands one after the other, each as soon as
+the previous one is answered. The bot names an unknown command in its answer, so every answer
+says which message it belongs to. Printed: the others' reply latency (p50/p95/p99/max, from
+sending to the first message back), and for the flooder the messages answered, "rustig aan"
+lines, messages answered twice and the time until the bot was idle again. Exit code 1 when an
+other person's p99 is 1 s or more or a message was answered twice.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import re
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.load import TOKEN, BotProcess, bot_env  # noqa: E402
+from tests.fakebot import FakeBotApi  # noqa: E402
+
+FLOODER = 720_000_000
+OTHERS = 720_000_100
+SPAM = re.compile(r"/s(\d+) ")  # "Het commando /s17 ken ik niet ..."
+SLOW_DOWN = ("Rustig aan", "Easy now")
+TARGET_P99 = 1.0
+
+
+def ms(values: list[float]) -> dict[str, float]:
+    """p50/p95/p99/max in milliseconds."""
+    if len(values) < 2:
+        one = round(values[0] * 1000, 1) if values else 0.0
+        return {"p50": one, "p95": one, "p99": one, "max": one}
+    cuts = statistics.quantiles(values, n=100, method="inclusive")
+    return {
+        "p50": round(cuts[49] * 1000, 1),
+        "p95": round(cuts[94] * 1000, 1),
+        "p99": round(cuts[98] * 1000, 1),
+        "max": round(max(values) * 1000, 1),
+    }
+
+
+async def other_person(fake: FakeBotApi, chat: int, moves: int, latencies: list[float]) -> None:
+    """Send a command, wait for the answer, and again."""
+    for _ in range(moves):
+        mark = fake.mark()
+        sent = time.monotonic()
+        fake.send_text(chat, "/menu")
+        (first,) = await fake.wait_for("sendMessage", chat_id=chat, since=mark, timeout=60)
+        latencies.append(first.at - sent)
+        await fake.replies_until_idle(chat, idle=0.05, timeout=60)
+
+
+async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    """One flood against a fresh database; the figures."""
+    others = [OTHERS + n for n in range(args.others)]
+    async with FakeBotApi(token=TOKEN) as fake:
+        env = bot_env(fake.base_url, workdir / "flood.db", args.concurrency, 10000.0)
+        if args.no_limit:
+            env["STERK_FLOOD_MESSAGES"] = "0"
+        bot = BotProcess([sys.executable, "-m", "bot"], env, workdir, "flood")
+        await bot.start(fake)
+        try:
+            for chat in [FLOODER, *others]:
+                fake.send_text(chat, "/start")
+            for chat in [FLOODER, *others]:
+                await fake.wait_for("sendMessage", chat_id=chat, ok=True, timeout=60)
+                await fake.replies_until_idle(chat, idle=0.05, timeout=60)
+            mark = fake.mark()
+            began = time.monotonic()
+            for number in range(1, args.messages + 1):
+                fake.send_text(FLOODER, f"/s{number}")
+            latencies: list[float] = []
+            await asyncio.gather(*(other_person(fake, c, args.moves, latencies) for c in others))
+            await fake.replies_until_idle(FLOODER, idle=1.0, timeout=300)
+            idle_after = time.monotonic() - began - 1.0
+        finally:
+            await bot.stop()
+        to_flooder = [c for c in fake.calls[mark:] if c.chat_id == FLOODER and c.ok]
+        answers = Counter(
+            int(m.group(1)) for c in to_flooder for m in [SPAM.search(c.text or "")] if m
+        )
+        return {
+            "messages": args.messages,
+            "others": args.others,
+            "moves_each": args.moves,
+            "limit": "off" if args.no_limit else "STERK_FLOOD_MESSAGES default",
+            "others_latency_ms": ms(latencies),
+            "flooder_messages_answered": len(answers),
+            "flooder_slow_down_lines": sum(
+                (c.text or "").startswith(SLOW_DOWN) for c in to_flooder
+            ),
+            "flooder_messages_answered_twice": sum(1 for n in answers.values() if n > 1),
+            "flooder_bot_messages": sum(c.method == "sendMessage" for c in to_flooder),
+            "flooder_done_s": round(idle_after, 2),
+            "bot_errors_logged": bot.log_count(" ERROR "),
+        }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run, print, optionally write JSON; exit 1 when the others' p99 missed or a double."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--messages", type=int, default=200, help="the flooder's messages (200)")
+    parser.add_argument("--others", type=int, default=10, help="other people (10)")
+    parser.add_argument("--moves", type=int, default=20, help="commands each other person (20)")
+    parser.add_argument("--concurrency", type=int, default=32, help="STERK_CONCURRENT_UPDATES")
+    parser.add_argument("--no-limit", action="store_true", help="STERK_FLOOD_MESSAGES=0")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--workdir", type=Path, help="keep the database and the bot log here")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="sterk-flood-") as tmp:
+        workdir = args.workdir or Path(tmp)
+        workdir.mkdir(parents=True, exist_ok=True)
+        figures = asyncio.run(run(args, workdir))
+    lat = figures["others_latency_ms"]
+    print(
+        f"one person sends {figures['messages']} messages at once; {figures['others']} others "
+        f"send {figures['moves_each']} commands each; flood limit {figures['limit']}"
+    )
+    print(
+        f"others' reply latency ms: p50 {lat['p50']}, p95 {lat['p95']}, p99 {lat['p99']}, "
+        f"max {lat['max']} (target p99 < {TARGET_P99 * 1000:.0f})"
+    )
+    print(
+        f"flooder: {figures['flooder_messages_answered']} messages answered, "
+        f"{figures['flooder_slow_down_lines']} 'rustig aan' line(s), "
+        f"{figures['flooder_messages_answered_twice']} answered twice, "
+        f"{figures['flooder_bot_messages']} bot messages, bot idle after "
+        f"{figures['flooder_done_s']} s"
+    )
+    print(f"bot log: {figures['bot_errors_logged']} errors")
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    missed = lat["p99"] >= TARGET_P99 * 1000 or figures["flooder_messages_answered_twice"]
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
