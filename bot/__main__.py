@@ -1,7 +1,8 @@
 """Command line: `sterk-online [run|chat|validate-content DIR]`.
 
-Without a Telegram token the bot opens the local terminal chat, so a fresh install can be tried
-at once; with `TELEGRAM_BOT_TOKEN` it runs on Telegram (webhook when a URL is set).
+Without a Telegram token or WhatsApp settings the bot opens the local terminal chat, so a fresh
+install can be tried at once; with `TELEGRAM_BOT_TOKEN` it runs on Telegram (webhook when a URL
+is set), with the `WHATSAPP_*` settings on WhatsApp, with both on both in one process.
 """
 
 from __future__ import annotations
@@ -26,16 +27,19 @@ EXIT_CONTENT = 1
 EXIT_RUNNING = 3  # another process already runs on this database
 
 
-async def _serve_telegram(core: Core) -> None:
-    from bot.service import TelegramService
+async def _serve(core: Core) -> None:
+    from bot.service import BotService
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    service = TelegramService(core, Scheduler(core))
+    service = BotService(core, Scheduler(core))
     await service.start()
-    logging.getLogger(__name__).info("bot running on Telegram; Ctrl+C stops it")
+    channels = [
+        name for name, on in (("Telegram", service.transport), ("WhatsApp", service.whatsapp)) if on
+    ]
+    logging.getLogger(__name__).info("bot running on %s; Ctrl+C stops it", " and ".join(channels))
     try:
         await stop.wait()
     finally:
@@ -45,8 +49,8 @@ async def _serve_telegram(core: Core) -> None:
 async def _run(settings: Settings, mode: str) -> None:
     core = await open_core(settings)
     try:
-        if mode == "telegram":
-            await _serve_telegram(core)
+        if mode == "serve":
+            await _serve(core)
         else:
             from bot.transports.terminal import TerminalChat
 
@@ -75,7 +79,9 @@ def main(argv: list[str] | None = None) -> int:
     release = version("sterk-online")
     parser.add_argument("--version", action="version", version=f"%(prog)s {release}")
     sub = parser.add_subparsers(dest="command")
-    sub.add_parser("run", help="run on Telegram if a token is set, else the terminal chat")
+    sub.add_parser(
+        "run", help="run on Telegram and/or WhatsApp when configured, else the terminal chat"
+    )
     sub.add_parser("chat", help="always open the terminal chat")
     check = sub.add_parser("validate-content", help="check content YAML and list every problem")
     check.add_argument("dir", nargs="?", help="content folder (default: the bundled content)")
@@ -94,7 +100,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Not started: {exc}", file=sys.stderr)
         return EXIT_RUNNING
     logs.setup(settings)
-    mode = "telegram" if settings.telegram_bot_token and args.command != "chat" else "chat"
+    configured = settings.telegram_bot_token or settings.whatsapp_enabled
+    mode = "serve" if configured and args.command != "chat" else "chat"
     try:
         asyncio.run(_run(settings, mode))
     except SettingsError as exc:  # found while starting, e.g. the port is taken

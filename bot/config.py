@@ -91,11 +91,31 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", alias="STERK_LOG_LEVEL"
     )
+    # WhatsApp Cloud API (bot/transports/whatsapp.py); all four secrets or none.
+    whatsapp_access_token: str | None = Field(default=None, alias="WHATSAPP_ACCESS_TOKEN")
+    whatsapp_phone_number_id: str | None = Field(default=None, alias="WHATSAPP_PHONE_NUMBER_ID")
+    whatsapp_app_secret: str | None = Field(default=None, alias="WHATSAPP_APP_SECRET")
+    whatsapp_verify_token: str | None = Field(
+        default=None, alias="WHATSAPP_VERIFY_TOKEN", validate_default=True
+    )
+    whatsapp_api_base_url: str = Field(
+        default="https://graph.facebook.com/v21.0", alias="WHATSAPP_API_BASE_URL"
+    )
 
-    @field_validator("telegram_bot_token", "webhook_url", "webhook_secret", "privacy_url")
+    @field_validator(
+        "telegram_bot_token",
+        "webhook_url",
+        "webhook_secret",
+        "privacy_url",
+        "whatsapp_access_token",
+        "whatsapp_phone_number_id",
+        "whatsapp_app_secret",
+        "whatsapp_verify_token",
+        mode="before",
+    )
     @classmethod
-    def _empty_is_none(cls, value: str | None) -> str | None:
-        return value.strip() or None if value is not None else None
+    def _empty_is_none(cls, value: object) -> object:
+        return (value.strip() or None) if isinstance(value, str) else value
 
     @field_validator("telegram_bot_token")
     @classmethod
@@ -152,6 +172,44 @@ class Settings(BaseSettings):
             raise ValueError("expected an IANA time zone like Europe/Amsterdam") from None
         return value
 
+    @field_validator("whatsapp_phone_number_id")
+    @classmethod
+    def _phone_number_id(cls, value: str | None) -> str | None:
+        if value is not None and not value.isdigit():
+            raise ValueError("expected the numeric Phone number ID from Meta's WhatsApp Manager")
+        return value
+
+    @field_validator("whatsapp_verify_token")
+    @classmethod
+    def _whatsapp_complete(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """Half a WhatsApp configuration would accept posts it cannot verify or answer."""
+        names = {
+            "whatsapp_access_token": "WHATSAPP_ACCESS_TOKEN",
+            "whatsapp_phone_number_id": "WHATSAPP_PHONE_NUMBER_ID",
+            "whatsapp_app_secret": "WHATSAPP_APP_SECRET",
+        }
+        given = {key: info.data.get(key) for key in names}
+        if value is None and not any(given.values()):
+            return None
+        missing = [names[key] for key, v in given.items() if not v]
+        if value is None:
+            missing.append("WHATSAPP_VERIFY_TOKEN")
+        if missing:
+            raise ValueError(
+                "WhatsApp needs WHATSAPP_ACCESS_TOKEN, WHATSAPP_PHONE_NUMBER_ID, "
+                f"WHATSAPP_APP_SECRET and WHATSAPP_VERIFY_TOKEN; missing: {', '.join(missing)}"
+            )
+        return value
+
+    @field_validator("whatsapp_api_base_url")
+    @classmethod
+    def _graph_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("expected a URL starting with http:// or https://")
+        if not re.search(r"/v\d+(\.\d+)?$", value.rstrip("/")):
+            raise ValueError("expected a Graph API URL ending in its version, e.g. .../v21.0")
+        return value.rstrip("/")
+
     @field_validator("telegram_api_base_url", "webhook_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
@@ -181,6 +239,11 @@ class Settings(BaseSettings):
     @classmethod
     def _timetable(cls, value: object) -> object:
         return StaffedHours.parse(value) if isinstance(value, str) else value
+
+    @property
+    def whatsapp_enabled(self) -> bool:
+        """All four WhatsApp settings are there (the validator refuses fewer)."""
+        return self.whatsapp_verify_token is not None
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:

@@ -59,6 +59,7 @@ _PAIR = re.compile(
 )
 _TOKEN = re.compile(r"\b\d{5,}:[A-Za-z0-9_-]{30,}\b")  # any Bot API token, not only ours
 _NUMBER = re.compile(r"(?<!\d)\d{5,}(?!\d)")
+_WAMID = re.compile(r"wamid\.[A-Za-z0-9+/=_-]+")  # a WhatsApp message id encodes a phone number
 _SCALARS = (str, bool, float, type(None), Enum, PurePath)
 _NUMERIC = re.compile(r"(?<!%)%[-+ 0#]*\d*[di]")  # an id becomes text, so %d must become %s
 
@@ -76,6 +77,7 @@ class Redactor(logging.Filter):
         for secret in self._secrets:
             value = value.replace(secret, SECRET)
         value = _TOKEN.sub(SECRET, value)
+        value = _WAMID.sub(ID, value)
         value = _PAIR.sub(lambda match: match["key"] + "<redacted>", value)
         return _NUMBER.sub(ID, value)
 
@@ -126,10 +128,21 @@ class Redactor(logging.Filter):
 def setup(settings: Settings) -> None:
     """Configure the root logger at STERK_LOG_LEVEL with a `Redactor` on every handler."""
     logging.basicConfig(level=settings.log_level, format=FORMAT)
-    redactor = Redactor([settings.telegram_bot_token, settings.webhook_secret])
+    redactor = Redactor(
+        [
+            settings.telegram_bot_token,
+            settings.webhook_secret,
+            settings.whatsapp_access_token,
+            settings.whatsapp_app_secret,
+            settings.whatsapp_verify_token,
+        ]
+    )
     for handler in logging.getLogger().handlers:
         handler.addFilter(redactor)
     # Even redacted, a line per HTTP request or scheduler run drowns what matters.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     logging.getLogger("aiosqlite").setLevel(logging.INFO)  # two lines per query, nothing else
+    # pywa logs raw updates and recipients at DEBUG and a line per update at INFO.
+    for name in ("pywa", "pywa_async"):
+        logging.getLogger(name).setLevel(logging.WARNING)

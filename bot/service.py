@@ -1,14 +1,18 @@
-"""The bot process on Telegram: the web server, the Telegram transport and the scheduler, started
-and stopped in the one order that loses nothing. `sterk-online` and the end-to-end tests both
-run it, so the tests exercise the composition that ships.
+"""The bot process: the web server, the Telegram and/or WhatsApp transport and the scheduler,
+started and stopped in the one order that loses nothing. `sterk-online` and the end-to-end
+tests both run it, so the tests exercise the composition that ships.
 
 Start: the web server listens first (health and metrics answer from the first second; webhook
-posts are kept in the inbox and queued), then the transport replays the inbox and starts polling
-or registers its webhook, then the scheduler. Stop in reverse: the scheduler hands back its
-claims, the web server stops taking posts, the transport finishes what it is handling.
+posts are kept in the inbox and queued), then the transports replay their inboxes and start
+polling or register their webhook, then the scheduler. Telegram runs when TELEGRAM_BOT_TOKEN
+is set, WhatsApp when the WHATSAPP_* settings are; both can run in one process. Stop in
+reverse: the scheduler hands back its claims, the web server stops taking posts, the
+transports finish what they are handling.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from bot.app import Core
 from bot.transports.telegram import TelegramTransport
@@ -16,9 +20,12 @@ from bot.web import metrics
 from bot.web.server import WebServer
 from scheduler.service import Scheduler
 
+if TYPE_CHECKING:
+    from bot.transports.whatsapp import WhatsAppTransport
 
-class TelegramService:
-    """Everything one Telegram bot process runs; `scheduler=None` leaves timing to a test."""
+
+class BotService:
+    """Everything one bot process runs; `scheduler=None` leaves timing to a test."""
 
     def __init__(
         self, core: Core, scheduler: Scheduler | None = None, *, poll_timeout: int = 10
@@ -28,10 +35,18 @@ class TelegramService:
         self.poll_timeout = poll_timeout
         settings = core.settings
         self.web = WebServer(settings.webhook_listen, settings.webhook_port, self._metrics)
-        self.transport = TelegramTransport(core)
-        self.transport.serve_on(self.web)
+        self.transport = TelegramTransport(core) if settings.telegram_bot_token else None
+        self.whatsapp: WhatsAppTransport | None = None
         self.web.add_check("database", self._database_up)
-        self.web.add_check("telegram", self._transport_up)
+        if self.transport is not None:
+            self.transport.serve_on(self.web)
+            self.web.add_check("telegram", self._transport_up)
+        if settings.whatsapp_enabled:
+            from bot.transports.whatsapp import WhatsAppTransport  # pywa only when configured
+
+            self.whatsapp = WhatsAppTransport(core)
+            self.whatsapp.serve_on(self.web)
+            self.web.add_check("whatsapp", self._whatsapp_up)
         if scheduler is not None:
             self.web.add_check("scheduler", self._scheduler_up)
 
@@ -42,7 +57,10 @@ class TelegramService:
         return await self.core.repo.fetch_one("SELECT 1") == (1,)
 
     async def _transport_up(self) -> bool:
-        return self.transport.running()
+        return self.transport is not None and self.transport.running()
+
+    async def _whatsapp_up(self) -> bool:
+        return self.whatsapp is not None and self.whatsapp.running()
 
     async def _scheduler_up(self) -> bool:
         return self.scheduler is not None and self.scheduler.is_up
@@ -51,10 +69,13 @@ class TelegramService:
         """Listen, then receive updates, then deliver what is due."""
         await self.web.start()
         try:
-            await self.transport.start(poll_timeout=self.poll_timeout)
+            if self.whatsapp is not None:
+                await self.whatsapp.start()
+            if self.transport is not None:
+                await self.transport.start(poll_timeout=self.poll_timeout)
         except BaseException:  # e.g. setWebhook refused: release the port and the sessions
             await self.web.stop()
-            await self.transport.stop()
+            await self._stop_transports()
             raise
         if self.scheduler is not None:
             self.scheduler.start()
@@ -68,4 +89,15 @@ class TelegramService:
             try:
                 await self.web.stop()
             finally:
+                await self._stop_transports()
+
+    async def _stop_transports(self) -> None:
+        try:
+            if self.transport is not None:
                 await self.transport.stop()
+        finally:
+            if self.whatsapp is not None:
+                await self.whatsapp.stop()
+
+
+TelegramService = BotService  # the name tests and older callers use

@@ -1,8 +1,10 @@
 """The one web server the bot process owns (aiohttp), on STERK_WEBHOOK_LISTEN:STERK_WEBHOOK_PORT.
 
 Routes:
-- `POST /telegram` in webhook mode (registered by the Telegram transport as an `Ingress`); a
-  later channel adds its own (`/whatsapp`) the same way, or plain routes on `app`.
+- `POST /telegram` in webhook mode (registered by the Telegram transport as an `Ingress`);
+- `GET /whatsapp` (Meta's verification handshake, `add_challenge`) and `POST /whatsapp`
+  (signed events, an `Ingress` that checks X-Hub-Signature-256 over the raw body in `accept`)
+  when WhatsApp is configured (bot/transports/whatsapp.py);
 - `GET /healthz`: 200 when every check (database, scheduler, transport) passes, else 503, with
   a JSON object naming each check; a load balancer or Docker's HEALTHCHECK reads it.
 - `GET /metrics`: Prometheus text (bot/web/metrics.py).
@@ -39,6 +41,8 @@ MAX_BODY = 1024 * 1024  # Telegram's updates are a few kB; a 1 MB one is not fro
 CHECK_SECONDS = 2.0  # a health check that takes longer counts as down
 
 Check = Callable[[], Awaitable[bool]]
+# A GET handshake (WhatsApp's hub.challenge): query parameters in, (body, status) out.
+Challenge = Callable[[Mapping[str, str]], Awaitable[tuple[str, int]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +99,15 @@ class WebServer:
             return await self._receive(request, ingress)
 
         self.app.router.add_post(path, handle)
+
+    def add_challenge(self, path: str, answer: Challenge) -> None:
+        """Serve a GET handshake at `path` (a webhook's ownership check), as plain text."""
+
+        async def handle(request: web.Request) -> web.StreamResponse:
+            body, status = await answer(request.query)
+            return web.Response(status=status, text=body)
+
+        self.app.router.add_get(path, handle)
 
     @property
     def port(self) -> int:

@@ -1,0 +1,162 @@
+"""WhatsApp end to end (issue 14): pywa_async against the local fake Graph API over HTTP, signed
+webhook events from simulated users, the real web server, a real SQLite file."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+
+from bot.config import Settings
+from bot.core.clock import ManualClock
+from tests.fakewa import texts
+from tests.test_coach import PUBLIC_ROUTE
+from tests.wakit import VERIFY_TOKEN, RunningWhatsApp, running_whatsapp
+
+PHONE = "31612345678"
+
+
+@pytest.fixture
+async def wa(settings: Settings, clock: ManualClock) -> AsyncIterator[RunningWhatsApp]:
+    """The real bot on WhatsApp only (no Telegram token)."""
+    async with running_whatsapp(settings, clock) as bot:
+        yield bot
+        assert not bot.fake.refused, f"the Graph API refused {bot.fake.refused}"
+
+
+async def _get(url: str) -> tuple[int, str]:
+    async with aiohttp.ClientSession() as session, session.get(url) as answer:
+        return answer.status, await answer.text()
+
+
+async def test_handshake_answers_the_challenge_only_to_the_right_token(
+    wa: RunningWhatsApp,
+) -> None:
+    """GET /whatsapp: the right verify token gets hub.challenge back, a wrong one 403."""
+    query = "hub.mode=subscribe&hub.challenge=1158201444"
+    status, body = await _get(f"{wa.web_url}/whatsapp?{query}&hub.verify_token={VERIFY_TOKEN}")
+    assert (status, body) == (200, "1158201444")
+    status, _ = await _get(f"{wa.web_url}/whatsapp?{query}&hub.verify_token=guess")
+    assert status == 403
+    status, _ = await _get(f"{wa.web_url}/whatsapp?hub.mode=subscribe&hub.challenge=1")
+    assert status == 403
+
+
+async def test_unsigned_or_wrongly_signed_posts_are_refused_and_not_handled(
+    wa: RunningWhatsApp,
+) -> None:
+    """POST /whatsapp: no signature 401, a wrong one 403 (also over re-serialised bytes)."""
+    event = wa.fake.message_event(PHONE, {"type": "text", "text": {"body": "hoi café"}})
+    assert await wa.fake.post(event, signature=None) == 401
+    assert await wa.fake.post(event, signature="sha256=" + "0" * 64) == 403
+    other = wa.fake.sign(json.dumps(event).encode(), secret="someone-else")
+    assert await wa.fake.post(event, signature=other) == 403
+    # Meta escapes non-ASCII as \\uXXXX; a signature over a re-encoded body must not pass.
+    meta_bytes = json.dumps(event, separators=(",", ":")).encode()
+    utf8 = json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode()
+    assert meta_bytes != utf8
+    assert await wa.fake.post(event, raw=utf8, signature=wa.fake.sign(meta_bytes)) == 403
+    await wa.fake.settle()
+    assert wa.fake.sent == []
+    assert wa.query("SELECT COUNT(*) FROM users") == [(0,)]
+    assert wa.query("SELECT COUNT(*) FROM wa_inbox") == [(0,)]
+    assert await wa.fake.post(event) == 200
+    await wa.fake.settle()
+    assert wa.fake.to(PHONE)
+
+
+async def test_healthz_without_a_telegram_token(wa: RunningWhatsApp) -> None:
+    """The web server runs for WhatsApp alone; /healthz names the WhatsApp transport."""
+    status, body = await _get(f"{wa.web_url}/healthz")
+    assert status == 200
+    assert json.loads(body) == {"database": "up", "whatsapp": "up"}
+
+
+async def test_coaching_walk_to_a_saved_plan(wa: RunningWhatsApp) -> None:
+    """Onboarding and a whole coaching route by taps end in a stored plan; every call valid."""
+    await wa.onboard(PHONE)
+    shown = []
+    for label in PUBLIC_ROUTE:
+        shown = await wa.fake.tap(PHONE, label)
+        assert shown, f"no answer after {label!r}"
+    assert "Jouw plan" in texts(shown)
+    rows = wa.query("SELECT data FROM plans")
+    assert [json.loads(str(data))["role"] for (data,) in rows] == ["bystander"]
+    for sent in wa.fake.to(PHONE):
+        if sent.type == "interactive" and sent.body["interactive"]["type"] == "button":
+            assert len(sent.options()) <= 3
+
+
+async def test_typed_words_work_like_commands(wa: RunningWhatsApp) -> None:
+    """ "hulp", "/hulp", "menu" and "help" do what the Telegram commands do."""
+    await wa.onboard(PHONE)
+    for word in ("hulp", "/hulp", "Hulp!", "help"):
+        assert "113" in texts(await wa.fake.text(PHONE, word)), word
+    shown = await wa.fake.text(PHONE, "menu")
+    assert any("haatdragends" in title for _, title, desc in wa.fake.last_options(PHONE)) or (
+        "haatdragends" in " ".join(d for _, _, d in wa.fake.last_options(PHONE))
+    ), texts(shown)
+
+
+async def test_crisis_names_the_helpline(wa: RunningWhatsApp) -> None:
+    """A crisis message in the middle of onboarding is answered with 113 and 112 at once."""
+    await wa.fake.text(PHONE, "hoi")
+    await wa.fake.tap(PHONE, "Nederlands")
+    shown = texts(
+        await wa.fake.text(PHONE, "ik zie het niet meer zitten, ik wil er een eind aan maken")
+    )
+    assert "113" in shown
+    assert "112" in shown
+
+
+async def test_media_gets_a_friendly_answer(wa: RunningWhatsApp) -> None:
+    """Stickers, images, audio, locations and contact cards get an answer, never silence."""
+    await wa.onboard(PHONE)
+    for kind in ("sticker", "image", "audio", "location", "contacts"):
+        shown = await wa.fake.media(PHONE, kind)
+        assert shown, kind
+        assert texts(shown).strip(), kind
+
+
+async def test_forget_removes_the_phone_number_from_every_file(wa: RunningWhatsApp) -> None:
+    """ "vergeet mij" → confirm → the number is in no database file (db, -wal, -shm) any more."""
+    await wa.onboard(PHONE)
+    await wa.fake.tap(PHONE, "Ik zie nu iets haatdragends")
+    await wa.fake.text(PHONE, "vergeet mij")
+    shown = await wa.fake.tap(PHONE, "Ja, wis alles")
+    assert shown
+    assert wa.query("SELECT COUNT(*) FROM users") == [(0,)]
+    await wa.stop()
+    for path in wa.db_files():
+        assert PHONE.encode() not in path.read_bytes(), path.name
+    await wa.start()
+
+
+async def test_restart_mid_conversation_carries_on(wa: RunningWhatsApp) -> None:
+    """A restart between two taps: the next tap on the old buttons still works."""
+    await wa.fake.text(PHONE, "hoi")
+    await wa.fake.tap(PHONE, "Nederlands")
+    await wa.restart()
+    shown = await wa.fake.tap(PHONE, "Verder")
+    assert "privacy" in texts(shown).lower() or shown
+
+
+async def test_duplicate_delivery_is_answered_once(wa: RunningWhatsApp) -> None:
+    """Meta's retry of the same event, also two at the same moment, gets one answer."""
+    event = wa.fake.message_event(PHONE, {"type": "text", "text": {"body": "hoi"}})
+    wa.fake.last_inbound[PHONE] = wa.clock.now()
+    statuses = await asyncio.gather(*(wa.fake.post(event) for _ in range(3)))
+    assert statuses == [200, 200, 200]
+    await wa.fake.settle()
+    first = len(wa.fake.to(PHONE))
+    assert first == 1
+    await wa.restart()
+    assert await wa.fake.post(event) == 200
+    await wa.fake.settle()
+    assert len(wa.fake.to(PHONE)) == first
+    wamid = event["entry"][0]["changes"][0]["value"]["messages"][0]["id"]
+    for path in wa.db_files():
+        assert wamid.encode() not in path.read_bytes()
