@@ -139,6 +139,11 @@ def setup(settings: Settings) -> None:
     )
     for handler in logging.getLogger().handlers:
         handler.addFilter(redactor)
+    quiet_libraries()
+
+
+def quiet_libraries() -> None:
+    """Library loggers that say too much (or, at DEBUG, too much about people)."""
     # Even redacted, a line per HTTP request or scheduler run drowns what matters.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)

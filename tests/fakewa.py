@@ -135,6 +135,7 @@ class FakeWhatsApp:
         self.last_inbound: dict[str, datetime] = {}
         self.undeliverable: set[str] = set()
         self.faults: list[int] = []  # error codes to answer the next sends with
+        self.injected = 0  # how many sends got one of those
         self.statuses = True  # send `sent` and `delivered` callbacks after each accepted send
         self.webhook_url = ""
         self.bot_idle: Callable[[], Any] | None = None
@@ -189,7 +190,8 @@ class FakeWhatsApp:
             body = await request.json()
             _need(isinstance(body, dict), "body must be an object")
             if self.faults:
-                raise GraphError(self.faults.pop(0), "Injected fault")
+                self.injected += 1
+                return GraphError(self.faults.pop(0), "Injected fault").response()
             self._check(body)
         except GraphError as exc:
             self.refused.append((body if "body" in locals() else {}, exc.code))

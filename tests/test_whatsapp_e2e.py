@@ -80,7 +80,7 @@ async def test_coaching_walk_to_a_saved_plan(wa: RunningWhatsApp) -> None:
     await wa.onboard(PHONE)
     shown = []
     for label in PUBLIC_ROUTE:
-        shown = await wa.fake.tap(PHONE, label)
+        shown = await wa.tap(PHONE, label)
         assert shown, f"no answer after {label!r}"
     assert "Jouw plan" in texts(shown)
     rows = wa.query("SELECT data FROM plans")
@@ -124,7 +124,7 @@ async def test_media_gets_a_friendly_answer(wa: RunningWhatsApp) -> None:
 async def test_forget_removes_the_phone_number_from_every_file(wa: RunningWhatsApp) -> None:
     """ "vergeet mij" → confirm → the number is in no database file (db, -wal, -shm) any more."""
     await wa.onboard(PHONE)
-    await wa.fake.tap(PHONE, "Ik zie nu iets haatdragends")
+    await wa.tap(PHONE, "🛑 Ik zie nu iets haatdragends")
     await wa.fake.text(PHONE, "vergeet mij")
     shown = await wa.fake.tap(PHONE, "Ja, wis alles")
     assert shown

@@ -75,8 +75,15 @@ class RunningWhatsApp:
         await self.fake.text(phone, "hoi")
         shown: list[Sent] = []
         for label in ONBOARDING_NL:
-            shown = await self.fake.tap(phone, label)
+            shown = await self.tap(phone, label)
         return shown
+
+    async def tap(self, phone: str, label: str, lang: str = "nl") -> list[Sent]:
+        """Tap by a label as content has it: WhatsApp may show its short form instead."""
+        short = self.transport.labels(lang).short.get(label, label)
+        visible = [o for option in self.fake.last_options(phone) for o in option[1:]]
+        wanted = label if any(label.casefold() in v.casefold() for v in visible) else short
+        return await self.fake.tap(phone, wanted)
 
     def db_files(self) -> list[Path]:
         base = Path(self.settings.db_path)

@@ -499,6 +499,9 @@ def check_content(
                         )
                     )
     problems.extend(_check_catalogues(content))
+    from bot.core.limits import check_channels  # limits builds on this module
+
+    problems.extend(check_channels(content))
     return problems
 
 

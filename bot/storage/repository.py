@@ -32,6 +32,8 @@ T = TypeVar("T")
 # Columns left out when a row is exported for someone it only points at: a peer educator's
 # export of a case they claimed does not show whose case it was or what was written about them.
 HIDDEN = {"cases": ("user_id", "summary", "description", "request_id")}
+# Columns never exported, not even to the person: a WhatsApp number is kept only to deliver.
+NEVER_EXPORTED = {"wa_contacts": ("phone",)}
 
 PROFILE_FIELDS = ("language", "onboarded", "checkins", "followups", "city", "organisation")
 
@@ -356,7 +358,9 @@ class Repository:
         result: dict[str, list[dict[str, Any]]] = {}
         result["users"] = await self._rows("SELECT * FROM users WHERE id = ?", (user_id,))
         for table in await self.personal_tables():
-            result[table] = await self._rows(f"SELECT * FROM {table} WHERE user_id = ?", (user_id,))
+            rows = await self._rows(f"SELECT * FROM {table} WHERE user_id = ?", (user_id,))
+            never = NEVER_EXPORTED.get(table, ())
+            result[table] = [{k: v for k, v in row.items() if k not in never} for row in rows]
         for table, column in await self.pointers():
             rows = await self._rows(f"SELECT * FROM {table} WHERE {column} = ?", (user_id,))
             hidden = HIDDEN.get(table, ())

@@ -69,8 +69,9 @@ from pywa_async.types.templates import TemplateLanguage
 from bot.app import Core
 from bot.config import SettingsError
 from bot.core.clock import epoch
-from bot.core.content import LANGUAGES, default_content_dir
+from bot.core.content import LANGUAGES, Content, default_content_dir
 from bot.core.delivery import DeliveryFailed, RetryLater, Unreachable
+from bot.core.limits import SHORT_PREFIX, WHATSAPP
 from bot.core.model import Button, Document, Event, EventKind, Reply
 from bot.storage import whatsapp as store
 from bot.storage.repository import User
@@ -83,14 +84,14 @@ CHANNEL = "whatsapp"
 WEBHOOK_PATH = "/whatsapp"
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 
-# Meta's limits for one message (https://developers.facebook.com/docs/whatsapp/cloud-api).
+# Meta's limits for one message; those content is checked against are in bot/core/limits.py.
 MAX_TEXT = 4096
-MAX_BODY = 1024  # interactive messages
+MAX_BODY = WHATSAPP.body  # interactive messages
 MAX_CAPTION = 1024
-MAX_BUTTONS = 3
-MAX_BUTTON_TITLE = 20
-MAX_ROWS = 10
-MAX_ROW_TITLE = 24
+MAX_BUTTONS = WHATSAPP.buttons
+MAX_BUTTON_TITLE = WHATSAPP.button_label
+MAX_ROWS = WHATSAPP.rows
+MAX_ROW_TITLE = WHATSAPP.row_label
 MAX_ROW_DESCRIPTION = 72
 MAX_LIST_BUTTON = 20
 MAX_FOOTER = 60
@@ -195,6 +196,20 @@ class Labels:
     hint: str  # footer when menu/help were left off the buttons: they can be typed
     more: str  # body of a second list when a step has more than 10 options
     short: Mapping[str, str] = field(default_factory=dict)  # full label -> WhatsApp label
+
+
+def channel_labels(content: Content, lang: str) -> Labels:
+    """The list button, the footer hint and the short labels of one language."""
+    short: dict[str, str] = {}
+    for key, value in content.texts.get(lang, {}).items():
+        if key.startswith(SHORT_PREFIX) and isinstance(value, str):
+            short[content.text(lang, key.removeprefix(SHORT_PREFIX))] = value
+    return Labels(
+        list_button=content.text(lang, "whatsapp.list_button"),
+        hint=content.text(lang, "whatsapp.typed_hint"),
+        more=content.text(lang, "whatsapp.more_options"),
+        short=short,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -517,6 +532,7 @@ class WhatsAppTransport:
         self._slots = asyncio.Semaphore(settings.concurrent_updates)
         self._send_locks: dict[str, asyncio.Lock] = {}
         self._running = False
+        self._labels: dict[str, Labels] = {}
         self.backoff = 1.0  # seconds before the first retry after a rate limit
         core.senders[CHANNEL] = self
 
@@ -712,20 +728,10 @@ class WhatsAppTransport:
     # -- outgoing ---------------------------------------------------------------------------
 
     def labels(self, lang: str) -> Labels:
-        """Channel texts and short labels (bot/content/<lang>/whatsapp.yaml)."""
-        content = self.core.content
-        short: dict[str, str] = {}
-        prefix = "whatsapp.labels."
-        for key, value in content.texts.get(lang, {}).items():
-            if key.startswith(prefix) and isinstance(value, str):
-                full = content.text(lang, key.removeprefix(prefix))
-                short[full] = value
-        return Labels(
-            list_button=content.text(lang, "whatsapp.list_button"),
-            hint=content.text(lang, "whatsapp.typed_hint"),
-            more=content.text(lang, "whatsapp.more_options"),
-            short=short,
-        )
+        """Channel texts and short labels (bot/content/<lang>/whatsapp.yaml), per language."""
+        if lang not in self._labels:
+            self._labels[lang] = channel_labels(self.core.content, lang)
+        return self._labels[lang]
 
     async def send(self, user: User, replies: list[Reply]) -> None:
         """`Sender` protocol: a message the bot starts (check-in, reminder, relay, broadcast).

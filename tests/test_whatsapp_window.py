@@ -1,0 +1,208 @@
+"""WhatsApp's 24-hour window, templates, failed statuses and rate limits (issue 14, items 4-6),
+with a manual clock, the real scheduler tick, pywa_async and the strict fake Graph API."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+
+from bot.config import Settings
+from bot.core.clock import ManualClock
+from bot.core.model import Reply
+from bot.flows.checkin import checkin_due
+from bot.storage import coach
+from bot.storage import whatsapp as wa_store
+from bot.storage.checkins import outcomes_of
+from bot.storage.repository import User
+from scheduler.service import Scheduler
+from tests.fakewa import texts
+from tests.wakit import RunningWhatsApp, running_whatsapp
+
+PHONE = "31687654321"
+PLAN = {"role": "bystander", "approach": "ask_question", "report": "yes"}
+
+
+@pytest.fixture
+async def wa(settings: Settings, clock: ManualClock) -> AsyncIterator[RunningWhatsApp]:
+    """The real bot on WhatsApp; every message it sends must pass the fake's checks."""
+    async with running_whatsapp(settings, clock) as bot:
+        yield bot
+        assert not bot.fake.refused, f"the Graph API refused {bot.fake.refused}"
+
+
+async def _person(wa: RunningWhatsApp) -> User:
+    await wa.onboard(PHONE)
+    assert wa.core is not None
+    user = next(iter(await wa.core.repo.fetch("SELECT id FROM users")))[0]
+    await wa.core.repo.cancel_scheduled(user, ("selfreport",), wa.clock.now())
+    found = await wa.core.repo.user_by_id(user)
+    assert found is not None
+    return found
+
+
+async def test_checkin_outside_the_window_goes_as_template_then_arrives(
+    wa: RunningWhatsApp, clock: ManualClock
+) -> None:
+    """Three days later the check-in may not be sent free-form: a template says something
+    waits; tapping it brings the check-in, which is answered as on Telegram."""
+    user = await _person(wa)
+    assert wa.core is not None
+    plan_id = await coach.save_plan(wa.core.repo, user.id, PLAN, clock.now())
+    due = checkin_due(wa.core.settings, clock.now(), 3)
+    await coach.schedule_checkin(wa.core.repo, user.id, plan_id, due, clock.now())
+    mark = len(wa.fake.to(PHONE))
+    clock.set(due)
+    await Scheduler(wa.core).tick()
+    await wa.fake.settle()
+    pushed = wa.fake.to(PHONE)[mark:]
+    assert [s.type for s in pushed] == ["template"]
+    template = pushed[0].body["template"]
+    assert template["name"] == "sterk_bericht_klaar"
+    assert template["language"]["code"] == "nl"
+    assert (await wa_store.delivery_counts(wa.core.repo))["held"] == 1
+    await Scheduler(wa.core).tick()  # nothing more is due, and no second template
+    await wa.fake.settle()
+    assert len(wa.fake.to(PHONE)) == mark + 1
+    shown = await wa.fake.template_tap(PHONE, "wa:open")
+    assert "Hoe ging het?" in texts(shown)
+    await wa.tap(PHONE, "🤝 Ik heb het doelwit gesteund")
+    await wa.fake.tap(PHONE, "2")
+    await wa.fake.text(PHONE, "Ik stuurde een privébericht")
+    assert await outcomes_of(wa.core.repo, user.id) == [
+        ("supported", 2, "Ik stuurde een privébericht")
+    ]
+
+
+async def test_without_opt_in_nothing_is_sent_but_nothing_is_lost(
+    wa: RunningWhatsApp, clock: ManualClock
+) -> None:
+    """Someone who did not opt in gets no template; the message waits until they write."""
+    user = await _person(wa)
+    assert wa.core is not None
+    user.checkins = user.followups = False
+    clock.advance(hours=30)
+    mark = len(wa.fake.to(PHONE))
+    await wa.transport.send(user, [Reply("Je peer educator heeft geantwoord.")])
+    await wa.fake.settle()
+    assert wa.fake.to(PHONE)[mark:] == []
+    shown = await wa.fake.text(PHONE, "hoi")
+    assert "Je peer educator heeft geantwoord." in texts(shown)
+    assert shown[0].text.startswith("Je peer educator heeft geantwoord.")
+
+
+async def test_refused_after_acceptance_with_131047_is_kept_and_sent_later(
+    wa: RunningWhatsApp, clock: ManualClock
+) -> None:
+    """Meta accepts a send and then fails it (131047): it waits, a template goes out, and
+    after the tap it arrives once."""
+    user = await _person(wa)
+    assert wa.core is not None
+    clock.advance(hours=20)  # the bot thinks the window is open ...
+    wa.fake.last_inbound[PHONE] -= timedelta(hours=10)  # ... Meta's clock says it is not
+    mark = len(wa.fake.to(PHONE))
+    await wa.transport.send(user, [Reply("Tijd voor een check-in.")])
+    await wa.fake.settle()
+    sent = wa.fake.to(PHONE)[mark:]
+    assert [s.type for s in sent] == ["text", "template"]
+    assert (await wa_store.delivery_counts(wa.core.repo)).get("held") == 1
+    shown = await wa.fake.template_tap(PHONE, "wa:open")
+    assert texts(shown).count("Tijd voor een check-in.") == 1
+
+
+async def test_undeliverable_131026_marks_unreachable_and_keeps_the_message(
+    wa: RunningWhatsApp, clock: ManualClock
+) -> None:
+    """A failed status 131026: the person is unreachable, the message waits for them."""
+    user = await _person(wa)
+    assert wa.core is not None
+    wa.fake.undeliverable.add(PHONE)
+    await wa.transport.send(user, [Reply("Een bericht voor later.")])
+    await wa.fake.settle()
+    refreshed = await wa.core.repo.user_by_id(user.id)
+    assert refreshed is not None
+    assert refreshed.unreachable
+    wa.fake.undeliverable.clear()
+    shown = await wa.fake.text(PHONE, "menu")
+    assert "Een bericht voor later." in texts(shown)
+
+
+@pytest.mark.parametrize("code", [130429, 131056])
+async def test_rate_limits_are_waited_out_in_order(wa: RunningWhatsApp, code: int) -> None:
+    """130429 (with HTTP 400) and the pair rate limit 131056: retried with backoff, every
+    message arrives once and in order."""
+    await _person(wa)
+    wa.fake.faults = [code, code]
+    shown = await wa.fake.text(PHONE, "hulp")
+    assert wa.fake.injected == 2
+    helpline_texts = [s.text for s in shown]
+    assert len(helpline_texts) == len(set(helpline_texts))
+    assert "113" in texts(shown)
+    assert shown[-1].type == "interactive"  # the way back comes last, as on Telegram
+
+
+async def test_status_callbacks_are_acknowledged_and_recorded(wa: RunningWhatsApp) -> None:
+    """sent / delivered / read callbacks get 200 and move the delivery state; a delivered
+    message no longer keeps its text."""
+    await _person(wa)
+    assert wa.core is not None
+    last = wa.fake.to(PHONE)[-1]
+    assert await wa.fake.post(wa.fake.status_event(PHONE, last.wamid, "read")) == 200
+    assert await wa.fake.post(wa.fake.status_event(PHONE, "wamid.unknown", "read")) == 200
+    await wa.fake.settle()
+    counts = await wa_store.delivery_counts(wa.core.repo)
+    assert counts.get("sent", 0) == 0
+    assert counts.get("read") == 1
+    assert wa.query("SELECT COUNT(*) FROM wa_outbox WHERE payload IS NOT NULL") == [(0,)]
+
+
+async def test_mydata_arrives_as_a_text_document_without_the_number(wa: RunningWhatsApp) -> None:
+    """ "mijn data": the export is uploaded as text/plain .txt (Meta refuses JSON); it holds
+    no phone number."""
+    await _person(wa)
+    shown = await wa.fake.text(PHONE, "mijn data")
+    documents = [s for s in shown if s.type == "document"]
+    assert len(documents) == 1
+    media = documents[0].body["document"]
+    mime, name, data = wa.fake.uploads[media["id"]]
+    assert mime == "text/plain"
+    assert name.endswith(".txt")
+    assert media["filename"].endswith(".txt")
+    export = json.loads(data)
+    assert export["wa_contacts"]
+    assert "phone" not in export["wa_contacts"][0]
+    assert PHONE not in data.decode()
+
+
+async def test_the_number_is_in_one_place_and_never_logged(
+    wa: RunningWhatsApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    """After a conversation the number is only in wa_contacts.phone; no log line, DEBUG
+    included, holds it or a wamid; staff and exports see the pseudonym."""
+    from bot import logs
+
+    assert wa.core is not None
+    logs.quiet_libraries()  # as at start-up; no redaction here, so this is what we emit
+    with caplog.at_level(logging.DEBUG):
+        await _person(wa)
+        await wa.fake.text(PHONE, "hulp")
+        await wa.fake.media(PHONE, "sticker")
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert PHONE not in logged
+    assert "wamid." not in logged
+    holders = []
+    for (table,) in wa.query("SELECT name FROM sqlite_master WHERE type='table'"):
+        for column in wa.query(f"PRAGMA table_info({table})"):
+            hits = wa.query(
+                f"SELECT COUNT(*) FROM {table} WHERE CAST({column[1]} AS TEXT) LIKE ?",
+                (f"%{PHONE}%",),
+            )
+            if hits[0][0]:
+                holders.append(f"{table}.{column[1]}")
+    assert holders == ["wa_contacts.phone"]
+    [(external, pseudonym)] = wa.query("SELECT external_id, pseudonym FROM users")
+    assert PHONE not in str(external)
+    assert pseudonym
