@@ -33,7 +33,10 @@ from aiohttp import web
 
 VERSION = "v21.0"
 WINDOW = timedelta(hours=24)
-JS = "text/javascript; charset=UTF-8"  # the content type of Graph API answers, errors included
+JS = "text/javascript; charset=UTF-8"
+PNG = base64.b64decode(  # a 1x1 picture, for a user's photo
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGD4DwABBAEAwS2OUAAAAABJRU5ErkJggg=="
+)  # the content type of Graph API answers, errors included
 
 
 @dataclass
@@ -132,6 +135,11 @@ class FakeWhatsApp:
         self.sent: list[Sent] = []
         self.refused: list[tuple[dict[str, Any], int]] = []  # (body, error code)
         self.uploads: dict[str, tuple[str, str, bytes]] = {}  # media id -> (mime, name, data)
+        self.user_media: dict[str, tuple[str, bytes]] = {}  # what users sent: id -> (mime, data)
+        self.downloads = 0
+        self.hang_next = False
+        self.hung = asyncio.Event()
+        self._changed = asyncio.Event()
         self.last_inbound: dict[str, datetime] = {}
         self.undeliverable: set[str] = set()
         self.faults: list[int] = []  # error codes to answer the next sends with
@@ -151,6 +159,8 @@ class FakeWhatsApp:
         app = web.Application()
         app.router.add_post(f"/{VERSION}/{{phone}}/messages", self._messages)
         app.router.add_post(f"/{VERSION}/{{phone}}/media", self._media)
+        app.router.add_get(f"/{VERSION}/{{media}}", self._media_url)
+        app.router.add_get("/download/{media}", self._download)
         app.router.add_route("*", "/{tail:.*}", self._unknown)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -185,6 +195,10 @@ class FakeWhatsApp:
         return GraphError(100, "Unknown path components", http=404).response()
 
     async def _messages(self, request: web.Request) -> web.Response:
+        if self.hang_next:  # never answered: the sender is killed while it waits
+            self.hang_next = False
+            self.hung.set()
+            await asyncio.Event().wait()
         try:
             self._auth(request)
             body = await request.json()
@@ -201,6 +215,7 @@ class FakeWhatsApp:
         to = str(body["to"])
         wamid = self.wamid(to)
         self.sent.append(Sent(to, body, wamid))
+        self._changed.set()
         late = body["type"] != "template" and self._outside_window(to)
         if to in self.undeliverable:
             self._post_later(self.status_event(to, wamid, "failed", 131026))
@@ -308,6 +323,31 @@ class FakeWhatsApp:
         self.uploads[media_id] = (mime, str(upload.filename), upload.file.read())
         return web.Response(text=json.dumps({"id": media_id}), content_type="text/javascript")
 
+    async def _media_url(self, request: web.Request) -> web.Response:
+        """A user's media: where to download it (with the token) for a few minutes."""
+        if request.headers.get("Authorization") != f"Bearer {self.token}":
+            return GraphError(190, "Invalid OAuth access token", http=401).response()
+        media_id = request.match_info["media"]
+        if media_id not in self.user_media:
+            return GraphError(100, "Unsupported get request: unknown media").response()
+        mime, data = self.user_media[media_id]
+        answer = {
+            "url": f"http://127.0.0.1:{self.port}/download/{media_id}",
+            "mime_type": mime,
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "file_size": len(data),
+            "id": media_id,
+            "messaging_product": "whatsapp",
+        }
+        return web.Response(text=json.dumps(answer), content_type="text/javascript")
+
+    async def _download(self, request: web.Request) -> web.Response:
+        if request.headers.get("Authorization") != f"Bearer {self.token}":
+            return web.Response(status=401)
+        mime, data = self.user_media[request.match_info["media"]]
+        self.downloads += 1
+        return web.Response(body=data, content_type=mime)
+
     # -- ids -----------------------------------------------------------------------------
 
     def wamid(self, phone: str) -> str:
@@ -332,14 +372,18 @@ class FakeWhatsApp:
             ],
         }
 
-    def message_event(self, phone: str, message: dict[str, Any], name: str = "Sam") -> dict:
+    def message_event(
+        self, phone: str, message: dict[str, Any], name: str = "Sam"
+    ) -> dict[str, Any]:
         """A webhook post of one message from `phone` (the wamid is new unless given)."""
         stamp = str(int(self.now().timestamp()))
         message = {"from": phone, "id": self.wamid(phone), "timestamp": stamp} | message
         contact = {"profile": {"name": name}, "wa_id": phone}
         return self._envelope({"contacts": [contact], "messages": [message]})
 
-    def status_event(self, phone: str, wamid: str, status: str, code: int | None = None) -> dict:
+    def status_event(
+        self, phone: str, wamid: str, status: str, code: int | None = None
+    ) -> dict[str, Any]:
         """A status callback for a message the bot sent."""
         item: dict[str, Any] = {
             "id": wamid,
@@ -386,6 +430,14 @@ class FakeWhatsApp:
             if not self._posts:
                 return
         raise AssertionError("the bot and the fake keep posting to each other")
+
+    async def wait_sent(self, phone: str, count: int, timeout: float = 15.0) -> list[Sent]:  # noqa: ASYNC109
+        """For a bot in another process: wait until `phone` has had `count` messages."""
+        async with asyncio.timeout(timeout):
+            while len(self.to(phone)) < count:
+                self._changed.clear()
+                await self._changed.wait()
+        return self.to(phone)
 
     # -- simulated users -----------------------------------------------------------------
 
@@ -444,16 +496,22 @@ class FakeWhatsApp:
             },
         )
 
-    async def media(self, phone: str, kind: str) -> list[Sent]:
-        """Send a sticker, image, audio, location or contact card."""
-        bodies: dict[str, dict[str, Any]] = {
+    async def media(self, phone: str, kind: str, caption: str = "") -> list[Sent]:
+        """Send a sticker, image, audio, location or contact card (media can be downloaded)."""
+        bodies: dict[str, Any] = {
             "sticker": {"mime_type": "image/webp", "sha256": "x", "id": "5551", "animated": False},
-            "image": {"mime_type": "image/jpeg", "sha256": "x", "id": "5552"},
+            "image": {"mime_type": "image/png", "sha256": "x", "id": "5552"},
             "audio": {"mime_type": "audio/ogg; codecs=opus", "sha256": "x", "id": "5553"},
             "location": {"latitude": 52.37, "longitude": 4.89},
             "contacts": [{"name": {"formatted_name": "Kim", "first_name": "Kim"}}],
         }
-        return await self.user_sends(phone, {"type": kind, kind: bodies[kind]})
+        body = bodies[kind]
+        if isinstance(body, dict) and "mime_type" in body:
+            body = body | {"id": str(next(self._ids) + 700000000000000)}
+            self.user_media[body["id"]] = (body["mime_type"], PNG if kind == "image" else b"OggS")
+            if caption:
+                body["caption"] = caption
+        return await self.user_sends(phone, {"type": kind, kind: body})
 
     def to(self, phone: str) -> list[Sent]:
         """Everything sent to one person."""

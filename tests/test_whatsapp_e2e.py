@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -129,6 +130,9 @@ async def test_forget_removes_the_phone_number_from_every_file(wa: RunningWhatsA
     shown = await wa.fake.tap(PHONE, "Ja, wis alles")
     assert shown
     assert wa.query("SELECT COUNT(*) FROM users") == [(0,)]
+    # While the bot runs (its status callbacks for the goodbye included) and after a stop.
+    for path in wa.db_files():
+        assert PHONE.encode() not in path.read_bytes(), path.name
     await wa.stop()
     for path in wa.db_files():
         assert PHONE.encode() not in path.read_bytes(), path.name
@@ -160,3 +164,74 @@ async def test_duplicate_delivery_is_answered_once(wa: RunningWhatsApp) -> None:
     wamid = event["entry"][0]["changes"][0]["value"]["messages"][0]["id"]
     for path in wa.db_files():
         assert wamid.encode() not in path.read_bytes()
+
+
+async def test_events_for_another_number_and_batches(wa: RunningWhatsApp) -> None:
+    """A post for another business number is acknowledged and ignored; a post with two
+    people's messages in it answers both."""
+    other = wa.fake.message_event(PHONE, {"type": "text", "text": {"body": "hoi"}})
+    other["entry"][0]["changes"][0]["value"]["metadata"]["phone_number_id"] = "999"
+    assert await wa.fake.post(other) == 200
+    await wa.fake.settle()
+    assert wa.fake.sent == []
+    second = "31699988877"
+    batch = wa.fake.message_event(PHONE, {"type": "text", "text": {"body": "hoi"}})
+    extra = wa.fake.message_event(second, {"type": "text", "text": {"body": "hallo"}})
+    value = batch["entry"][0]["changes"][0]["value"]
+    value["contacts"] += extra["entry"][0]["changes"][0]["value"]["contacts"]
+    value["messages"] += extra["entry"][0]["changes"][0]["value"]["messages"]
+    wa.fake.last_inbound[PHONE] = wa.fake.last_inbound[second] = wa.clock.now()
+    assert await wa.fake.post(batch) == 200
+    await wa.fake.settle()
+    assert len(wa.fake.to(PHONE)) == 1
+    assert len(wa.fake.to(second)) == 1
+
+
+async def test_an_event_kept_before_a_crash_is_answered_at_start(wa: RunningWhatsApp) -> None:
+    """What was kept (Meta had its 200) but not handled when the process died is handled at
+    the next start, once."""
+    await wa.fake.text(PHONE, "hoi")
+    await wa.stop()
+    event = wa.fake.message_event(PHONE, {"type": "text", "text": {"body": "hulp"}})
+    wa.fake.last_inbound[PHONE] = wa.clock.now()
+    kept = json.dumps({"address": PHONE, "body": json.dumps(event)})
+    db = sqlite3.connect(wa.settings.db_path)
+    with db:
+        db.execute(
+            "INSERT INTO wa_inbox (event, chat, payload, received_at) VALUES ('k1', '-', ?, ?)",
+            (kept, int(wa.clock.now().timestamp())),
+        )
+    db.close()
+    before = len(wa.fake.to(PHONE))
+    await wa.start()
+    await wa.fake.settle()
+    assert "113" in texts(wa.fake.to(PHONE)[before:])
+    assert wa.query("SELECT payload FROM wa_inbox WHERE event = 'k1'") == [(None,)]
+
+
+async def test_taps_and_statuses_in_older_shapes_are_understood(wa: RunningWhatsApp) -> None:
+    """A button reply without `context`, contacts without `user_id` and a status without
+    `contacts` (shapes pywa 4.5 cannot build) still reach the bot."""
+    await wa.fake.text(PHONE, "hoi")
+    option_id, title, _ = wa.fake.option(PHONE, "Nederlands")
+    event = wa.fake.message_event(
+        PHONE,
+        {
+            "type": "interactive",
+            "interactive": {
+                "type": "button_reply",
+                "button_reply": {"id": option_id, "title": title},
+            },
+        },
+    )
+    value = event["entry"][0]["changes"][0]["value"]
+    value["contacts"] = [{"profile": {"name": "Sam"}, "wa_id": PHONE}]
+    assert await wa.fake.post(event) == 200
+    await wa.fake.settle()
+    assert wa.fake.option(PHONE, "Verder")  # onboarding went on in Dutch
+    last = wa.fake.to(PHONE)[-1]
+    status = wa.fake.status_event(PHONE, last.wamid, "read")
+    status["entry"][0]["changes"][0]["value"].pop("contacts", None)
+    assert await wa.fake.post(status) == 200
+    await wa.fake.settle()
+    assert wa.query("SELECT status FROM wa_outbox ORDER BY id DESC LIMIT 1") == [("read",)]

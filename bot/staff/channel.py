@@ -12,6 +12,7 @@ from typing import Protocol, runtime_checkable
 
 from bot.core.delivery import Sender
 from bot.core.model import Button, Reply
+from bot.storage.repository import User
 
 
 @runtime_checkable
@@ -39,4 +40,20 @@ class StaffChannel(Sender, Protocol):
 
     def deep_link(self, payload: str) -> str | None:
         """A link that opens the bot with `/start <payload>`, if the channel has one."""
+        ...
+
+
+@runtime_checkable
+class Relayer(Protocol):
+    """A channel whose messages another channel cannot copy (WhatsApp): it hands over their
+    content as replies instead (text as text, media downloaded to be re-uploaded)."""
+
+    async def replies_for(
+        self,
+        source: User,
+        message_id: int,
+        caption: str | None,
+        buttons: tuple[tuple[Button, ...], ...],
+    ) -> list[Reply] | None:
+        """The message as replies any channel can send; None when it is gone."""
         ...

@@ -23,7 +23,7 @@ from bot.core.content import Content
 from bot.core.delivery import DeliveryFailed, RetryLater, Unreachable
 from bot.core.engine import Engine, Turn
 from bot.core.model import Button, Reply
-from bot.staff.channel import StaffChannel
+from bot.staff.channel import Relayer, StaffChannel
 from bot.storage import staff as store
 from bot.storage.repository import Repository, User
 
@@ -228,9 +228,19 @@ class Desk:
         caption: str | None = None,
         buttons: tuple[tuple[Button, ...], ...] = (),
     ) -> bool:
-        """Copy one of `source`'s messages to `target` (no sender shown); False if it failed."""
+        """Copy one of `source`'s messages to `target` (no sender shown); False if it failed.
+
+        Across channels (a young person on WhatsApp, their educator on Telegram) the source's
+        channel hands over the content and the target's channel sends it.
+        """
+        if source.channel != target.channel:
+            relayer = self.core.senders.get(source.channel)
+            if not isinstance(relayer, Relayer):
+                return False
+            replies = await relayer.replies_for(source, message_id, caption, buttons)
+            return bool(replies) and await self.send(target, replies or [])
         channel = self.channel()
-        if channel is None or source.channel != target.channel:
+        if channel is None:
             return False
         try:
             await channel.copy(source.external_id, message_id, target.external_id, caption, buttons)

@@ -17,6 +17,7 @@ from bot.storage.repository import Repository
 KEEP_SEEN = timedelta(days=7)  # Meta retries an unanswered event for up to 7 days
 KEEP_UNANSWERED = timedelta(days=1)
 KEEP_DELIVERED = timedelta(days=1)
+KEEP_RELAY = timedelta(days=7)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +131,10 @@ async def purge(repo: Repository, now: datetime) -> int:
             "DELETE FROM wa_outbox WHERE status IN ('delivered', 'read') AND updated_at < ?",
             (epoch(now - KEEP_DELIVERED),),
         )
-        return seen.rowcount + stale.rowcount + sent.rowcount
+        relayed = await conn.execute(
+            "DELETE FROM wa_relay WHERE created_at < ?", (epoch(now - KEEP_RELAY),)
+        )
+        return seen.rowcount + stale.rowcount + sent.rowcount + relayed.rowcount
 
 
 # -- outbox ---------------------------------------------------------------------------------
@@ -221,3 +225,44 @@ async def delivery_counts(repo: Repository) -> dict[str, int]:
     """Messages per delivery state (for tests and operators)."""
     rows = await repo.fetch("SELECT status, COUNT(*) FROM wa_outbox GROUP BY status")
     return {str(state): int(count) for state, count in rows}
+
+
+# -- relay to staff on other channels -------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Relayable:
+    """A message from the talk conversation, as another channel needs it."""
+
+    kind: str
+    text: str
+    media_id: str | None
+    mime: str | None
+
+
+async def keep_relayable(
+    repo: Repository,
+    user_id: int,
+    kind: str,
+    text: str,
+    media: tuple[str, str] | None,
+    now: datetime,
+) -> int:
+    """Keep a talk-conversation message; its id is the message id the staff relay uses."""
+    media_id, mime = media if media else (None, None)
+    async with repo.transaction() as conn:
+        cur = await conn.execute(
+            "INSERT INTO wa_relay (user_id, kind, text, media_id, mime, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (user_id, kind, text, media_id, mime, epoch(now)),
+        )
+        return int(cur.lastrowid or 0)
+
+
+async def relayable(repo: Repository, user_id: int, message_id: int) -> Relayable | None:
+    """A kept message of this person (None for someone else's id or after a week)."""
+    row = await repo.fetch_one(
+        "SELECT kind, text, media_id, mime FROM wa_relay WHERE id = ? AND user_id = ?",
+        (message_id, user_id),
+    )
+    return Relayable(str(row[0]), str(row[1] or ""), row[2], row[3]) if row else None

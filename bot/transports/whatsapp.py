@@ -35,7 +35,7 @@ import logging
 import re
 from collections import deque
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -73,6 +73,7 @@ from bot.core.content import LANGUAGES, Content, default_content_dir
 from bot.core.delivery import DeliveryFailed, RetryLater, Unreachable
 from bot.core.limits import SHORT_PREFIX, WHATSAPP
 from bot.core.model import Button, Document, Event, EventKind, Reply
+from bot.staff.relay import talking
 from bot.storage import whatsapp as store
 from bot.storage.repository import User
 from bot.web import metrics
@@ -82,6 +83,7 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "whatsapp"
 WEBHOOK_PATH = "/whatsapp"
+GRAPH_HOST = "graph.facebook.com"  # what pywa puts on its session; see `_GraphBase`
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 
 # Meta's limits for one message; those content is checked against are in bot/core/limits.py.
@@ -133,9 +135,20 @@ TYPED_COMMANDS = {
 MEDIA_TYPES = frozenset(
     {"image", "video", "audio", "document", "sticker", "location", "contacts", "order"}
 )
+PRIVATE_MEDIA = frozenset({"location", "contacts"})  # never passed on: they show who and where
 SILENT_TYPES = frozenset({"reaction", "revoke", "system", "request_welcome"})
 
-_handled: contextvars.ContextVar[bool] = contextvars.ContextVar("wa_handled", default=False)
+
+@dataclass(slots=True)
+class _Current:
+    """The event pywa is handling in this task, and whether one of our handlers took it."""
+
+    address: str
+    handled: bool = False
+    forgotten: bool = False  # the turn deleted the person: empty the -wal after the inbox
+
+
+_current: contextvars.ContextVar[_Current] = contextvars.ContextVar("wa_current")
 
 
 # -- templates (bot/content/whatsapp_templates.yaml) -----------------------------------------
@@ -384,6 +397,17 @@ class Piece:
     key: str  # SHA-256 of the wamid (and status): the inbox key
     address: str  # the person's WhatsApp id (a phone number): never stored elsewhere
     body: bytes
+    status: bool = False
+
+    def anonymised(self, chat: str) -> Piece:
+        """A status without the number (only the keyed hash): nothing about it needs the
+        number, so the inbox never holds one for a status, e.g. after /vergeetmij."""
+        data = json.loads(self.body)
+        value = data["entry"][0]["changes"][0]["value"]
+        value["contacts"] = [{"wa_id": chat, "user_id": chat}]
+        for status in value["statuses"]:
+            status["recipient_id"] = chat
+        return Piece(self.key, chat, json.dumps(data, ensure_ascii=False).encode(), True)
 
 
 def event_key(kind: str, wamid: str, extra: str = "") -> str:
@@ -409,11 +433,11 @@ def _contact(value: Mapping[str, Any], address: str) -> dict[str, Any]:
     return {"wa_id": address, "user_id": address}
 
 
-def split_events(data: Any) -> Iterator[Piece]:
-    """Every message and status of a post as its own single-event envelope.
+def split_events(data: Any, phone_number_id: str) -> Iterator[Piece]:
+    """Every message and status of a post for our number as its own single-event envelope.
 
     Meta may batch several in one post; pywa reads only the first of each. Profile names are
-    dropped before anything is kept.
+    dropped before anything is kept; events for another business number are left out.
     """
     if not isinstance(data, dict):
         return
@@ -425,6 +449,11 @@ def split_events(data: Any) -> Iterator[Piece]:
                 continue
             value = change.get("value")
             if not isinstance(value, dict):
+                continue
+            metadata = value.get("metadata")
+            if isinstance(metadata, dict) and str(metadata.get("phone_number_id")) != (
+                phone_number_id
+            ):
                 continue
             base = {k: v for k, v in value.items() if k in ("messaging_product", "metadata")}
             for message in value.get("messages") or ():
@@ -441,7 +470,7 @@ def split_events(data: Any) -> Iterator[Piece]:
                     continue
                 single = base | {"contacts": [_contact(value, address)], "statuses": [status]}
                 key = event_key("status", wamid, str(status.get("status")))
-                yield _piece(entry, single, key, address)
+                yield replace(_piece(entry, single, key, address), status=True)
 
 
 def _piece(entry: Mapping[str, Any], value: dict[str, Any], key: str, address: str) -> Piece:
@@ -480,10 +509,11 @@ class _GraphBase(httpx.AsyncBaseTransport):
         self._inner = httpx.AsyncHTTPTransport(retries=0)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        path = request.url.raw_path.decode("ascii")
-        url = httpx.URL(self._base + path.removeprefix(self._prefix))
-        request.url = url
-        request.headers["Host"] = url.netloc.decode("ascii")
+        if request.url.host == GRAPH_HOST:  # media downloads go where Meta's URL says
+            path = request.url.raw_path.decode("ascii")
+            url = httpx.URL(self._base + path.removeprefix(self._prefix))
+            request.url = url
+            request.headers["Host"] = url.netloc.decode("ascii")
         return await self._inner.handle_async_request(request)
 
     async def aclose(self) -> None:
@@ -570,12 +600,16 @@ class WhatsAppTransport:
             log.warning("ignored a signed WhatsApp post that is not JSON (%d bytes)", len(body))
             return 400
         now = self.core.clock.now()
-        for piece in split_events(data):
+        for piece in split_events(data, self.core.settings.whatsapp_phone_number_id or ""):
             if piece.key in self._in_hand:  # claimed before any await: concurrent duplicates
                 continue
             self._in_hand.add(piece.key)
             chat = self.chat(piece.address)
-            payload = json.dumps({"address": piece.address, "body": piece.body.decode()})
+            if piece.status:
+                piece = piece.anonymised(chat)
+            payload = json.dumps(
+                {"address": piece.address, "chat": chat, "body": piece.body.decode()}
+            )
             if await store.claim(self.core.repo, piece.key, chat, payload, now):
                 self._enqueue(chat, piece)
             else:
@@ -610,15 +644,18 @@ class WhatsAppTransport:
             del self._queues[chat]
 
     async def _handle(self, piece: Piece) -> None:
-        token = _handled.set(False)
+        current = _Current(piece.address)
+        token = _current.set(current)
         try:
             await self.wa.webhook_update_handler(piece.body)
-            if not _handled.get():
+            if not current.handled:
                 await self._unread(piece)
         finally:
-            _handled.reset(token)
+            _current.reset(token)
         metrics.UPDATES.labels(CHANNEL).inc()
         await store.answered(self.core.repo, piece.key, self.core.clock.now())
+        if current.forgotten:  # the payload held the number: no copy may stay in any file
+            await self.core.repo.checkpoint()
 
     async def _unread(self, piece: Piece) -> None:
         """A message pywa could not turn into a typed update (a shape it does not expect):
@@ -643,49 +680,57 @@ class WhatsAppTransport:
 
     # -- pywa handlers ----------------------------------------------------------------------
 
+    @staticmethod
+    def _taken() -> str:
+        """Mark the current event as handled by us; the address it came from (as kept)."""
+        current = _current.get()
+        current.handled = True
+        return current.address
+
     async def _on_message(self, _wa: Any, message: Message) -> None:
-        _handled.set(True)
-        address = message.from_user.wa_id or message.from_user.bsuid or ""
+        address = self._taken()
         kind = str(message.type)
         if kind == "text" and message.text:
             await self._turn(address, message.text)
         elif kind not in SILENT_TYPES:
             media = kind if kind in MEDIA_TYPES else "other"
-            await self._turn(address, media=media, caption=message.caption or "")
+            found = message.media
+            ref = (str(found.id), str(found.mime_type)) if found is not None else None
+            await self._turn(address, media=media, caption=message.caption or "", ref=ref)
 
     async def _on_edited(self, _wa: Any, edited: EditedMessage) -> None:
-        _handled.set(True)
-        address = edited.from_user.wa_id or edited.from_user.bsuid or ""
+        address = self._taken()
         text = (edited.message.text or "") if edited.message is not None else ""
-        event = Event(CHANNEL, self.chat(address), EventKind.EDITED, text=text)
-        await self._run(address, event)
+        await self._run(address, Event(CHANNEL, self.chat(address), EventKind.EDITED, text=text))
 
     async def _on_button(self, _wa: Any, button: CallbackButton[str]) -> None:
-        _handled.set(True)
-        address = button.from_user.wa_id or button.from_user.bsuid or ""
-        await self._tap(address, str(button.data), button.title)
+        await self._tap(self._taken(), str(button.data), button.title)
 
     async def _on_selection(self, _wa: Any, picked: CallbackSelection[str]) -> None:
-        _handled.set(True)
-        address = picked.from_user.wa_id or picked.from_user.bsuid or ""
-        await self._tap(address, str(picked.data), picked.title)
+        await self._tap(self._taken(), str(picked.data), picked.title)
 
     async def _on_status(self, _wa: Any, status: MessageStatus[str]) -> None:
-        _handled.set(True)
-        await self._status(status.from_user.wa_id or status.from_user.bsuid or "", status)
+        self._taken()
+        await self._status(status)
 
     # -- turns ------------------------------------------------------------------------------
 
     async def _turn(
-        self, address: str, text: str | None = None, media: str = "", caption: str = ""
+        self,
+        address: str,
+        text: str | None = None,
+        media: str = "",
+        caption: str = "",
+        ref: tuple[str, str] | None = None,
     ) -> None:
-        """A text message, or media of kind `media` (with its caption), from a person."""
+        """A text message, or media of kind `media` (with its caption and Meta's media id and
+        type in `ref`), from a person."""
         chat = self.chat(address)
         if text is not None:
             event = text_event(chat, text)
         else:
             event = Event(CHANNEL, chat, EventKind.MEDIA, media=media, text=caption)
-        await self._run(address, event)
+        await self._run(address, event, ref)
 
     async def _tap(self, address: str, data: str, title: str) -> None:
         chat = self.chat(address)
@@ -702,11 +747,12 @@ class WhatsAppTransport:
         await store.inbound(self.core.repo, user.id, address, self.core.clock.now())
         await self._flush(address, user)
 
-    async def _run(self, address: str, event: Event) -> None:
+    async def _run(self, address: str, event: Event, ref: tuple[str, str] | None = None) -> None:
         repo = self.core.repo
         known = await repo.load(CHANNEL, event.user)
         if known is not None:
             await self._opened(address, known[0])
+            event = await self._relayable(known[0], known[1], event, ref)
         outcome = await self.core.engine.handle(event)
         after = await repo.load(CHANNEL, event.user)
         user = after[0] if after is not None else None
@@ -723,7 +769,49 @@ class WhatsAppTransport:
         except (RetryLater, DeliveryFailed) as exc:
             log.warning("WhatsApp reply not delivered: %s", type(exc).__name__)
         if user is None:
-            await repo.checkpoint()
+            _current.get().forgotten = True
+
+    async def _relayable(
+        self, user: User, state: dict[str, Any], event: Event, ref: tuple[str, str] | None
+    ) -> Event:
+        """In the talk conversation a message may go to a peer educator on another channel,
+        which cannot copy it: keep its content and give it a message id (nothing else is
+        kept, so coaching drafts never are)."""
+        if event.kind not in (EventKind.TEXT, EventKind.MEDIA) or event.media in PRIVATE_MEDIA:
+            return event
+        if not talking(str(state.get("flow") or ""), str(state.get("step") or "")):
+            return event
+        kind = "text" if event.kind is EventKind.TEXT else event.media
+        now = self.core.clock.now()
+        kept = await store.keep_relayable(self.core.repo, user.id, kind, event.text, ref, now)
+        return replace(event, message_id=kept)
+
+    async def replies_for(
+        self,
+        source: User,
+        message_id: int,
+        caption: str | None,
+        buttons: tuple[tuple[Button, ...], ...],
+    ) -> list[Reply] | None:
+        """`Relayer` (bot/staff/channel.py): a kept message as replies for another channel;
+        media is downloaded from Meta to be uploaded there (never a link to it)."""
+        kept = await store.relayable(self.core.repo, source.id, message_id)
+        if kept is None:
+            return None
+        text = caption if caption is not None else kept.text
+        if kept.kind == "text" or kept.media_id is None:
+            return [Reply(text, buttons)] if text.strip() else None
+        try:
+            url = await self.wa.get_media_url(kept.media_id)
+            data = await self.wa.get_media_bytes(url.url)
+        except (WhatsAppError, httpx.HTTPError) as exc:
+            log.warning("WhatsApp media not downloaded: %s", type(exc).__name__)
+            return None
+        mime = kept.mime or "application/octet-stream"
+        if kept.kind == "image" and mime in ("image/jpeg", "image/png"):
+            return [Reply(text, buttons, image=data)]
+        extension = mime.split("/")[-1].split(";")[0].strip() or "bin"
+        return [Reply(text, buttons, document=Document(f"{kept.kind}.{extension}", data))]
 
     # -- outgoing ---------------------------------------------------------------------------
 
@@ -899,7 +987,7 @@ class WhatsAppTransport:
 
     # -- status callbacks -------------------------------------------------------------------
 
-    async def _status(self, address: str, status: MessageStatus[str]) -> None:
+    async def _status(self, status: MessageStatus[str]) -> None:
         """Delivery state; a failed message is held again or sent again, never dropped."""
         repo, now = self.core.repo, self.core.clock.now()
         state = str(status.status)
@@ -921,10 +1009,10 @@ class WhatsAppTransport:
             return
         if code == OUTSIDE_WINDOW or not self._in_window(contact):
             await self._nudge(user, contact)
-        elif attempts <= RETRY_FAILED or code in RATE_LIMITS:
+        elif attempts <= RETRY_FAILED:
             if code in RATE_LIMITS:
-                await asyncio.sleep(self.backoff)
-            await self._flush(address, user)
+                await asyncio.sleep(self.backoff * attempts)
+            await self._flush(contact.phone, user)
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -936,10 +1024,9 @@ class WhatsAppTransport:
         waiting = await store.unanswered(repo)
         for key, payload in waiting:
             data = json.loads(payload)
-            address = str(data["address"])
-            piece = Piece(key, address, str(data["body"]).encode())
+            piece = Piece(key, str(data["address"]), str(data["body"]).encode())
             self._in_hand.add(key)
-            self._enqueue(self.chat(address), piece)
+            self._enqueue(str(data.get("chat") or self.chat(piece.address)), piece)
         if waiting:
             log.info("handling %d WhatsApp event(s) kept before a restart", len(waiting))
         self._running = True
