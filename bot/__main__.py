@@ -37,7 +37,7 @@ async def _serve(core: Core) -> None:
     service = BotService(core, Scheduler(core))
     await service.start()
     channels = [
-        name for name, on in (("Telegram", service.transport), ("WhatsApp", service.whatsapp)) if on
+        name for name, on in (("Telegram", service.telegram), ("WhatsApp", service.whatsapp)) if on
     ]
     logging.getLogger(__name__).info("bot running on %s; Ctrl+C stops it", " and ".join(channels))
     try:

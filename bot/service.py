@@ -35,11 +35,11 @@ class BotService:
         self.poll_timeout = poll_timeout
         settings = core.settings
         self.web = WebServer(settings.webhook_listen, settings.webhook_port, self._metrics)
-        self.transport = TelegramTransport(core) if settings.telegram_bot_token else None
+        self.telegram = TelegramTransport(core) if settings.telegram_bot_token else None
         self.whatsapp: WhatsAppTransport | None = None
         self.web.add_check("database", self._database_up)
-        if self.transport is not None:
-            self.transport.serve_on(self.web)
+        if self.telegram is not None:
+            self.telegram.serve_on(self.web)
             self.web.add_check("telegram", self._transport_up)
         if settings.whatsapp_enabled:
             from bot.transports.whatsapp import WhatsAppTransport  # pywa only when configured
@@ -56,8 +56,15 @@ class BotService:
     async def _database_up(self) -> bool:
         return await self.core.repo.fetch_one("SELECT 1") == (1,)
 
+    @property
+    def transport(self) -> TelegramTransport:
+        """The Telegram transport, for callers that run on Telegram (e.g. the e2e tests)."""
+        if self.telegram is None:
+            raise RuntimeError("TELEGRAM_BOT_TOKEN is not set: this process runs no Telegram")
+        return self.telegram
+
     async def _transport_up(self) -> bool:
-        return self.transport is not None and self.transport.running()
+        return self.telegram is not None and self.telegram.running()
 
     async def _whatsapp_up(self) -> bool:
         return self.whatsapp is not None and self.whatsapp.running()
@@ -71,8 +78,8 @@ class BotService:
         try:
             if self.whatsapp is not None:
                 await self.whatsapp.start()
-            if self.transport is not None:
-                await self.transport.start(poll_timeout=self.poll_timeout)
+            if self.telegram is not None:
+                await self.telegram.start(poll_timeout=self.poll_timeout)
         except BaseException:  # e.g. setWebhook refused: release the port and the sessions
             await self.web.stop()
             await self._stop_transports()
@@ -93,8 +100,8 @@ class BotService:
 
     async def _stop_transports(self) -> None:
         try:
-            if self.transport is not None:
-                await self.transport.stop()
+            if self.telegram is not None:
+                await self.telegram.stop()
         finally:
             if self.whatsapp is not None:
                 await self.whatsapp.stop()
