@@ -206,3 +206,17 @@ async def test_the_number_is_in_one_place_and_never_logged(
     [(external, pseudonym)] = wa.query("SELECT external_id, pseudonym FROM users")
     assert PHONE not in str(external)
     assert pseudonym
+
+
+async def test_daily_sweep_drops_old_whatsapp_rows(wa: RunningWhatsApp, clock: ManualClock) -> None:
+    """The scheduler's retention sweep also clears WhatsApp's tables: answered inbox hashes
+    after a week, copies kept for a peer educator after a week."""
+    user = await _person(wa)
+    assert wa.core is not None
+    kept = await wa_store.keep_relayable(wa.core.repo, user.id, "text", "oud", None, clock.now())
+    answered = wa.query("SELECT COUNT(*) FROM wa_inbox WHERE done_at IS NOT NULL")[0][0]
+    assert answered
+    clock.advance(days=8)
+    await Scheduler(wa.core).tick()
+    assert wa.query("SELECT COUNT(*) FROM wa_inbox") == [(0,)]
+    assert await wa_store.relayable(wa.core.repo, user.id, kept) is None

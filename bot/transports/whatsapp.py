@@ -36,7 +36,7 @@ import re
 from collections import deque
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -78,6 +78,7 @@ from bot.storage import whatsapp as store
 from bot.storage.repository import User
 from bot.web import metrics
 from bot.web.server import Ingress, WebServer
+from scheduler.jobs import jobs
 
 log = logging.getLogger(__name__)
 
@@ -497,6 +498,13 @@ def text_event(chat: str, text: str, message_id: int | None = None) -> Event:
     if typed is not None:
         return Event(kind=EventKind.COMMAND, text=text, command=typed, **base)
     return Event(kind=EventKind.TEXT, text=text, **base)
+
+
+@jobs.retention
+async def sweep(core: Core, _before: datetime) -> None:
+    """Daily: answered inbox hashes after a week, unanswered events after a day, delivered
+    messages' rows after a day, talk-conversation copies after a week."""
+    await store.purge(core.repo, core.clock.now())
 
 
 class _GraphBase(httpx.AsyncBaseTransport):
