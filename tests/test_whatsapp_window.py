@@ -113,6 +113,19 @@ async def test_refused_after_acceptance_with_131047_is_kept_and_sent_later(
     assert texts(shown).count("Tijd voor een check-in.") == 1
 
 
+async def test_131047_in_the_answer_itself_also_waits(wa: RunningWhatsApp) -> None:
+    """When Meta refuses at once (131047 in the HTTP answer) the message waits just the same."""
+    user = await _person(wa)
+    assert wa.core is not None
+    wa.fake.faults = [131047]
+    await wa.transport.send(user, [Reply("Hoe gaat het nu?")])
+    await wa.fake.settle()
+    assert (await wa_store.delivery_counts(wa.core.repo)).get("held") == 1
+    assert wa.fake.to(PHONE)[-1].type == "template"
+    shown = await wa.fake.template_tap(PHONE, "wa:open")
+    assert "Hoe gaat het nu?" in texts(shown)
+
+
 async def test_undeliverable_131026_marks_unreachable_and_keeps_the_message(
     wa: RunningWhatsApp, clock: ManualClock
 ) -> None:

@@ -500,6 +500,10 @@ def text_event(chat: str, text: str, message_id: int | None = None) -> Event:
     return Event(kind=EventKind.TEXT, text=text, **base)
 
 
+class _OutsideWindow(DeliveryFailed):
+    """Meta refused a free-form message in its answer: the 24-hour window is closed."""
+
+
 @jobs.retention
 async def sweep(core: Core, _before: datetime) -> None:
     """Daily: answered inbox hashes after a week, unanswered events after a day, delivered
@@ -569,6 +573,7 @@ class WhatsAppTransport:
         self._tasks: set[asyncio.Task[None]] = set()
         self._slots = asyncio.Semaphore(settings.concurrent_updates)
         self._send_locks: dict[str, asyncio.Lock] = {}
+        self._send_waiting: dict[str, int] = {}
         self._running = False
         self._labels: dict[str, Labels] = {}
         self.backoff = 1.0  # seconds before the first retry after a rate limit
@@ -840,6 +845,7 @@ class WhatsAppTransport:
             raise Unreachable("no WhatsApp number")
         outgoing = render(replies, self.labels(user.language))
         if self._in_window(contact):
+            await self._flush(contact.phone, user)  # what waited goes first
             await self._deliver(contact.phone, user, outgoing, False)
             return
         await self._hold(user, contact, outgoing)
@@ -913,9 +919,17 @@ class WhatsAppTransport:
     async def _deliver(
         self, address: str, user: User | None, outgoing: list[Outgoing], patient: bool
     ) -> None:
-        """Send messages in order, recording each for its status callbacks."""
-        for message in outgoing:
-            wamid = await self._send_locked(address, message, patient)
+        """Send messages in order, recording each for its status callbacks. Refused as outside
+        the window (131047 in the answer itself), the rest waits for the person."""
+        for index, message in enumerate(outgoing):
+            try:
+                wamid = await self._send_locked(address, message, patient)
+            except _OutsideWindow:
+                contact = await store.contact(self.core.repo, user.id) if user else None
+                if user is None or contact is None:
+                    raise DeliveryFailed("outside the 24-hour window") from None
+                await self._hold(user, contact, outgoing[index:])
+                return
             if user is not None:
                 now = self.core.clock.now()
                 await store.sent(self.core.repo, user.id, message.to_json(), wamid_hash(wamid), now)
@@ -923,13 +937,16 @@ class WhatsAppTransport:
     async def _send_locked(self, address: str, message: Outgoing, patient: bool) -> str:
         """One message at a time per chat, so a rate-limit pause never reorders a chat."""
         lock = self._send_locks.setdefault(address, asyncio.Lock())
+        self._send_waiting[address] = self._send_waiting.get(address, 0) + 1
         try:
             async with lock:
                 sent = await self._attempts(lambda: self._send_one(address, message), patient)
                 return str(sent.id)
         finally:
-            if not lock.locked():
-                self._send_locks.pop(address, None)
+            self._send_waiting[address] -= 1
+            if not self._send_waiting[address]:  # nobody else waits: forget the lock
+                del self._send_waiting[address]
+                del self._send_locks[address]
 
     async def _attempts(self, call: Any, patient: bool) -> Any:
         """Run one Graph API call; rate limits and network trouble are retried with backoff."""
@@ -949,6 +966,8 @@ class WhatsAppTransport:
                 if code == UNDELIVERABLE or code in NOT_A_RECIPIENT:
                     metrics.delivery_failed(CHANNEL, Unreachable(str(code)))
                     raise Unreachable(f"WhatsApp error {code}") from None
+                if code == OUTSIDE_WINDOW:
+                    raise _OutsideWindow from None
                 metrics.delivery_failed(CHANNEL, DeliveryFailed(str(code)))
                 raise DeliveryFailed(f"WhatsApp error {code}") from None
             except httpx.HTTPError as exc:
