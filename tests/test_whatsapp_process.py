@@ -3,6 +3,7 @@ message answered, SIGKILL while answering and the event answered once after the 
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import aiohttp
@@ -50,15 +51,16 @@ async def test_whatsapp_only_process_survives_a_kill_mid_answer(tmp_path: Path) 
         assert (
             await wa.post(wa.message_event(PHONE, {"type": "text", "text": {"body": "hoi"}})) == 200
         )
-        await wa.hung.wait()
+        async with asyncio.timeout(60):
+            await wa.hung.wait()
         await bot.kill()
         assert wa.to(PHONE) == []
 
         await bot.start()
         try:
-            sent = await wa.wait_sent(PHONE, 1)
+            sent = await wa.wait_sent(PHONE, 1, timeout=60)
             await wa.post(wa.message_event(PHONE, {"type": "text", "text": {"body": "hulp"}}))
-            await wa.wait_sent(PHONE, 2)
+            await wa.wait_sent(PHONE, 2, timeout=60)
         finally:
             await bot.stop()
     assert "In welke taal" in sent[0].text
