@@ -180,6 +180,7 @@ async def test_mydata_arrives_as_a_text_document_without_the_number(wa: RunningW
     documents = [s for s in shown if s.type == "document"]
     assert len(documents) == 1
     media = documents[0].body["document"]
+    assert "tekstbestand" in media["caption"]
     mime, name, data = wa.fake.uploads[media["id"]]
     assert mime == "text/plain"
     assert name.endswith(".txt")

@@ -209,6 +209,7 @@ class Labels:
     list_button: str
     hint: str  # footer when menu/help were left off the buttons: they can be typed
     more: str  # body of a second list when a step has more than 10 options
+    export_caption: str  # the /mijndata file goes as .txt: its caption says so
     short: Mapping[str, str] = field(default_factory=dict)  # full label -> WhatsApp label
 
 
@@ -222,6 +223,7 @@ def channel_labels(content: Content, lang: str) -> Labels:
         list_button=content.text(lang, "whatsapp.list_button"),
         hint=content.text(lang, "whatsapp.typed_hint"),
         more=content.text(lang, "whatsapp.more_options"),
+        export_caption=content.text(lang, "whatsapp.export_caption"),
         short=short,
     )
 
@@ -357,7 +359,8 @@ def render(replies: list[Reply], labels: Labels) -> list[Outgoing]:
         if reply.document is not None or reply.image is not None:
             flush()
             kind: Literal["document", "image"] = "document" if reply.document else "image"
-            caption = _fit(text, MAX_CAPTION)
+            exported = reply.document is not None and reply.document.filename.endswith(".json")
+            caption = _fit(labels.export_caption if exported else text, MAX_CAPTION)
             out.append(Outgoing(kind, caption, document=reply.document, image=reply.image))
             if taps:
                 out.extend(_interactive(labels.list_button, taps, labels))
