@@ -133,10 +133,19 @@ TYPED_COMMANDS = {
     "settings": "settings",
     "privacy": "privacy",
 }
-MEDIA_TYPES = frozenset(
-    {"image", "video", "audio", "document", "sticker", "location", "contacts", "order"}
-)
-PRIVATE_MEDIA = frozenset({"location", "contacts"})  # never passed on: they show who and where
+# WhatsApp's message types as the core names media (the names Telegram's adapter uses too, so
+# the staff side treats a photo or a contact card alike on both channels).
+MEDIA_KINDS = {
+    "image": "photo",
+    "video": "video",
+    "audio": "audio",
+    "document": "document",
+    "sticker": "sticker",
+    "location": "location",
+    "contacts": "contact",
+    "order": "other",
+}
+PRIVATE_MEDIA = frozenset({"location", "contact"})  # never passed on: they show who and where
 SILENT_TYPES = frozenset({"reaction", "revoke", "system", "request_welcome"})
 
 
@@ -692,7 +701,7 @@ class WhatsAppTransport:
             button = message.get("button") or {}
             await self._tap(piece.address, str(button.get("payload", "")), "")
         elif kind not in SILENT_TYPES:
-            await self._turn(piece.address, media=kind if kind in MEDIA_TYPES else "other")
+            await self._turn(piece.address, media=MEDIA_KINDS.get(kind, "other"))
 
     # -- pywa handlers ----------------------------------------------------------------------
 
@@ -709,7 +718,7 @@ class WhatsAppTransport:
         if kind == "text" and message.text:
             await self._turn(address, message.text)
         elif kind not in SILENT_TYPES:
-            media = kind if kind in MEDIA_TYPES else "other"
+            media = MEDIA_KINDS.get(kind, "other")
             found = message.media
             ref = (str(found.id), str(found.mime_type)) if found is not None else None
             await self._turn(address, media=media, caption=message.caption or "", ref=ref)
@@ -824,7 +833,7 @@ class WhatsAppTransport:
             log.warning("WhatsApp media not downloaded: %s", type(exc).__name__)
             return None
         mime = kept.mime or "application/octet-stream"
-        if kept.kind == "image" and mime in ("image/jpeg", "image/png"):
+        if kept.kind == "photo" and mime in ("image/jpeg", "image/png"):
             return [Reply(text, buttons, image=data)]
         extension = mime.split("/")[-1].split(";")[0].strip() or "bin"
         return [Reply(text, buttons, document=Document(f"{kept.kind}.{extension}", data))]
