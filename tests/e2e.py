@@ -47,7 +47,8 @@ class RunningBot:
         self.core = await open_core(self.settings, clock=self.clock)
         self.service = TelegramService(self.core, poll_timeout=1)
         self.transport = self.service.transport
-        self.transport.watch = self.fake
+        assert self.transport is not None, "the e2e harness runs the Telegram transport"
+        self.transport.watch = self.fake  # say/tap wait for "handled", never for silence
         self.fake.track_handling(True)
         await self.service.start()
 
