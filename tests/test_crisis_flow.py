@@ -357,3 +357,63 @@ def test_terminal_chat_first_message_names_a_helpline_only_for_a_crisis(
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert bool(re.search(r"\b(?:112|113|0800-\d{4}|0900-\d{4})\b", done.stdout)) is named
+
+
+# Every number or service each kind's answer must name (from shared/docs/content-facts.md).
+ALL_HELP = {
+    "suicide": ("113", "0800-0113"),
+    "self_harm": ("113", "0800-0113"),
+    "violence": ("0900-8844",),
+    "doxing": ("0900-8844", "Helpwanted"),
+    "sextortion": ("Helpwanted", "0800-0188"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(PER_KIND))
+async def test_each_kind_names_all_of_its_help(chat: ChatDriver, kind: str) -> None:
+    """Doxing gets the police line and Helpwanted, sextortion Helpwanted and Centrum Seksueel
+    Geweld, suicidality and self-harm 113 and 0800-0113."""
+    await chat.onboard()
+    await chat.send(PER_KIND[kind][0])
+    for name in ALL_HELP[kind]:
+        assert name in chat.text, (kind, name)
+
+
+def _terminal(tmp_path: Path, text: str) -> subprocess.CompletedProcess[str]:
+    """One first message through the real terminal chat with a fresh database."""
+    env = {**os.environ, "STERK_DB_PATH": str(tmp_path / "sterk.db")}
+    env.pop("TELEGRAM_BOT_TOKEN", None)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "chat"],
+        input=f"{text}\nquit\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=Path(__file__).resolve().parent.parent,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "m'r d'n z'r ik wil dood",
+        "\u202e\u200b🫠ẞ\U0010ffff ik wil dood",
+    ],
+)
+def test_terminal_chat_odd_first_messages_get_the_crisis_answer(tmp_path: Path, text: str) -> None:
+    """Contractions that crashed the normaliser and odd unicode as the very first message of a
+    fresh database: no error, and the helpline is named."""
+    done = _terminal(tmp_path, text)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "ging iets mis" not in done.stdout
+    assert "113" in done.stdout
+
+
+def test_terminal_chat_possible_signal_first_names_113(tmp_path: Path) -> None:
+    """A softer first message gets the one question, which already names 113."""
+    done = _terminal(tmp_path, possible_text())
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Denk je eraan om jezelf iets aan te doen?" in done.stdout
+    assert "113" in done.stdout
