@@ -400,11 +400,13 @@ def _terminal(tmp_path: Path, text: str) -> subprocess.CompletedProcess[str]:
     [
         "m'r d'n z'r ik wil dood",
         "\u202e\u200b🫠ẞ\U0010ffff ik wil dood",
+        "😂" * 5000 + " ik wil dood",
+        "ik vind die reacties stom. " * 700 + "ik wil dood",
     ],
 )
 def test_terminal_chat_odd_first_messages_get_the_crisis_answer(tmp_path: Path, text: str) -> None:
-    """Contractions that crashed the normaliser and odd unicode as the very first message of a
-    fresh database: no error, and the helpline is named."""
+    """Contractions that crashed the normaliser, odd unicode and huge texts as the very first
+    message of a fresh database: no error, and the helpline is named."""
     done = _terminal(tmp_path, text)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "ging iets mis" not in done.stdout

@@ -53,6 +53,17 @@ def _take(turn: Turn) -> str:
     return _PENDING.get(turn.engine, OrderedDict()).pop(turn.user.id, "")
 
 
+READ_MAX = 40_000  # characters of one message the detector reads: the first and last half
+
+
+def _readable(text: str) -> str:
+    """The whole message, or of a huge one its start and end: the engine cuts texts at 4,096
+    characters for the flows, but a crisis typed at the end of a long text must still count."""
+    if len(text) <= READ_MAX:
+        return text
+    return f"{text[: READ_MAX // 2]}\n{text[-READ_MAX // 2 :]}"
+
+
 def where_typed(turn: Turn) -> str:
     """ "draft" in "check my reply", else "chat": the detector reads drafts differently."""
     return "draft" if (turn.state.flow, turn.state.step) in DRAFT_STEPS else "chat"
@@ -62,7 +73,7 @@ async def crisis_filter(turn: Turn, text: str) -> bool:
     """Take over the turn when the text shows a crisis signal, clear or possible."""
     if turn.event.kind is EventKind.COMMAND and turn.event.command == "start":
         return False  # a deep-link payload (invite, tag) is a random code, not the person's words
-    signal = detect_crisis(text, where_typed(turn))
+    signal = detect_crisis(_readable(turn.event.text or text), where_typed(turn))
     if signal is None:
         return False
     state = turn.state
