@@ -466,6 +466,7 @@ class FakeBotApi:
         self.webhook_statuses: list[int] = []  # what the bot answered each webhook post
         self._webhook_task: asyncio.Task[None] | None = None
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self.banned: set[tuple[int, int]] = set()  # (chat, user) after banChatMember
         self.uploads: dict[str, UploadedFile] = {}
         self._counts: Counter[str] = Counter()
         self._replies: dict[ChatKey, list[Call]] = {}
@@ -518,6 +519,8 @@ class FakeBotApi:
             "sendChatAction": self._send_chat_action,
             "getChat": self._get_chat,
             "setChatMenuButton": lambda _p: True,
+            "banChatMember": self._ban_chat_member,
+            "unbanChatMember": self._unban_chat_member,
             "close": lambda _p: True,
             "logOut": lambda _p: True,
         }.items():
@@ -1408,6 +1411,14 @@ class FakeBotApi:
     def _get_my_commands(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         return list(self.commands.get(self._commands_key(params), []))
 
+    def _ban_chat_member(self, params: dict[str, Any]) -> bool:
+        self.banned.add((_req_chat(params), _req_int(params, "user_id")))
+        return True
+
+    def _unban_chat_member(self, params: dict[str, Any]) -> bool:
+        self.banned.discard((_req_chat(params), _req_int(params, "user_id")))
+        return True
+
     def _send_chat_action(self, params: dict[str, Any]) -> bool:
         _req_chat(params)
         if not isinstance(params.get("action"), str):
@@ -1475,6 +1486,24 @@ class FakeBotApi:
             first_name=first_name,
             language_code=language_code,
             username=username,
+        )
+
+    def send_reply(self, user_id: int, text: str, reply_to: int) -> dict[str, Any]:
+        """A user swipe-replies ``text`` to message ``reply_to`` in their private chat."""
+        replied = self._find_message(user_id, reply_to, "reply")
+        return self._user_message(user_id, {**self._text(text), "reply_to_message": replied})
+
+    def send_contact(self, user_id: int, phone_number: str = "+31612345678") -> dict[str, Any]:
+        """A user shares a contact card (their own, with their user id)."""
+        contact = {"phone_number": phone_number, "first_name": "Sam", "user_id": user_id}
+        return self._user_message(user_id, {"contact": contact})
+
+    def send_location(
+        self, user_id: int, latitude: float = 52.09, longitude: float = 5.12
+    ) -> dict[str, Any]:
+        """A user shares a location."""
+        return self._user_message(
+            user_id, {"location": {"latitude": latitude, "longitude": longitude}}
         )
 
     def send_group_text(self, chat_id: int, user_id: int, text: str) -> dict[str, Any]:

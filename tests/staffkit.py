@@ -20,6 +20,7 @@ from bot.storage import staff as store
 from bot.storage.repository import User
 from scheduler.service import Scheduler
 from tests.driver import ChatDriver
+from tests.e2e import RunningBot, texts
 
 CHANNEL = "telegram"  # admins are Telegram ids, so the staff tests talk on that channel
 GROUP = -100777
@@ -31,7 +32,7 @@ _message_ids = itertools.count(1000)
 class Sent:
     """One thing the bot did on the fake channel."""
 
-    kind: str  # send | post | edit | copy
+    kind: str  # send | post | edit | copy | remove
     chat: str
     text: str = ""
     buttons: tuple[tuple[Button, ...], ...] = ()
@@ -45,12 +46,19 @@ class FakeStaffChannel:
 
     log: list[Sent] = field(default_factory=list)
     blocked: set[str] = field(default_factory=set)
+    commands: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
     async def send(self, user: User, replies: list[Reply]) -> None:
+        await self.send_ids(user, replies)
+
+    async def send_ids(self, user: User, replies: list[Reply]) -> list[int]:
         if user.external_id in self.blocked:
             raise Unreachable("blocked")
+        ids = []
         for reply in replies:
-            self.log.append(Sent("send", user.external_id, reply.text, reply.buttons))
+            ids.append(next(_message_ids))
+            self.log.append(Sent("send", user.external_id, reply.text, reply.buttons, ids[-1]))
+        return ids
 
     async def post(self, chat: str, reply: Reply) -> int:
         message_id = next(_message_ids)
@@ -68,11 +76,19 @@ class FakeStaffChannel:
         caption: str | None = None,
         buttons: tuple[tuple[Button, ...], ...] = (),
     ) -> int:
+        if to_chat in self.blocked:
+            raise Unreachable("blocked")
         copied = next(_message_ids)
         self.log.append(
             Sent("copy", to_chat, caption or "", buttons, copied, (from_chat, message_id))
         )
         return copied
+
+    async def set_commands(self, chat: str, commands: list[tuple[str, str]]) -> None:
+        self.commands[chat] = list(commands)
+
+    async def remove_from_group(self, chat: str, user: str) -> None:
+        self.log.append(Sent("remove", chat, user))
 
     def deep_link(self, payload: str) -> str | None:
         return f"https://t.me/sterk_test_bot?start={payload}"
@@ -171,6 +187,7 @@ class Office:
         person = Person(self.core, user, first_name)
         await person.send(f"/start {code}")
         assert role in await store.roles_of(self.core.repo, await person.user_id())
+        await person.send(f"/naam {first_name}")  # the name young people see
         return person
 
     async def admin(self) -> Person:
@@ -220,3 +237,57 @@ async def office(settings: Settings, clock: ManualClock) -> AsyncIterator[Office
         yield Office(core, channel, clock, Scheduler(core, clock))
     finally:
         await core.close()
+
+
+# -- the same people over real python-telegram-bot and the fake Bot API (tests/e2e.py) --------
+
+IDLE = 0.15
+
+
+async def join(tg: RunningBot, user: int, role: str, name: str) -> None:
+    """The admin makes an invite link, the newcomer opens it and picks a team name."""
+    calls = await tg.say(ADMIN, f"/uitnodigen {role}", first_name="Ada")
+    link = texts(calls).split("https://t.me/sterk_test_bot?start=")[1].split()[0]
+    joined = await tg.say(user, f"/start {link}", first_name=f"Echt{name}")
+    assert "Welkom in het team" in texts(joined)
+    await tg.say(user, f"/naam {name}", first_name=f"Echt{name}")
+
+
+async def onboard(tg: RunningBot, user: int, first_name: str = "Jip") -> None:
+    """A young person through onboarding, to the menu."""
+    await tg.say(user, "/start", first_name=first_name)
+    for label in ("Nederlands", "Verder", "Oké, verder", "16 jaar", "Ja, graag", "Ja", "Overslaan"):
+        await tg.tap(user, label)
+
+
+async def ask_for_help(tg: RunningBot, user: int) -> int:
+    """Menu → talk → about: the case id of the request."""
+    await tg.say(user, "/menu")
+    await tg.tap(user, "Praat met een peer educator")
+    await tg.tap(user, "Ja, graag")
+    await tg.tap(user, "Het gaat om mij")
+    assert tg.core is not None
+    loaded = await tg.core.repo.load(CHANNEL, str(user))
+    assert loaded is not None
+    case = await store.active_case_of(tg.core.repo, loaded[0].id)
+    assert case is not None
+    await tg.fake.replies_until_idle(GROUP, idle=IDLE)
+    return case.id
+
+
+async def claim(tg: RunningBot, educator: int, case_id: int, young: int) -> None:
+    """The educator taps "Ik pak" on the case's card in the staff group; everyone is told."""
+    mark = tg.fake.mark()
+    tg.fake.tap(educator, f"case:claim:{case_id}", chat_id=GROUP)
+    await tg.fake.wait_for("answerCallbackQuery", timeout=5, since=mark)
+    await tg.fake.replies_until_idle(GROUP, idle=IDLE)
+    await tg.fake.replies_until_idle(young, idle=IDLE)
+    await tg.fake.replies_until_idle(educator, idle=IDLE)
+
+
+def last_copy_from(tg: RunningBot, educator: int, young: int) -> int:
+    """The id (in the educator's chat) of the newest copy of the young person's messages."""
+    for call in reversed(tg.fake.calls_of("copyMessage")):
+        if call.chat_id == educator and call.params.get("from_chat_id") == young and call.ok:
+            return int(call.result["message_id"])
+    raise AssertionError(f"no copy from {young} to {educator}")

@@ -165,7 +165,9 @@ async def test_a_revoked_coordinator_cannot_send_the_draft(room: Office) -> None
     coordinator = await room.staff(COORD, "coordinator", "Cora")
     await _compose(coordinator)
     await coordinator.tap("Verstuur nu")
-    await staff_store.revoke_roles(room.core.repo, await coordinator.user_id(), ["coordinator"])
+    await staff_store.revoke_roles(
+        room.core.repo, await coordinator.user_id(), ["coordinator"], room.clock.now()
+    )
     await coordinator.tap("Ja, verstuur")
     assert "andere rol" in coordinator.text
     assert await store.get(room.core.repo, 1) is None

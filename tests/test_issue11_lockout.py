@@ -38,6 +38,7 @@ async def _join(tg: RunningBot, user: int, first_name: str) -> None:
     assert "Welkom in het team" in texts(
         await tg.say(user, f"/start {link}", first_name=first_name)
     )
+    await tg.say(user, f"/naam {first_name}", first_name=first_name)  # the name young people see
 
 
 async def _taps(tg: RunningBot, user: int, *labels: str) -> list[Call]:
@@ -134,7 +135,8 @@ async def test_help_from_coaching_never_blocks_and_talk_is_one_tap(bot: RunningB
     assert "Je bent nog bezig met iets anders" in texts(hello)
     assert _labels(hello) == ["✉️ Antwoorden", "↩️ Verder waar ik was"]
     await tg.fake.replies_until_idle(NOOR, idle=IDLE)
-    assert await tg.say(NOOR, "Hoi, ik ben Noor. Wat is er gebeurd?", first_name="Noor") == []
+    sent = await tg.say(NOOR, "Hoi, ik ben Noor. Wat is er gebeurd?", first_name="Noor")
+    assert texts(sent).startswith("→ Jongere #")  # the confirmation of where it went
     [relayed] = await tg.fake.replies_until_idle(YOUNG, idle=IDLE)
     assert relayed.params["text"].startswith("Noor: Hoi, ik ben Noor. Wat is er gebeurd?")
     assert "✉️ Antwoorden" in _labels([relayed])

@@ -31,6 +31,8 @@ async def _join(tg: RunningBot, user: int, role: str, first_name: str) -> None:
     link = texts(calls).split("https://t.me/sterk_test_bot?start=")[1].split()[0]
     joined = await tg.say(user, f"/start {link}", first_name=first_name)
     assert "Welkom in het team" in texts(joined)
+    named = await tg.say(user, f"/naam {first_name}", first_name=first_name)
+    assert f"Jongeren zien jou nu als: {first_name}" in texts(named)
 
 
 async def _onboard(tg: RunningBot, user: int) -> None:
@@ -97,7 +99,8 @@ async def test_help_claim_race_relay_close_rate(bot: RunningBot) -> None:
     assert all("Jongere #" in _markup_labels(c) for c in copies)
     await tg.fake.replies_until_idle(winner, idle=IDLE)
     reply = await tg.say(winner, "Wat rot. Heb je al screenshots gemaakt?", first_name=winner_name)
-    assert reply == []
+    assert texts(reply).startswith("→ Jongere #")
+    assert texts(reply).endswith(" ✓")
     [relayed] = await tg.fake.replies_until_idle(YOUNG, idle=IDLE)
     assert relayed.params["text"] == f"{winner_name}: Wat rot. Heb je al screenshots gemaakt?"
     assert "Gesprek beëindigen" in _markup_labels(relayed)

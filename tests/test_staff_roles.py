@@ -20,6 +20,7 @@ DENIED = "Dit kan alleen met een andere rol in het team."
 # Every staff command (its Dutch name), harmless arguments, and who may run it.
 EXPECTED: dict[str, tuple[str, set[str]]] = {
     "staf": ("", {PEER, MOD, COORD, ADMIN}),
+    "naam": ("", {PEER, MOD, COORD, ADMIN}),
     "team": ("", {COORD, ADMIN}),
     "uitnodigen": ("peer", {COORD, ADMIN}),
     "intrekken": ("", {COORD, ADMIN}),
@@ -43,6 +44,7 @@ EXPECTED_TAPS: dict[str, set[str]] = {
     "pick": {PEER, COORD, ADMIN},
     "show": {PEER, COORD, ADMIN},
     "close": {PEER, COORD, ADMIN},
+    "to": {PEER, COORD, ADMIN},  # "which case?" when holding several
     "bccancel": {COORD, ADMIN},  # cancel a broadcast (bot/coordinator)
 }
 
@@ -114,7 +116,8 @@ async def test_invite_grants_role_once(desk: Office) -> None:
     newcomer = Person(desk.core, 4201, "Mo")
     await newcomer.send(f"/start {code}")
     assert "Je bent nu moderator" in newcomer.text
-    assert "Wat wil je doen?" in newcomer.text  # staff skip the young-person onboarding
+    assert "Je bent in het team als moderator" in newcomer.text  # the staff start screen
+    assert "Wat wil je doen?" not in newcomer.text  # not the young-person menu
     assert await store.roles_of(desk.core.repo, await newcomer.user_id()) == {MOD}
     other = Person(desk.core, 4202, "Ot")
     await other.send(f"/start {code}")
@@ -144,26 +147,32 @@ async def test_only_admins_manage_coordinators(desk: Office) -> None:
     assert "Alleen een beheerder" in coordinator.text
     handle = await store.member(desk.core.repo, await other.user_id())
     assert handle is not None
-    await coordinator.send(f"/intrekken #{handle.pseudonym}")
+    await coordinator.send(f"/intrekken {handle.code}")
     assert "Alleen een beheerder" in coordinator.text
     admin = await desk.admin()
     await admin.send("/uitnodigen coordinator 2")
     assert "start=inv_" in admin.text
-    await admin.send(f"/intrekken #{handle.pseudonym} coordinator")
+    await admin.send(f"/intrekken {handle.code} coordinator")
     assert "Cas is geen coördinator meer" in admin.text
     assert await store.member(desk.core.repo, await other.user_id()) is None
 
 
 async def test_team_lists_staff_without_young_people(desk: Office) -> None:
-    """/team shows first names, handles and roles of staff, nobody else."""
+    """/team shows team names, codes and roles of staff, nobody else, and no pseudonym (a
+    case about a staff member shows that one)."""
     await desk.young(4500, "Jongere")
     await desk.staff(4501, PEER, "Noor")
     await desk.staff(4502, MOD, "Mo")
     admin = await desk.admin()
     await admin.send("/team")
-    assert "Noor (#" in admin.text
+    members = {m.name: m for m in await store.members(desk.core.repo)}
+    assert f"Noor (code {members['Noor'].code})" in admin.text
     assert "peer educator" in admin.text
-    assert "Mo (#" in admin.text
+    assert f"Mo (code {members['Mo'].code})" in admin.text
+    mod_id = members["Mo"].user_id
+    mod = await desk.core.repo.user_by_id(mod_id)
+    assert mod is not None
+    assert mod.pseudonym not in admin.text
     assert "Jongere" not in admin.text
     assert "4501" not in admin.text  # never a Telegram id
 
@@ -184,7 +193,7 @@ async def test_revoke_gives_cases_back_and_stops_wellbeing(desk: Office) -> None
     for person in (educator, moderator):
         member = await store.member(desk.core.repo, await person.user_id())
         assert member is not None
-        await admin.send(f"/intrekken #{member.pseudonym}")
+        await admin.send(f"/intrekken {member.code}")
     assert (await desk.case(case.id)).status == "open"
     assert len(desk.channel.to(GROUP, "post")) == cards + 1
     assert await store.pending_kind(desk.core.repo, "wellbeing", mod_id) == []

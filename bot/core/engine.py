@@ -187,6 +187,9 @@ class Engine:
         # returns True has handled it (e.g. relaying to a peer educator during an open case).
         self.interceptors: list[Interceptor] = []
         self.start_hooks: list[Callable[[Turn, str], Awaitable[None]]] = []
+        # Run just before a person's data is deleted (/vergeetmij), e.g. to end an open case
+        # for the peer educator while it still exists.
+        self.forget_hooks: list[Callable[[Turn], Awaitable[None]]] = []
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
         self._waiters: dict[tuple[str, str], int] = {}
 

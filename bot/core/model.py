@@ -37,6 +37,7 @@ class Event:
     first_name: str | None = None
     message_id: int | None = None  # the channel's id of the person's message (for relaying copies)
     chat: str | None = None  # the chat it came from when that is not the private chat (staff group)
+    reply_to: int | None = None  # the message this one swipe-replies to (routes staff replies)
 
 
 @dataclass(frozen=True, slots=True)

@@ -121,6 +121,8 @@ async def forget_everything(turn: Turn) -> None:
     """Delete the person, every row about them and what waits in the inbox from their chat,
     then empty the -wal file, so no copy of the deleted rows is left in any database file
     (`secure_delete` has already zeroed them in the database file itself)."""
+    for hook in turn.engine.forget_hooks:
+        await hook(turn)
     await turn.repo.delete_user(turn.user.id)
     await inbox.forget_chat(turn.repo, turn.user.external_id)
     await turn.repo.checkpoint()

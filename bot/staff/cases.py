@@ -94,9 +94,11 @@ def claim_button(desk: Desk, lang: str, case: store.Case) -> Button:
     return Button(desk.t(lang, "staff.card.claim", id=case.id), f"case:claim:{case.id}")
 
 
-def pick_button(desk: Desk, lang: str, case: store.Case) -> Button:
-    """On every relayed copy: whose message it is, and a tap makes that case the active one."""
-    label = desk.t(lang, "staff.card.pick", id=case.id, label=desk.label(lang, case))
+def pick_button(desk: Desk, lang: str, case: store.Case, *, active: bool = False) -> Button:
+    """On every relayed copy: whose message it is, and a tap makes that case the active one
+    (marked ▶️ in /zaken)."""
+    key = "staff.card.pick_active" if active else "staff.card.pick"
+    label = desk.t(lang, key, id=case.id, label=desk.label(lang, case))
     return Button(label[:60], f"case:pick:{case.id}")
 
 
@@ -129,11 +131,47 @@ async def card(desk: Desk, case: store.Case, again: bool = False) -> Reply:
         return Reply(text, ((claim_button(desk, lang, case),),))
     if case.status == "claimed" and case.claimed_by is not None:
         member = await store.member(desk.repo, case.claimed_by)
-        name = member.first_name if member else "?"
+        name = member.name if member else "?"
         stamp = desk.moment(lang, case.claimed_at or case.created_at)
         return Reply(text + "\n" + desk.t(lang, "staff.card.claimed", name=name, time=stamp))
     outcome = desk.t(lang, f"staff.outcomes.{case.outcome or 'other'}")
     return Reply(text + "\n" + desk.t(lang, "staff.card.closed", outcome=outcome))
+
+
+async def end_case(desk: Desk, case: store.Case, why: str) -> bool:
+    """A case ends without anyone closing it (`why`: the young person blocked the bot or had
+    their data deleted): the card says so and the educator hears it. False if already closed."""
+    if not await store.close(desk.repo, case.id, why, None, desk.now()):
+        return False
+    await refresh_card(desk, case.id)
+    await tell_holder(desk, case, f"staff.notify.{why}")
+    return True
+
+
+async def tell_holder(desk: Desk, case: store.Case, key: str) -> None:
+    """Tell the educator who held a case that ended, and where their messages go now."""
+    if case.claimed_by is None:
+        return
+    educator = await desk.repo.user_by_id(case.claimed_by)
+    if educator is None:
+        return
+    lang = educator.language
+    lines = [desk.t(lang, key, id=case.id, label=desk.label(lang, case))]
+    hint = await next_hint(desk, educator)
+    if hint:
+        lines.append(hint)
+    await desk.to_staff(educator, case.id, [Reply("\n".join(lines))])
+
+
+async def next_hint(desk: Desk, user: User) -> str:
+    """After a case ends: where the educator's typed messages go now."""
+    mine = await store.claimed_by(desk.repo, user.id)
+    lang = user.language
+    if not mine:
+        return ""
+    if len(mine) == 1:
+        return desk.t(lang, "staff.route.now_to", id=mine[0].id, label=desk.label(lang, mine[0]))
+    return desk.t(lang, "staff.route.now_choose", count=len(mine))
 
 
 async def refresh_card(desk: Desk, case_id: int) -> None:
@@ -264,7 +302,7 @@ async def _became_urgent(desk: Desk, case_id: int) -> None:
             pick_button,
             lambda lang: {"reason": reason_text(desk, lang, case.reason)},
         )
-        await desk.notify([case.claimed_by], build)
+        await desk.notify([case.claimed_by], build, case.id)
         await refresh_card(desk, case.id)
 
 
@@ -342,11 +380,11 @@ async def _unanswered(desk: Desk, case: store.Case, now: int, start: int) -> dat
             pick_button,
             lambda lang: {"time": desk.moment(lang, since)},
         )
-        await desk.notify([case.claimed_by], remind)
+        await desk.notify([case.claimed_by], remind, case.id)
     if now >= escalate_at and (case.reply_escalated_at or 0) < case.waiting_since:
         await store.update_case(desk.repo, case.id, reply_escalated_at=now)
         member = await store.member(desk.repo, case.claimed_by)
-        name = member.first_name if member else "?"
+        name = member.name if member else "?"
         minutes = (now - case.waiting_since) // 60
         escalate = case_note(
             desk,

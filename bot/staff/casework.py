@@ -13,12 +13,13 @@ from bot.core.model import Button, Reply
 from bot.staff import relay
 from bot.staff.cases import (
     arm,
-    case_note,
     case_text,
     claim_button,
+    next_hint,
     open_for,
     pick_button,
     refresh_card,
+    tell_holder,
 )
 from bot.staff.commands import StaffTurn, staff_command, staff_tap
 from bot.staff.desk import CASEWORKERS, ESCALATORS, MANAGERS, Desk, Role
@@ -54,9 +55,15 @@ async def _own(st: StaffTurn, case_id: int | None) -> store.Case | None:
     return None
 
 
-async def _active(st: StaffTurn) -> store.Case | None:
-    member = await store.member(st.desk.repo, st.user.id)
-    return await _own(st, member.active_case_id if member else None)
+async def current_case(st: StaffTurn) -> store.Case | None:
+    """The case a staff command is about: the one whose message the command swipe-replies
+    to, else the only case you hold, else the one you chose; None when that is unclear."""
+    desk, event = st.desk, st.turn.event
+    if event.reply_to is not None:
+        case_id = await store.case_of_message(desk.repo, st.user.id, event.reply_to)
+        return await _own(st, case_id)
+    mine = await store.claimed_by(desk.repo, st.user.id)
+    return await _own(st, await active_id(desk, st.user.id, mine))
 
 
 # -- listing and switching --------------------------------------------------------------------
@@ -64,17 +71,35 @@ async def _active(st: StaffTurn) -> store.Case | None:
 
 @staff_command("zaken", "cases", roles=CASEWORKERS)
 async def cases_command(st: StaffTurn, _args: str) -> None:
-    """Open cases (claim buttons, urgent first) and your own (buttons to switch to them)."""
+    """Open cases (claim buttons, urgent first) and your own: the active one marked ▶️, one
+    tap on another makes that one active."""
     desk, lang = st.desk, st.lang
     waiting = (await store.open_cases(desk.repo))[:LIST_LIMIT]
     mine = (await store.claimed_by(desk.repo, st.user.id))[:LIST_LIMIT]
     if not waiting and not mine:
         st.say("staff.cases.none")
         return
+    active = await active_id(desk, st.user.id, mine)
     rows: list[tuple[Button, ...]] = [(claim_button(desk, lang, c),) for c in waiting]
-    rows += [(pick_button(desk, lang, c),) for c in mine]
-    text = st.t("staff.cases.list", open=len(waiting), mine=len(mine))
-    st.turn.send(Reply(text, tuple(rows)))
+    rows += [(pick_button(desk, lang, c, active=c.id == active),) for c in mine]
+    lines = [st.t("staff.cases.list", open=len(waiting), mine=len(mine))]
+    if mine:
+        chosen = next((c for c in mine if c.id == active), None)
+        lines.append(
+            st.t("staff.cases.active", id=chosen.id, label=desk.label(lang, chosen))
+            if chosen
+            else st.t("staff.cases.no_active")
+        )
+    st.turn.send(Reply("\n".join(lines), tuple(rows)))
+
+
+async def active_id(desk: Desk, user_id: int, mine: list[store.Case]) -> int | None:
+    """The case typed messages go to without a reply target: the only one, or the chosen one."""
+    if len(mine) == 1:
+        return mine[0].id
+    member = await store.member(desk.repo, user_id)
+    chosen = member.active_case_id if member else None
+    return chosen if any(c.id == chosen for c in mine) else None
 
 
 @staff_command("zaak", "case", roles=CASEWORKERS)
@@ -115,9 +140,31 @@ async def _show(st: StaffTurn, case_id: int) -> None:
     if own is None:
         st.say("staff.case.not_yours", id=case_id)
         return
+    if own.claimed_by != st.user.id:  # a coordinator looking at someone else's case
+        st.turn.send(Reply(await briefing(desk, lang, own)))
+        return
     await store.set_active_case(desk.repo, st.user.id, case_id)
-    st.turn.send(Reply(case_text(desk, lang, own)))
+    st.turn.send(Reply(await briefing(desk, lang, own)))
     st.say("staff.case.active", id=case_id, label=desk.label(lang, own))
+
+
+async def briefing(desk: Desk, lang: str, case: store.Case) -> str:
+    """The case card with its private notes: what the next educator needs to know."""
+    lines = [case_text(desk, lang, case)]
+    found = await store.notes(desk.repo, case.id)
+    if found:
+        lines.append(desk.t(lang, "staff.notes.heading", count=len(found)))
+        for note in found:
+            lines.append(
+                desk.t(
+                    lang,
+                    f"staff.notes.{note.kind}",
+                    time=desk.moment(lang, note.created_at),
+                    name=note.author or "?",
+                    text=note.text or "-",
+                )
+            )
+    return "\n".join(lines)
 
 
 # -- claiming ---------------------------------------------------------------------------------
@@ -158,19 +205,35 @@ async def _claimed(desk: Desk, educator: User, case_id: int) -> None:
         return
     await refresh_card(desk, case_id)
     person = await desk.repo.user_by_id(case.user_id)
-    lang = educator.language
-    intro = [
-        Reply(case_text(desk, lang, case)),
-        Reply(desk.t(lang, "staff.claim.intro", id=case_id, label=desk.label(lang, case))),
-    ]
-    await desk.send(educator, intro)
+    await brief(desk, educator, case, "staff.claim.intro")
     if person is None:
         return
-    await relay.greet(desk, person, case, member.first_name)
-    buttons = ((pick_button(desk, lang, case),),)
-    for message_id in await store.take_backlog(desk.repo, case_id):
-        await desk.copy(person, message_id, educator, None, buttons)
+    await relay.greet(desk, person, case, member.name)
+    await _backlog(desk, person, educator, case)
     await arm(desk, case, desk.now())
+
+
+async def brief(desk: Desk, educator: User, case: store.Case, key: str) -> None:
+    """The case card, its notes and how to answer, as messages of the case."""
+    lang = educator.language
+    intro = desk.t(lang, key, id=case.id, label=desk.label(lang, case))
+    await desk.to_staff(educator, case.id, [Reply(await briefing(desk, lang, case)), Reply(intro)])
+
+
+async def _backlog(desk: Desk, person: User, educator: User, case: store.Case) -> None:
+    """What the person wrote while nobody had the case, copied in order."""
+    buttons = ((pick_button(desk, educator.language, case),),)
+    for message_id in await store.take_backlog(desk.repo, case.id):
+        copied = await desk.copy(person, message_id, educator, None, buttons)
+        for copy_id in copied.ids:
+            await store.add_message(
+                desk.repo,
+                case.id,
+                desk.now(),
+                staff_id=educator.id,
+                staff_message_id=copy_id,
+                person_message_id=message_id,
+            )
 
 
 # -- closing ----------------------------------------------------------------------------------
@@ -179,7 +242,7 @@ async def _claimed(desk: Desk, educator: User, case_id: int) -> None:
 @staff_command("sluit", "close", roles=CASEWORKERS)
 async def close_command(st: StaffTurn, args: str) -> None:
     """`/sluit geholpen [notitie]` closes your active case; without an outcome: buttons."""
-    case = await _active(st)
+    case = await current_case(st)
     if case is None:
         st.say("staff.close.no_case")
         return
@@ -216,24 +279,18 @@ async def close_case(st: StaffTurn, case: store.Case, outcome: str, note: str | 
         return
     await refresh_card(desk, case.id)
     st.tell("staff.close.done", id=case.id)
-    await _next_active(desk, case.claimed_by)
+    if case.claimed_by == st.user.id and st.turn.event.chat is None:
+        hint = await next_hint(desk, st.user)
+        if hint:
+            st.say_text(hint)
     person = await desk.repo.user_by_id(case.user_id)
     if person is None:
         return
-    member = await store.member(desk.repo, st.user.id)
-    name = member.first_name if member else ""
+    member = await store.member(desk.repo, case.claimed_by) if case.claimed_by else None
+    name = member.name if member else ""
     notice = Reply(desk.t(person.language, "staff.person.closed", name=name))
     pushed = await desk.core.engine.push(person.id, "rate:ask", {"case_id": case.id})
     await desk.send(person, [notice, *(pushed[1] if pushed else [])])
-
-
-async def _next_active(desk: Desk, educator_id: int | None) -> None:
-    """After a close, typed messages go to the educator's next claimed case, if any."""
-    if educator_id is None:
-        return
-    remaining = await store.claimed_by(desk.repo, educator_id)
-    if remaining:
-        await store.set_active_case(desk.repo, educator_id, remaining[0].id)
 
 
 async def end_by_person(desk: Desk, turn: Turn, case_id: int) -> str:
@@ -247,9 +304,7 @@ async def end_by_person(desk: Desk, turn: Turn, case_id: int) -> str:
     if case.claimed_by is None:
         turn.say("staff.person.withdrawn")
         return "menu:"
-    await _next_active(desk, case.claimed_by)
-
-    await desk.notify([case.claimed_by], case_note(desk, case, "staff.notify.ended"))
+    await tell_holder(desk, case, "staff.notify.ended")
     turn.state.answers = {"case_id": case.id}
     return "rate:ask"
 

@@ -72,6 +72,7 @@ class StaffAction:
     name: str
     roles: frozenset[Role]
     handler: Handler
+    names: tuple[str, ...] = ()  # the Dutch name first, then the English one (for menus)
 
 
 COMMANDS: dict[str, StaffAction] = {}  # every name and alias -> action
@@ -82,7 +83,7 @@ def staff_command(*names: str, roles: frozenset[Role]) -> Callable[[Handler], Ha
     """Register a staff command under its Dutch and English names."""
 
     def register(handler: Handler) -> Handler:
-        action = StaffAction(names[0], roles, handler)
+        action = StaffAction(names[0], roles, handler, names)
         for name in names:
             if name in COMMANDS:
                 raise ValueError(f"staff command /{name} registered twice")

@@ -174,28 +174,60 @@ class Desk:
 
     async def send(self, user: User, replies: list[Reply]) -> bool:
         """Deliver to someone other than the person of the current turn; False if it failed."""
+        return (await self.deliver(user, replies)).ok
+
+    async def deliver(self, user: User, replies: list[Reply]) -> Delivered:
+        """Like `send`, with the message ids where the channel gives them (to map a staff
+        member's messages to their case) and whether the person has blocked the bot."""
+        channel = self.channel()
         sender = self.core.senders.get(user.channel)
         if sender is None:
             log.warning("no %s transport to reach user %d", user.channel, user.id)
-            return False
+            return FAILED
+        ids: list[int] = []
         try:
-            await sender.send(user, replies)
+            if channel is not None and sender is channel:
+                ids = await channel.send_ids(user, replies)
+            else:
+                await sender.send(user, replies)
         except Unreachable:
             await self.repo.mark_unreachable(user.id)
-            return False
+            return BLOCKED
         except (RetryLater, DeliveryFailed) as exc:
             log.warning("staff message to user %d not delivered: %s", user.id, type(exc).__name__)
-            return False
-        return True
+            return FAILED
+        return Delivered(tuple(ids))
+
+    async def to_staff(self, staff: User, case_id: int, replies: list[Reply]) -> bool:
+        """Send a staff member messages about one case; a swipe-reply to any of them goes to
+        that case."""
+        delivered = await self.deliver(staff, replies)
+        for message_id in delivered.ids:
+            await store.add_message(
+                self.repo, case_id, self.now(), staff_id=staff.id, staff_message_id=message_id
+            )
+        return delivered.ok
 
     async def notify(
-        self, user_ids: Iterable[int], build: Callable[[User], list[Reply]]
+        self,
+        user_ids: Iterable[int],
+        build: Callable[[User], list[Reply]],
+        case_id: int | None = None,
     ) -> list[int]:
-        """Send each person replies built in their own language; returns who got them."""
+        """Send each person replies built in their own language; returns who got them. With
+        `case_id` a swipe-reply to the notice goes to that case."""
         reached = []
         for user_id in dict.fromkeys(user_ids):
             user = await self.repo.user_by_id(user_id)
-            if user is not None and await self.send(user, build(user)):
+            if user is None:
+                continue
+            replies = build(user)
+            sent = (
+                await self.to_staff(user, case_id, replies)
+                if case_id is not None
+                else await self.send(user, replies)
+            )
+            if sent:
                 reached.append(user_id)
         return reached
 
@@ -227,8 +259,8 @@ class Desk:
         target: User,
         caption: str | None = None,
         buttons: tuple[tuple[Button, ...], ...] = (),
-    ) -> bool:
-        """Copy one of `source`'s messages to `target` (no sender shown); False if it failed.
+    ) -> Delivered:
+        """Copy one of `source`'s messages to `target` (no sender shown).
 
         Across channels (a young person on WhatsApp, their educator on Telegram) the source's
         channel hands over the content and the target's channel sends it.
@@ -236,18 +268,79 @@ class Desk:
         if source.channel != target.channel:
             relayer = self.core.senders.get(source.channel)
             if not isinstance(relayer, Relayer):
-                return False
+                return FAILED
             replies = await relayer.replies_for(source, message_id, caption, buttons)
-            return bool(replies) and await self.send(target, replies or [])
+            return await self.deliver(target, replies) if replies else FAILED
         channel = self.channel()
         if channel is None:
-            return False
+            return FAILED
         try:
-            await channel.copy(source.external_id, message_id, target.external_id, caption, buttons)
+            copied = await channel.copy(
+                source.external_id, message_id, target.external_id, caption, buttons
+            )
         except Unreachable:
             await self.repo.mark_unreachable(target.id)
-            return False
+            return BLOCKED
         except (RetryLater, DeliveryFailed) as exc:
             log.warning("relay copy failed: %s", type(exc).__name__)
-            return False
-        return True
+            return FAILED
+        return Delivered((copied,))
+
+    # -- staff "/" menus and the staff group ----------------------------------------------------
+
+    async def refresh_commands(self, user: User) -> None:
+        """The person's "/" menu: staff commands for their roles, or the default one again."""
+        channel = self.channel()
+        if channel is None or user.channel != ADMIN_CHANNEL:
+            return
+        roles = await self.roles(user)
+        commands = self.menu(user.language, roles) if roles else []
+        try:
+            await channel.set_commands(user.external_id, commands)
+        except (Unreachable, RetryLater, DeliveryFailed) as exc:
+            log.warning("staff command menu not set: %s", type(exc).__name__)
+
+    def menu(self, lang: str, roles: frozenset[Role]) -> list[tuple[str, str]]:
+        """(command, description) for the "/" menu: the everyday ones, then the staff ones."""
+        from bot.staff.commands import COMMANDS
+
+        listed: list[tuple[str, str]] = []
+        for name in MENU_BASE.get(lang, MENU_BASE["nl"]):
+            listed.append((name, self.t(lang, f"common.commands.{MENU_KEYS.get(name, name)}")))
+        seen: set[str] = set()
+        for action in COMMANDS.values():
+            if action.name in seen or not allowed(roles, action.roles):
+                continue
+            seen.add(action.name)
+            name = action.names[-1] if lang == "en" and len(action.names) > 1 else action.name
+            help_key = f"staff.help.{action.name}"
+            if self.content.has(lang, help_key):
+                text = self.t(lang, help_key).partition(": ")[2] or action.name
+                listed.append((name, text))
+        return listed
+
+    async def leave_group(self, user: User) -> None:
+        """Take someone whose role ended out of the staff group (best effort)."""
+        channel, group = self.channel(), self.settings.staff_group_id
+        if channel is None or group is None or user.channel != ADMIN_CHANNEL:
+            return
+        try:
+            await channel.remove_from_group(str(group), user.external_id)
+        except (Unreachable, RetryLater, DeliveryFailed) as exc:
+            log.warning("could not remove from the staff group: %s", type(exc).__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Delivered:
+    """The outcome of one delivery: message ids (where the channel gives them) or why not."""
+
+    ids: tuple[int, ...] = ()
+    ok: bool = True
+    blocked: bool = False  # the person blocked the bot (or their account is gone)
+
+
+FAILED = Delivered(ok=False)
+BLOCKED = Delivered(ok=False, blocked=True)
+# Everyday commands in a staff member's "/" menu (a chat's own menu replaces the default one).
+MENU_BASE = {"nl": ("start", "menu", "hulp", "mijndata"), "en": ("start", "menu", "help", "mydata")}
+MENU_KEYS = {"help": "hulp", "mydata": "mijndata"}

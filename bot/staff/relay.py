@@ -7,7 +7,8 @@ as copies (never forwards, which would show the person's account), each with a b
 the pseudonym that also makes that case the educator's active one. Before anyone claims the
 case, they wait as message ids and are copied after the claim.
 
-The educator's texts reach the person as "Sam: ...", media as copies with that caption, in a way
+The educator's texts reach the person as "Sam: ..." (the name the educator chose with /naam),
+media as copies with that caption, in a way
 that fits what the person is doing (`_presence`): in the talk conversation with the buttons back
 and end; at the menu the talk conversation opens, so the next thing they type is the answer;
 busy in another step, the step is left alone and the message carries "✉️ Reply" and "carry on
@@ -20,9 +21,9 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 from bot.core.engine import RETURN_KEY, Turn
-from bot.core.model import Button, EventKind, Reply
+from bot.core.model import Button, Reply
 from bot.staff.cases import arm, pick_button
-from bot.staff.desk import Desk
+from bot.staff.desk import FAILED, Delivered, Desk
 from bot.storage import staff as store
 from bot.storage.repository import User
 
@@ -104,6 +105,12 @@ async def from_person(desk: Desk, turn: Turn, case: store.Case) -> None:
     message_id = turn.event.message_id
     if message_id is None:  # a channel without message ids has nothing to copy
         return
+    await copy_to_educator(desk, turn, case, message_id)
+
+
+async def copy_to_educator(desk: Desk, turn: Turn, case: store.Case, message_id: int) -> None:
+    """One of the person's messages to their educator, with the case's button; a swipe-reply
+    to the copy goes back to this case."""
     now = desk.now()
     if case.status == "open" or case.claimed_by is None:
         await store.add_backlog(desk.repo, case.id, message_id, now)
@@ -112,21 +119,32 @@ async def from_person(desk: Desk, turn: Turn, case: store.Case) -> None:
     if educator is None:
         return
     buttons = ((pick_button(desk, educator.language, case),),)
-    if not await desk.copy(turn.user, message_id, educator, None, buttons):
+    copied = await desk.copy(turn.user, message_id, educator, None, buttons)
+    if not copied.ok:
         turn.say("staff.person.not_delivered")
         return
+    for copy_id in copied.ids:
+        await store.add_message(
+            desk.repo,
+            case.id,
+            now,
+            staff_id=educator.id,
+            staff_message_id=copy_id,
+            person_message_id=message_id,
+        )
     if await store.note_person_message(desk.repo, case.id, now):
         await arm(desk, case, now)  # the reply clock started
 
 
-async def from_staff(desk: Desk, turn: Turn, case: store.Case) -> None:
-    """Send the educator's message to the person under the educator's first name."""
-    event = turn.event
+async def to_person(
+    desk: Desk, educator: User, case: store.Case, message: store.Pending
+) -> Delivered:
+    """Send the educator's message to the person under the educator's chosen name."""
     person = await desk.repo.user_by_id(case.user_id)
-    member = await store.member(desk.repo, turn.user.id)
+    member = await store.member(desk.repo, educator.id)
     if person is None or member is None:
-        return
-    lang, name = person.language, member.first_name
+        return FAILED
+    lang, name = person.language, member.name
     presence, answers = await _presence(desk, person)
     after: list[Reply] = []
     suffix = ""
@@ -138,21 +156,29 @@ async def from_staff(desk: Desk, turn: Turn, case: store.Case) -> None:
     else:  # the educator wrote first: the next thing the person types is the answer
         buttons = ()
         after = await _open_talk(desk, person, None)
-    if event.kind is EventKind.TEXT:
-        text = desk.t(lang, "staff.relay.text", name=name, text=event.text) + suffix
-        delivered = await desk.send(person, [Reply(text, buttons), *after])
-    elif event.message_id is not None:
-        caption = None
-        if event.media in CAPTIONED:
-            key = "staff.relay.caption" if event.text else "staff.relay.media"
-            caption = desk.t(lang, key, name=name, text=event.text) + suffix
-        delivered = await desk.copy(turn.user, event.message_id, person, caption, buttons)
-        if delivered and after:
-            delivered = await desk.send(person, after)
+    if not message.media:
+        text = desk.t(lang, "staff.relay.text", name=name, text=message.text) + suffix
+        delivered = await desk.deliver(person, [Reply(text, buttons), *after])
     else:
-        delivered = False
-    if not delivered:
-        turn.say("staff.relay.not_delivered", label=desk.label(turn.user.language, case))
-        return
+        caption = None
+        if message.media in CAPTIONED:
+            key = "staff.relay.caption" if message.text else "staff.relay.media"
+            caption = desk.t(lang, key, name=name, text=message.text) + suffix
+        delivered = await desk.copy(educator, message.message_id, person, caption, buttons)
+        if delivered.ok and after:
+            more = await desk.deliver(person, after)
+            delivered = Delivered(delivered.ids + more.ids, more.ok, more.blocked)
+    if not delivered.ok:
+        return delivered
+    now = desk.now()
+    await store.add_message(
+        desk.repo,
+        case.id,
+        now,
+        staff_id=educator.id,
+        staff_message_id=message.message_id or None,
+        person_message_id=delivered.ids[0] if delivered.ids else None,
+    )
     await store.note_staff_reply(desk.repo, case.id)
-    await store.audit(desk.repo, turn.user.id, "relay", desk.now(), case.id)
+    await store.audit(desk.repo, educator.id, "relay", now, case.id)
+    return delivered

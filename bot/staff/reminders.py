@@ -19,6 +19,7 @@ from bot.core.engine import Turn
 from bot.core.model import Button, Reply
 from bot.core.registry import registry
 from bot.staff.cases import open_for, pick_button
+from bot.staff.casework import current_case
 from bot.staff.commands import StaffTurn, staff_command
 from bot.staff.desk import CASEWORKERS, Desk, Role, desk_for, desk_of
 from bot.staff.timeparse import parse_when
@@ -47,9 +48,7 @@ async def remind_command(st: StaffTurn, args: str) -> None:
     if when is None or not when.rest or len(when.rest) > REMINDER_MAX:
         st.say("staff.remind.usage", max=REMINDER_MAX)
         return
-    member = await store.member(desk.repo, st.user.id)
-    active = member.active_case_id if member is not None else None
-    case = await store.case(desk.repo, active) if active is not None else None
+    case = await current_case(st)
     case_id = case.id if case is not None and case.claimed_by == st.user.id else None
     await schedule_reminder(desk.repo, st.user.id, when.due, when.rest, case_id, now=now)
     shown = QuietHours.from_settings(desk.settings).release(when.due)

@@ -22,7 +22,7 @@ from weakref import WeakKeyDictionary
 
 from bot.core.engine import Turn
 from bot.core.model import EventKind, Reply
-from bot.staff import casework, relay, reminders, talk, team
+from bot.staff import casework, endings, privacy, relay, reminders, routing, talk, team
 from bot.staff.commands import COMMANDS, TAPS, run
 from bot.staff.desk import Desk, Role
 from bot.storage import staff as store
@@ -41,9 +41,9 @@ class _Seen:
 
     roles: frozenset[Role]
     subject: store.Case | None  # the person's own open conversation
-    staff_case: store.Case | None = None  # the case a staff member's messages go to
-    staff_case_known: bool = False
+    routed: bool = False  # a staff member's message went to a case (or got a line why not)
     relayed: bool = False
+    held: bool = False  # the person's message shows a number or place: asked before relaying
 
 
 class StaffRouter:
@@ -58,13 +58,37 @@ class StaffRouter:
         if turn.event.chat is not None:
             await self._group(turn)
             return True
+        if await self._start(turn):
+            return True
         seen = await self._context(turn)
         if await self._staff(turn, seen):
             return True
         if seen.subject is not None and turn.event.kind in RELAYED and _talking(turn):
-            await relay.from_person(self.desk, turn, seen.subject)
-            seen.relayed = True
+            await self._from_person(turn, seen)
         return False
+
+    async def _from_person(self, turn: Turn, seen: _Seen) -> None:
+        """Relay the person's message, unless it shows their number or place: then ask first."""
+        assert seen.subject is not None
+        seen.relayed = True
+        if privacy.revealing(turn.event):
+            seen.held = True
+            privacy.hold_back(turn, seen.subject)
+            return
+        await relay.from_person(self.desk, turn, seen.subject)
+
+    async def _start(self, turn: Turn) -> bool:
+        """`/start inv_…` joins the team; staff get their own start screen, not the menu."""
+        event = turn.event
+        if event.kind is not EventKind.COMMAND or event.command != "start":
+            return False
+        if event.args.startswith(team.INVITE_PREFIX):
+            return await team.redeem(turn, event.args)
+        roles = await self.desk.roles(turn.user)
+        if not roles:
+            return False
+        await team.start_screen(self.desk, turn, roles)
+        return True
 
     async def intercept(self, turn: Turn) -> bool:
         """Interceptor: case buttons, then staff events without text, then a quiet bot."""
@@ -106,22 +130,10 @@ class StaffRouter:
             return False
         if event.kind is EventKind.TEXT and turn.state.text_input is not None:
             return False  # typed text belongs to the step that asked for it (e.g. a broadcast)
-        if not seen.staff_case_known:
-            seen.staff_case = await self._active_case(turn)
-            seen.staff_case_known = True
-        if seen.staff_case is None:
-            return False
-        await relay.from_staff(self.desk, turn, seen.staff_case)
-        return True
-
-    async def _active_case(self, turn: Turn) -> store.Case | None:
-        member = await store.member(self.desk.repo, turn.user.id)
-        if member is None or member.active_case_id is None:
-            return None
-        case = await store.case(self.desk.repo, member.active_case_id)
-        if case is None or case.status != "claimed" or case.claimed_by != turn.user.id:
-            return None
-        return case
+        if seen.routed:
+            return True  # the text filter routed it already; this is the interceptor
+        seen.routed = await routing.route(self.desk, turn, seen.roles, seen.subject is not None)
+        return seen.routed
 
     async def _group(self, turn: Turn) -> None:
         """In the staff group only staff commands count (answered in private; case buttons are
@@ -155,7 +167,9 @@ class StaffRouter:
 
     async def _person_tap(self, turn: Turn, verb: str, case_id: int) -> None:
         """The young person's buttons under relayed messages and notices."""
-        if verb == "end":
+        if verb in privacy.VERBS:
+            await privacy.answer(self.desk, turn, verb, case_id)
+        elif verb == "end":
             target = await casework.end_by_person(self.desk, turn, case_id)
             await turn.engine.enter(turn, target)
         elif verb == "talk":
@@ -172,7 +186,9 @@ class StaffRouter:
         if event.kind not in RELAYED:
             return False
         if not seen.relayed:
-            await relay.from_person(self.desk, turn, case)
+            await self._from_person(turn, seen)
+        if seen.held:
+            return True
         if case.status == "open":
             buttons = relay.talk_buttons(self.desk, turn.lang, case, turn.state.answers)
             turn.send(Reply(turn.t("staff.person.queued"), buttons))
@@ -183,7 +199,7 @@ def _talking(turn: Turn) -> bool:
     return relay.talking(turn.state.flow, turn.state.step)
 
 
-PERSON_TAPS = frozenset({"end", "talk", "leave", "resume"})
+PERSON_TAPS = frozenset({"end", "talk", "leave", "resume", *privacy.VERBS})
 
 
 def install(core: Core) -> Desk:
@@ -192,5 +208,5 @@ def install(core: Core) -> Desk:
     router = StaffRouter(desk)
     core.engine.text_filters.insert(0, router.before_safety)
     core.engine.interceptors.append(router.intercept)
-    core.engine.start_hooks.append(team.redeem)
+    core.engine.forget_hooks.append(endings.forgetting)
     return desk

@@ -64,7 +64,7 @@ async def route(turn: Turn) -> None:
     now, hours = turn.now(), desk.settings.staffed_hours
     if case.status == "claimed" and case.claimed_by is not None:
         member = await store.member(turn.repo, case.claimed_by)
-        turn.vars["name"] = member.first_name if member else "?"
+        turn.vars["name"] = member.name if member else "?"
         turn.goto("active")
     elif hours.is_open(now, desk.settings.tz):
         turn.goto("waiting")
@@ -128,7 +128,7 @@ async def status(turn: Turn) -> None:
         return
     if case.status == "claimed" and case.claimed_by is not None:
         member = await store.member(turn.repo, case.claimed_by)
-        turn.say("talk.status.claimed", name=member.first_name if member else "?")
+        turn.say("talk.status.claimed", name=member.name if member else "?")
     else:
         turn.say("talk.status.open")
     label = end_label(desk_for(turn), turn.lang, case)

@@ -9,7 +9,9 @@ Free text lives in two columns only (`cases.description`, `cases.outcome_note`) 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+import secrets
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -25,11 +27,12 @@ TIMER_KIND = "case_timer"
 
 @dataclass(frozen=True, slots=True)
 class StaffMember:
-    """Someone with at least one stored role."""
+    """Someone with at least one stored role. `name` is what young people see (chosen with
+    /naam), `code` how the team names them; `active_case_id` is a case they chose explicitly."""
 
     user_id: int
-    first_name: str
-    pseudonym: str
+    name: str
+    code: str
     roles: frozenset[str]
     active_case_id: int | None
 
@@ -60,6 +63,9 @@ class Case:
     closed_at: int | None
     outcome: str | None
     rating: int | None
+    offered_to: int | None
+    offered_by: int | None
+    flagged_at: int | None
     pseudonym: str
 
 
@@ -68,7 +74,7 @@ _CASE_COLUMNS = (
     "c.description, "
     "c.created_at, c.card_message_id, c.announced_at, c.reannounced_at, c.escalated_at, "
     "c.claimed_by, c.claimed_at, c.waiting_since, c.reminded_at, c.reply_escalated_at, "
-    "c.closed_at, c.outcome, c.rating, u.pseudonym"
+    "c.closed_at, c.outcome, c.rating, c.offered_to, c.offered_by, c.flagged_at, u.pseudonym"
 )
 _CASE_FROM = "FROM cases c JOIN users u ON u.id = c.user_id"
 
@@ -99,26 +105,56 @@ async def _one(conn: aiosqlite.Connection, sql: str, params: Sequence[Any]) -> A
 # -- roles ------------------------------------------------------------------------------------
 
 
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
+CODE_LENGTH = 4
+
+
+def new_code() -> str:
+    """A short team handle such as "K7P2"; unrelated to the user pseudonym."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
 async def grant_role(
-    repo: Repository, user_id: int, role: str, first_name: str, now: datetime
+    repo: Repository, user_id: int, role: str, name_for: Callable[[str], str], now: datetime
 ) -> bool:
-    """Give a role (the first name is refreshed); False when the person already had it."""
+    """Give a role; a newcomer gets a team code and the default name `name_for(code)` (never
+    their Telegram name). False when the person already had the role."""
     stamp = epoch(now)
+    for _attempt in range(10):
+        code = new_code()
+        try:
+            async with repo.transaction() as conn:
+                await conn.execute(
+                    "INSERT INTO staff_members (user_id, display_name, code, joined_at) "
+                    "VALUES (?, ?, ?, ?) ON CONFLICT (user_id) DO NOTHING",
+                    (user_id, name_for(code), code, stamp),
+                )
+                await conn.execute("DELETE FROM former_staff WHERE user_id = ?", (user_id,))
+                cur = await conn.execute(
+                    "INSERT OR IGNORE INTO staff_roles (user_id, role, granted_at) "
+                    "VALUES (?, ?, ?)",
+                    (user_id, role, stamp),
+                )
+                return cur.rowcount == 1
+        except sqlite3.IntegrityError:  # the code was taken: draw another
+            continue
+    raise RuntimeError("no free staff code")
+
+
+async def set_name(repo: Repository, user_id: int, name: str) -> bool:
+    """The name young people see from now on; False when not a staff member."""
     async with repo.transaction() as conn:
-        await conn.execute(
-            "INSERT INTO staff_members (user_id, first_name, joined_at) VALUES (?, ?, ?) "
-            "ON CONFLICT (user_id) DO UPDATE SET first_name = excluded.first_name",
-            (user_id, first_name, stamp),
-        )
         cur = await conn.execute(
-            "INSERT OR IGNORE INTO staff_roles (user_id, role, granted_at) VALUES (?, ?, ?)",
-            (user_id, role, stamp),
+            "UPDATE staff_members SET display_name = ? WHERE user_id = ?", (name, user_id)
         )
         return cur.rowcount == 1
 
 
-async def revoke_roles(repo: Repository, user_id: int, roles: Iterable[str]) -> list[str]:
-    """Remove roles; someone left without any stops being a staff member. Returns the removed."""
+async def revoke_roles(
+    repo: Repository, user_id: int, roles: Iterable[str], now: datetime
+) -> list[str]:
+    """Remove roles; someone left without any stops being a staff member (and is remembered as
+    former staff, so the figures never count them as a young person). Returns the removed."""
     wanted = tuple(roles)
     marks = ", ".join("?" for _ in wanted)
     async with repo.transaction() as conn:
@@ -126,11 +162,16 @@ async def revoke_roles(repo: Repository, user_id: int, roles: Iterable[str]) -> 
             f"DELETE FROM staff_roles WHERE user_id = ? AND role IN ({marks}) RETURNING role",
             (user_id, *wanted),
         )
-        await conn.execute(
+        cur = await conn.execute(
             "DELETE FROM staff_members WHERE user_id = ? AND NOT EXISTS "
             "(SELECT 1 FROM staff_roles WHERE user_id = ?)",
             (user_id, user_id),
         )
+        if cur.rowcount:
+            await conn.execute(
+                "INSERT OR IGNORE INTO former_staff (user_id, left_at) VALUES (?, ?)",
+                (user_id, epoch(now)),
+            )
     return sorted(str(row[0]) for row in removed)
 
 
@@ -153,9 +194,9 @@ async def context(repo: Repository, user_id: int) -> tuple[frozenset[str], int |
 
 
 _MEMBER_SQL = (
-    "SELECT m.user_id, m.first_name, u.pseudonym, "
+    "SELECT m.user_id, m.display_name, m.code, "
     "(SELECT group_concat(role) FROM staff_roles r WHERE r.user_id = m.user_id), "
-    "m.active_case_id FROM staff_members m JOIN users u ON u.id = m.user_id "
+    "m.active_case_id FROM staff_members m "
 )
 
 
@@ -166,11 +207,11 @@ def _role_set(joined: str | None) -> frozenset[str]:
 
 async def _members(repo: Repository, where: str, params: Sequence[Any]) -> list[StaffMember]:
     rows = await _rows(
-        repo, f"{_MEMBER_SQL} {where} ORDER BY m.first_name COLLATE NOCASE, m.user_id", params
+        repo, f"{_MEMBER_SQL} {where} ORDER BY m.display_name COLLATE NOCASE, m.user_id", params
     )
     return [
-        StaffMember(int(uid), str(name), str(pseudo), _role_set(roles), active)
-        for uid, name, pseudo, roles, active in rows
+        StaffMember(int(uid), str(name), str(code), _role_set(roles), active)
+        for uid, name, code, roles, active in rows
     ]
 
 
@@ -186,6 +227,27 @@ async def member(repo: Repository, user_id: int) -> StaffMember | None:
     """One staff member's profile, or None."""
     found = await _members(repo, "WHERE m.user_id = ?", (user_id,))
     return found[0] if found else None
+
+
+async def find_members(repo: Repository, handle: str) -> list[StaffMember]:
+    """Staff members by team code or by name (either case): how staff name a colleague."""
+    cleaned = handle.strip().lstrip("#@")
+    return await _members(
+        repo,
+        "WHERE upper(m.code) = upper(?) OR m.display_name = ? COLLATE NOCASE",
+        (cleaned, cleaned),
+    )
+
+
+async def was_staff(repo: Repository, user_id: int) -> bool:
+    """Whether the person has or once had a staff role."""
+    rows = await _rows(
+        repo,
+        "SELECT 1 FROM staff_members WHERE user_id = ? UNION SELECT 1 FROM former_staff "
+        "WHERE user_id = ?",
+        (user_id, user_id),
+    )
+    return bool(rows)
 
 
 async def set_active_case(repo: Repository, user_id: int, case_id: int | None) -> None:
@@ -415,22 +477,109 @@ async def claim(repo: Repository, case_id: int, staff_id: int, now: datetime) ->
         )
         if cur.rowcount != 1:
             return False
+        # A new case changes what "the active case" means: with several, the next typed
+        # message asks which one instead of going to whichever was chosen before.
         await conn.execute(
-            "UPDATE staff_members SET active_case_id = ? WHERE user_id = ?", (case_id, staff_id)
+            "UPDATE staff_members SET active_case_id = NULL WHERE user_id = ?", (staff_id,)
         )
     return True
+
+
+_REOPEN = (
+    "status = 'open', claimed_by = NULL, claimed_at = NULL, waiting_since = NULL, "
+    "announced_at = NULL, reannounced_at = NULL, escalated_at = NULL, offered_to = NULL, "
+    "offered_by = NULL"
+)
 
 
 async def release(repo: Repository, staff_id: int) -> list[int]:
     """Give a former peer educator's claimed cases back to the team (after a revoke)."""
     async with repo.transaction() as conn:
         rows = await conn.execute_fetchall(
-            "UPDATE cases SET status = 'open', claimed_by = NULL, claimed_at = NULL, "
-            "waiting_since = NULL, announced_at = NULL, reannounced_at = NULL, "
-            "escalated_at = NULL WHERE claimed_by = ? AND status = 'claimed' RETURNING id",
+            f"UPDATE cases SET {_REOPEN} WHERE claimed_by = ? AND status = 'claimed' RETURNING id",
             (staff_id,),
         )
+        await conn.execute(
+            "UPDATE staff_members SET active_case_id = NULL WHERE user_id = ?", (staff_id,)
+        )
     return [int(row[0]) for row in rows]
+
+
+async def release_case(repo: Repository, case_id: int, staff_id: int) -> bool:
+    """One case back to the queue (/teruggeven), only by the one who holds it."""
+    async with repo.transaction() as conn:
+        cur = await conn.execute(
+            f"UPDATE cases SET {_REOPEN} WHERE id = ? AND claimed_by = ? AND status = 'claimed'",
+            (case_id, staff_id),
+        )
+        if cur.rowcount != 1:
+            return False
+        await conn.execute(
+            "UPDATE staff_members SET active_case_id = NULL WHERE active_case_id = ?", (case_id,)
+        )
+    return True
+
+
+async def offer(repo: Repository, case_id: int, to: int, by: int) -> bool:
+    """Offer a case (claimed or open) to a colleague; the offer waits for their yes."""
+    async with repo.transaction() as conn:
+        cur = await conn.execute(
+            "UPDATE cases SET offered_to = ?, offered_by = ? WHERE id = ? AND status <> 'closed' "
+            "AND user_id <> ? AND (claimed_by IS NULL OR claimed_by <> ?)",
+            (to, by, case_id, to, to),
+        )
+        return cur.rowcount == 1
+
+
+async def accept_offer(
+    repo: Repository, case_id: int, staff_id: int, now: datetime
+) -> int | Literal[False] | None:
+    """Take over an offered case: the previous holder's id (None if it was open), or False when
+    the offer is no longer there (withdrawn, closed, taken)."""
+    stamp = epoch(now)
+    async with repo.transaction() as conn:
+        before = await conn.execute_fetchall(
+            "SELECT claimed_by FROM cases WHERE id = ? AND offered_to = ? AND status <> 'closed'",
+            (case_id, staff_id),
+        )
+        found = [tuple(row) for row in before]
+        if not found:
+            return False
+        previous = found[0][0]
+        await conn.execute(
+            "UPDATE cases SET status = 'claimed', claimed_by = ?, claimed_at = ?, "
+            "offered_to = NULL, offered_by = NULL, waiting_since = COALESCE(waiting_since, ?) "
+            "WHERE id = ?",
+            (staff_id, stamp, stamp, case_id),
+        )
+        await conn.execute(
+            "UPDATE staff_members SET active_case_id = NULL WHERE active_case_id = ? "
+            "OR user_id = ?",
+            (case_id, staff_id),
+        )
+        await conn.execute("DELETE FROM case_backlog WHERE case_id = ?", (case_id,))
+    return None if previous is None else int(previous)
+
+
+async def decline_offer(repo: Repository, case_id: int, staff_id: int) -> int | None:
+    """Say no to an offer: who made it, or None when there was no such offer."""
+    async with repo.transaction() as conn:
+        rows = await conn.execute_fetchall(
+            "UPDATE cases SET offered_to = NULL, offered_by = NULL WHERE id = ? "
+            "AND offered_to = ? RETURNING offered_by",
+            (case_id, staff_id),
+        )
+    found = [tuple(row) for row in rows]
+    if not found:
+        return None
+    by = found[0][0]
+    return int(by) if by is not None else 0
+
+
+async def flag(repo: Repository, case_id: int, now: datetime) -> None:
+    """Mark a case "needs a coordinator" (shown on the card)."""
+    async with repo.transaction() as conn:
+        await conn.execute("UPDATE cases SET flagged_at = ? WHERE id = ?", (epoch(now), case_id))
 
 
 async def close(
@@ -452,6 +601,9 @@ async def close(
             "AND user_id = (SELECT user_id FROM cases WHERE id = ?) AND status = 'pending' "
             "AND json_extract(payload, '$.case_id') = ?",
             (stamp, TIMER_KIND, case_id, case_id),
+        )
+        await conn.execute(
+            "UPDATE cases SET offered_to = NULL, offered_by = NULL WHERE id = ?", (case_id,)
         )
         await conn.execute(
             "UPDATE staff_members SET active_case_id = NULL WHERE active_case_id = ?", (case_id,)
@@ -504,9 +656,129 @@ async def take_backlog(repo: Repository, case_id: int) -> list[int]:
     return [int(message_id) for _id, message_id in sorted(tuple(row) for row in rows)]
 
 
-async def purge_case_texts(repo: Repository, before: datetime) -> int:
-    """Empty the free texts of cases closed before `before`; returns how many were touched."""
+# -- which message belongs to which case ----------------------------------------------------
+
+
+async def add_message(
+    repo: Repository,
+    case_id: int,
+    now: datetime,
+    *,
+    staff_id: int | None = None,
+    staff_message_id: int | None = None,
+    person_message_id: int | None = None,
+) -> None:
+    """Remember a message of a case: in a staff member's chat, in the person's chat, or both."""
     async with repo.transaction() as conn:
+        await conn.execute(
+            "INSERT INTO case_messages (case_id, staff_id, staff_message_id, person_message_id, "
+            "created_at) VALUES (?, ?, ?, ?, ?)",
+            (case_id, staff_id, staff_message_id, person_message_id, epoch(now)),
+        )
+
+
+async def case_of_message(repo: Repository, staff_id: int, message_id: int) -> int | None:
+    """The case a message in this staff member's chat belongs to, if the bot knows it."""
+    rows = await _rows(
+        repo,
+        "SELECT case_id FROM case_messages WHERE staff_id = ? AND staff_message_id = ? "
+        "ORDER BY id DESC LIMIT 1",
+        (staff_id, message_id),
+    )
+    return int(rows[0][0]) if rows else None
+
+
+async def recent_person_messages(repo: Repository, case_id: int, limit: int) -> list[int]:
+    """The last message ids of the conversation in the person's chat, oldest first."""
+    rows = await _rows(
+        repo,
+        "SELECT person_message_id FROM case_messages WHERE case_id = ? "
+        "AND person_message_id IS NOT NULL ORDER BY id DESC LIMIT ?",
+        (case_id, limit),
+    )
+    return [int(row[0]) for row in reversed(rows)]
+
+
+# -- a message waiting for "which case?" -----------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """What a staff member typed or sent before saying which case it is for."""
+
+    message_id: int
+    media: str
+    text: str
+
+
+async def keep_pending(repo: Repository, user_id: int, pending: Pending, now: datetime) -> None:
+    """Keep one message until its case is chosen (a newer one replaces it)."""
+    async with repo.transaction() as conn:
+        await conn.execute(
+            "INSERT OR REPLACE INTO staff_pending (user_id, message_id, media, text, created_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (user_id, pending.message_id, pending.media, pending.text, epoch(now)),
+        )
+
+
+async def take_pending(repo: Repository, user_id: int) -> Pending | None:
+    """The waiting message, removed."""
+    async with repo.transaction() as conn:
+        rows = await conn.execute_fetchall(
+            "DELETE FROM staff_pending WHERE user_id = ? RETURNING message_id, media, text",
+            (user_id,),
+        )
+    found = [tuple(row) for row in rows]
+    return Pending(int(found[0][0]), str(found[0][1]), str(found[0][2])) if found else None
+
+
+# -- notes -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """A private note on a case, staff only."""
+
+    kind: str
+    text: str
+    author: str | None  # the author's staff name, if they are still on the team
+    created_at: int
+
+
+async def add_note(
+    repo: Repository, case_id: int, author_id: int, kind: str, text: str, now: datetime
+) -> None:
+    """A note for whoever works on the case next (never shown to the young person)."""
+    async with repo.transaction() as conn:
+        await conn.execute(
+            "INSERT INTO case_notes (case_id, author_id, kind, text, created_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (case_id, author_id, kind, text, epoch(now)),
+        )
+
+
+async def notes(repo: Repository, case_id: int) -> list[Note]:
+    """A case's notes, oldest first."""
+    rows = await _rows(
+        repo,
+        "SELECT n.kind, n.text, m.display_name, n.created_at FROM case_notes n "
+        "LEFT JOIN staff_members m ON m.user_id = n.author_id WHERE n.case_id = ? ORDER BY n.id",
+        (case_id,),
+    )
+    return [Note(str(k), str(t), None if a is None else str(a), int(c)) for k, t, a, c in rows]
+
+
+async def purge_case_texts(repo: Repository, before: datetime) -> int:
+    """Empty the free texts of cases closed before `before`; returns how many were touched.
+
+    Their notes and message ids go too, and any message left waiting for "which case?"."""
+    async with repo.transaction() as conn:
+        closed = "SELECT id FROM cases WHERE status = 'closed' AND closed_at < ?"
+        await conn.execute(f"DELETE FROM case_notes WHERE case_id IN ({closed})", (epoch(before),))
+        await conn.execute(
+            f"DELETE FROM case_messages WHERE case_id IN ({closed})", (epoch(before),)
+        )
+        await conn.execute("DELETE FROM staff_pending WHERE created_at < ?", (epoch(before),))
         cur = await conn.execute(
             "UPDATE cases SET description = NULL, outcome_note = NULL WHERE status = 'closed' "
             "AND closed_at < ? AND (description IS NOT NULL OR outcome_note IS NOT NULL)",

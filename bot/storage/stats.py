@@ -17,7 +17,8 @@ from bot.core.clock import epoch
 from bot.storage.checkins import FACTORS
 from bot.storage.repository import Repository
 
-YOUNG = "user_id NOT IN (SELECT user_id FROM staff_members)"
+STAFF_EVER = "SELECT user_id FROM staff_members UNION SELECT user_id FROM former_staff"
+YOUNG = f"user_id NOT IN ({STAFF_EVER})"  # former staff are never counted as young people
 ACTED = ("replied", "reported", "supported")  # check-in outcomes where the person did something
 COUNTED = ("coach_started", "coach_completed", "quiz_round", "explainer_done")
 
@@ -79,7 +80,7 @@ async def figures(repo: Repository, since: datetime | None = None) -> Figures:
     start = (epoch(since) if since else 0,)
     row = await repo.fetch_one(
         "SELECT COUNT(*), COALESCE(SUM(checkins), 0), COALESCE(SUM(followups), 0) FROM users "
-        "WHERE onboarded = 1 AND created_at >= ? AND id NOT IN (SELECT user_id FROM staff_members)",
+        f"WHERE onboarded = 1 AND created_at >= ? AND id NOT IN ({STAFF_EVER})",
         start,
     )
     users, checkins_on, followups_on = (int(value) for value in row) if row else (0, 0, 0)
@@ -172,7 +173,7 @@ async def people(repo: Repository) -> list[Person]:
         int(row[0]): Person(int(row[0]), int(row[1]), str(row[2]), bool(row[3]), bool(row[4]))
         for row in await repo.fetch(
             "SELECT id, created_at, language, checkins, followups FROM users "
-            "WHERE onboarded = 1 AND id NOT IN (SELECT user_id FROM staff_members) ORDER BY id"
+            f"WHERE onboarded = 1 AND id NOT IN ({STAFF_EVER}) ORDER BY id"
         )
     }
     marks = ", ".join("?" for _ in COUNTED)

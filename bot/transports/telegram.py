@@ -22,6 +22,7 @@ from typing import Any, Protocol, TypeVar
 
 from telegram import (
     BotCommand,
+    BotCommandScopeChat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
@@ -141,16 +142,22 @@ def _not_modified(error: Exception) -> bool:
 
 
 def message_event(message: Message, edited: bool = False) -> Event | None:
-    """A private-chat message as a core event, or None when there is nothing to act on."""
+    """A private-chat message as a core event, or None when there is nothing to act on.
+
+    The actor is always the sender (`message.from`): an update whose private chat is not the
+    sender's own is not something Telegram sends, so it is dropped rather than believed.
+    """
     user = message.from_user
-    if user is None or message.chat.type != ChatType.PRIVATE:
+    if user is None or message.chat.type != ChatType.PRIVATE or message.chat.id != user.id:
         return None
+    replied = message.reply_to_message
     base: dict[str, Any] = {
         "channel": CHANNEL,
-        "user": str(message.chat.id),
+        "user": str(user.id),
         "language_hint": user.language_code,
         "first_name": user.first_name,
         "message_id": message.message_id,
+        "reply_to": replied.message_id if replied is not None else None,
     }
     text = message.text or ""
     if edited:
@@ -166,10 +173,12 @@ def message_event(message: Message, edited: bool = False) -> Event | None:
 
 
 # Stripped from an update before it is kept in the inbox: names and usernames (the bot never
-# uses them except a staff member's first name when joining), quoted and replied-to messages,
-# and the details of a shared contact or place. A replay needs ids, texts and the kind of media.
+# shows them to anyone), quoted messages, the replied-to message except its id (which routes a
+# staff reply to its case), and the details of a shared contact or place. A replay needs ids,
+# texts and the kind of media.
 _NAMES = ("first_name", "last_name", "username", "title", "bio")
-_DROPPED = ("reply_to_message", "external_reply", "quote", "pinned_message", "venue")
+_DROPPED = ("external_reply", "quote", "pinned_message", "venue")
+_REPLIED = "reply_to_message"
 _STUBS: dict[str, dict[str, Any]] = {
     "contact": {"phone_number": "", "first_name": ""},
     "location": {"latitude": 0.0, "longitude": 0.0},
@@ -186,7 +195,14 @@ def replayable(data: Any) -> Any:
     for key, value in data.items():
         if key in _DROPPED:
             continue
-        if key in _STUBS:
+        if key == _REPLIED and isinstance(value, dict):
+            chat = value.get("chat") or {}
+            kept[key] = {
+                "message_id": value.get("message_id"),
+                "date": value.get("date", 0),
+                "chat": {"id": chat.get("id"), "type": chat.get("type", "private")},
+            }
+        elif key in _STUBS:
             kept[key] = _STUBS[key]
         elif key in _NAMES:
             if key == "first_name":
@@ -337,9 +353,12 @@ class TelegramTransport:
             await self._answer(query.id)
             return
         user = query.from_user
+        if private and chat.id != user.id:  # a tap in someone else's private chat: forged
+            await self._answer(query.id)
+            return
         event = Event(
             channel=CHANNEL,
-            user=str(chat.id if private else user.id),
+            user=str(user.id),  # the actor is who tapped (callback_query.from), never the chat
             kind=EventKind.CHOICE,
             choice=query.data[:64],
             language_hint=user.language_code,
@@ -452,19 +471,32 @@ class TelegramTransport:
             raise RetryLater(OUTBOX_PATIENCE)
         await self.deliver(int(user.external_id), replies)
 
-    async def deliver(self, chat_id: int, replies: list[Reply], *, patient: bool = False) -> None:
-        """Send replies in order, mapping Telegram errors to delivery errors.
+    async def send_ids(self, user: User, replies: list[Reply]) -> list[int]:
+        """Like `send` (also behind the outbox), returning the message ids: a relay remembers
+        which case they are for."""
+        if self.outbox.waiting(user.external_id) or self.outbox.outage():
+            raise RetryLater(OUTBOX_PATIENCE)
+        return await self.deliver(int(user.external_id), replies)
+
+    async def deliver(
+        self, chat_id: int, replies: list[Reply], *, patient: bool = False
+    ) -> list[int]:
+        """Send replies in order, mapping Telegram errors to delivery errors; the message ids.
 
         `patient` (answers to what the person just did) also waits out a 429 that outlasted the
         rate limiter's own retries; senders that can reschedule (the scheduler) get `RetryLater`
         at once. A reply in doubt (timed out after sending) counts as sent, never sent twice.
         """
+        ids = []
         for reply in replies:
-            with contextlib.suppress(InDoubt):
-                await self._with_retry(chat_id, reply, patient)
+            try:
+                ids.append(await self._with_retry(chat_id, reply, patient))
+            except InDoubt:  # counted as sent; its message id is not known
+                continue
+        return ids
 
-    async def _with_retry(self, chat_id: int, reply: Reply, patient: bool) -> None:
-        await self._guarded(lambda: self._send_one(chat_id, reply), patient=patient)
+    async def _with_retry(self, chat_id: int, reply: Reply, patient: bool) -> int:
+        return await self._guarded(lambda: self._send_one(chat_id, reply), patient=patient)
 
     async def _guarded(
         self,
@@ -507,7 +539,7 @@ class TelegramTransport:
                 await asyncio.sleep(0.5 * 2**attempt)
         raise AssertionError("unreachable: the last attempt returns or raises")
 
-    async def _send_one(self, chat_id: int, reply: Reply) -> None:
+    async def _send_one(self, chat_id: int, reply: Reply) -> int:
         bot = self.app.bot
         sent: Message
         if reply.document is not None:
@@ -531,6 +563,7 @@ class TelegramTransport:
             sent = await bot.send_message(chat_id, parts[-1], reply_markup=_markup(reply))
         if _tappable(reply):
             await self._keep_live(chat_id, sent.message_id)
+        return int(sent.message_id)
 
     async def _keep_live(self, chat_id: int, message_id: int) -> None:
         """One live keyboard per chat: a new one takes the buttons off the one before, so only
@@ -591,6 +624,23 @@ class TelegramTransport:
         if _tappable(Reply("", buttons)):
             await self._keep_live(int(to_chat), copied.message_id)
         return int(copied.message_id)
+
+    async def set_commands(self, chat: str, commands: list[tuple[str, str]]) -> None:
+        """The "/" menu of one chat (a staff member's); empty: back to the default menu."""
+        scope = BotCommandScopeChat(int(chat))
+        if commands:
+            listed = [BotCommand(name, text[:256]) for name, text in commands]
+            await self._guarded(lambda: self.app.bot.set_my_commands(listed, scope=scope))
+        else:
+            await self._guarded(lambda: self.app.bot.delete_my_commands(scope=scope))
+
+    async def remove_from_group(self, chat: str, user: str) -> None:
+        """Take someone out of a group and let them join again later with a new invite:
+        banChatMember, then unbanChatMember (only_if_banned, so nobody is added)."""
+        await self._guarded(lambda: self.app.bot.ban_chat_member(int(chat), int(user)))
+        await self._guarded(
+            lambda: self.app.bot.unban_chat_member(int(chat), int(user), only_if_banned=True)
+        )
 
     def deep_link(self, payload: str) -> str | None:
         """`https://t.me/<bot>?start=<payload>` once the bot knows its username."""
