@@ -21,6 +21,7 @@ from bot.storage.repository import User
 from scheduler.service import Scheduler
 from tests.driver import ChatDriver
 from tests.e2e import RunningBot, texts
+from tests.fakebot import Call
 
 CHANNEL = "telegram"  # admins are Telegram ids, so the staff tests talk on that channel
 GROUP = -100777
@@ -253,19 +254,29 @@ async def join(tg: RunningBot, user: int, role: str, name: str) -> None:
     await tg.say(user, f"/naam {name}", first_name=f"Echt{name}")
 
 
+async def tap(tg: RunningBot, user: int, label: str) -> list[Call]:
+    """`RunningBot.tap`, waiting (up to 5 s, on a busy machine) for the button to arrive."""
+    for _ in range(50):
+        try:
+            tg.button(user, label)
+            break
+        except AssertionError:
+            await tg.fake.replies_until_idle(user, idle=0.1)
+    return await tg.tap(user, label)
+
+
 async def onboard(tg: RunningBot, user: int, first_name: str = "Jip") -> None:
     """A young person through onboarding, to the menu."""
     await tg.say(user, "/start", first_name=first_name)
     for label in ("Nederlands", "Verder", "Oké, verder", "16 jaar", "Ja, graag", "Ja", "Overslaan"):
-        await tg.tap(user, label)
+        await tap(tg, user, label)
 
 
 async def ask_for_help(tg: RunningBot, user: int) -> int:
     """Menu → talk → about: the case id of the request."""
     await tg.say(user, "/menu")
-    await tg.tap(user, "Praat met een peer educator")
-    await tg.tap(user, "Ja, graag")
-    await tg.tap(user, "Het gaat om mij")
+    for label in ("Praat met een peer educator", "Ja, graag", "Het gaat om mij"):
+        await tap(tg, user, label)
     assert tg.core is not None
     loaded = await tg.core.repo.load(CHANNEL, str(user))
     assert loaded is not None

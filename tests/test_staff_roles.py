@@ -21,6 +21,7 @@ DENIED = "Dit kan alleen met een andere rol in het team."
 EXPECTED: dict[str, tuple[str, set[str]]] = {
     "staf": ("", {PEER, MOD, COORD, ADMIN}),
     "naam": ("", {PEER, MOD, COORD, ADMIN}),
+    "vlag": ("", {PEER, COORD, ADMIN}),
     "team": ("", {COORD, ADMIN}),
     "uitnodigen": ("peer", {COORD, ADMIN}),
     "intrekken": ("", {COORD, ADMIN}),

@@ -129,6 +129,8 @@ async def card(desk: Desk, case: store.Case, again: bool = False) -> Reply:
             minutes = desk.settings.case_reannounce_minutes
             text = desk.t(lang, "staff.card.again", minutes=minutes) + "\n" + text
         return Reply(text, ((claim_button(desk, lang, case),),))
+    if case.flagged_at is not None and case.status != "closed":
+        text += "\n" + desk.t(lang, "staff.card.flagged", time=desk.moment(lang, case.flagged_at))
     if case.status == "claimed" and case.claimed_by is not None:
         member = await store.member(desk.repo, case.claimed_by)
         name = member.name if member else "?"
@@ -196,9 +198,11 @@ async def open_for(
     request_id: int | None = None,
 ) -> tuple[store.Case, bool]:
     """Open a case (or return the person's active one) and let the team know."""
-    opened = await _open(desk, user, source, reason, urgent, summary, description, request_id)
+    case, created, _raised = await _open(
+        desk, user, source, reason, urgent, summary, description, request_id
+    )
     await announce_pending(desk)
-    return opened
+    return case, created
 
 
 async def _open(
@@ -210,8 +214,9 @@ async def _open(
     summary: dict[str, Any],
     description: str | None,
     request_id: int | None,
-) -> tuple[store.Case, bool]:
-    """Open (or find) the case and start its timer, without announcing it yet."""
+) -> tuple[store.Case, bool, bool]:
+    """Open (or find) the case and start its timer, without announcing it yet: the case,
+    whether it is new, and whether this request made it urgent."""
     now = desk.now()
     case_id, created, raised = await store.open_case(
         desk.repo,
@@ -229,25 +234,30 @@ async def _open(
     case = await store.case(desk.repo, case_id)
     assert case is not None
     await arm(desk, case, now)
-    return case, created
+    return case, created, raised
 
 
 async def from_requests(desk: Desk) -> None:
     """Turn every waiting help request (from any flow) into a case, urgent ones first, then
     announce them in that order. Off hours each person hears when to expect an answer."""
     opened: list[User] = []
+    crises: list[tuple[int, bool]] = []
     async with desk.announcing:
         for request_id, user_id, reason, urgent in await store.open_requests(desk.repo):
             user = await desk.repo.user_by_id(user_id)
             if user is None:
                 continue
             summary = await build_summary(desk, user, {})
-            _case, created = await _open(
+            case, created, raised = await _open(
                 desk, user, "request", reason, urgent, summary, None, request_id
             )
             if created:
                 opened.append(user)
+            if reason.startswith("crisis:"):
+                crises.append((case.id, created or raised))
         await _announce_unannounced(desk)
+    for case_id, created in crises:
+        await crisis_alert(desk, case_id, created)
     for user in opened:
         notice = offhours_notice(desk, user)
         if notice:
@@ -304,6 +314,64 @@ async def _became_urgent(desk: Desk, case_id: int) -> None:
         )
         await desk.notify([case.claimed_by], build, case.id)
         await refresh_card(desk, case.id)
+
+
+async def crisis_alert(desk: Desk, case_id: int, told: bool) -> None:
+    """A crisis signal in any case, claimed or not: the coordinators hear it at once, with the
+    case card; the educator of a claimed case too, unless `told` (the case is new, or was just
+    raised to urgent, which told them already)."""
+    case = await store.case(desk.repo, case_id)
+    if case is None or case.status == "closed":
+        return
+    status = "open" if case.status == "open" else "claimed"
+    name = "?"
+    if case.claimed_by is not None:
+        member = await store.member(desk.repo, case.claimed_by)
+        name = member.name if member else "?"
+
+    def build(user: User) -> list[Reply]:
+        lang = user.language
+        head = desk.t(
+            lang,
+            f"staff.notify.crisis_{status}",
+            id=case.id,
+            label=desk.label(lang, case),
+            reason=reason_text(desk, lang, case.reason),
+            name=name,
+        )
+        rows = ((claim_button(desk, lang, case),),) if case.status == "open" else ()
+        return [Reply(f"{head}\n\n{case_text(desk, lang, case)}", rows)]
+
+    coordinators = [c for c in await desk.coordinators() if c != case.claimed_by]
+    await desk.notify(coordinators, build, case.id)
+    if not told and case.claimed_by is not None:
+        note = case_note(
+            desk,
+            case,
+            "staff.notify.crisis_again",
+            pick_button,
+            lambda lang: {"reason": reason_text(desk, lang, case.reason)},
+        )
+        await desk.notify([case.claimed_by], note, case.id)
+
+
+async def flag_case(desk: Desk, case: store.Case, by: User, text: str) -> None:
+    """The educator asks for a coordinator: the card shows 🚩, coordinators get the case."""
+    await store.flag(desk.repo, case.id, desk.now())
+    await store.add_note(desk.repo, case.id, by.id, "flag", text, desk.now())
+    await refresh_card(desk, case.id)
+    member = await store.member(desk.repo, by.id)
+    name = member.name if member else "?"
+
+    def build(user: User) -> list[Reply]:
+        lang = user.language
+        head = desk.t(
+            lang, "staff.notify.flagged", id=case.id, label=desk.label(lang, case), name=name
+        )
+        body = desk.t(lang, "staff.notify.flag_text", text=text) if text else ""
+        return [Reply("\n".join(x for x in (head, body, case_text(desk, lang, case)) if x))]
+
+    await desk.notify([c for c in await desk.coordinators() if c != by.id], build, case.id)
 
 
 # -- timers -----------------------------------------------------------------------------------

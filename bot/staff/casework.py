@@ -15,6 +15,7 @@ from bot.staff.cases import (
     arm,
     case_text,
     claim_button,
+    flag_case,
     next_hint,
     open_for,
     pick_button,
@@ -307,6 +308,21 @@ async def end_by_person(desk: Desk, turn: Turn, case_id: int) -> str:
     await tell_holder(desk, case, "staff.notify.ended")
     turn.state.answers = {"case_id": case.id}
     return "rate:ask"
+
+
+# -- supervision ------------------------------------------------------------------------------
+
+
+@staff_command("vlag", "flag", roles=CASEWORKERS)
+async def flag_command(st: StaffTurn, args: str) -> None:
+    """`/vlag [wat er speelt]`: this case needs a coordinator (they get the card at once)."""
+    case = await current_case(st)
+    if case is None:
+        st.say("staff.flag.no_case")
+        return
+    st.note(case.id)
+    await flag_case(st.desk, case, st.user, args.strip()[:NOTE_MAX])
+    st.say("staff.flag.done", id=case.id, label=st.desk.label(st.lang, case))
 
 
 # -- moderators -------------------------------------------------------------------------------
