@@ -1506,6 +1506,12 @@ class FakeBotApi:
             user_id, {"location": {"latitude": latitude, "longitude": longitude}}
         )
 
+    def delete_in_chat(self, chat_id: int, message_id: int) -> None:
+        """A user deletes a message in their private chat (also one of the bot's): later edits
+        of it fail with "message to edit not found"."""
+        self._find_message(chat_id, message_id, "delete")
+        del self._messages[chat_id][message_id]
+
     def send_group_text(self, chat_id: int, user_id: int, text: str) -> dict[str, Any]:
         """A user writes ``text`` in supergroup ``chat_id``."""
         self._group_titles.setdefault(chat_id, f"Group {chat_id}")

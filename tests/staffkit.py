@@ -245,13 +245,21 @@ async def office(settings: Settings, clock: ManualClock) -> AsyncIterator[Office
 IDLE = 0.15
 
 
+async def say(tg: RunningBot, user: int, text: str, **who: Any) -> list[Call]:
+    """`RunningBot.say` for a message that gets an answer: waits for it (up to 10 s on a busy
+    machine), then until the bot is idle."""
+    tg.fake.send_text(user, text, **who)
+    first = await tg.fake.next_reply(user, timeout=10)
+    return [first, *await tg.fake.replies_until_idle(user, idle=IDLE)]
+
+
 async def join(tg: RunningBot, user: int, role: str, name: str) -> None:
     """The admin makes an invite link, the newcomer opens it and picks a team name."""
-    calls = await tg.say(ADMIN, f"/uitnodigen {role}", first_name="Ada")
+    calls = await say(tg, ADMIN, f"/uitnodigen {role}", first_name="Ada")
     link = texts(calls).split("https://t.me/sterk_test_bot?start=")[1].split()[0]
-    joined = await tg.say(user, f"/start {link}", first_name=f"Echt{name}")
+    joined = await say(tg, user, f"/start {link}", first_name=f"Echt{name}")
     assert "Welkom in het team" in texts(joined)
-    await tg.say(user, f"/naam {name}", first_name=f"Echt{name}")
+    await say(tg, user, f"/naam {name}", first_name=f"Echt{name}")
 
 
 async def tap(tg: RunningBot, user: int, label: str) -> list[Call]:
@@ -262,19 +270,21 @@ async def tap(tg: RunningBot, user: int, label: str) -> list[Call]:
             break
         except AssertionError:
             await tg.fake.replies_until_idle(user, idle=0.1)
-    return await tg.tap(user, label)
+    tg.fake.tap(user, tg.button(user, label))
+    first = await tg.fake.next_reply(user, timeout=10)
+    return [first, *await tg.fake.replies_until_idle(user, idle=IDLE)]
 
 
 async def onboard(tg: RunningBot, user: int, first_name: str = "Jip") -> None:
     """A young person through onboarding, to the menu."""
-    await tg.say(user, "/start", first_name=first_name)
+    await say(tg, user, "/start", first_name=first_name)
     for label in ("Nederlands", "Verder", "Oké, verder", "16 jaar", "Ja, graag", "Ja", "Overslaan"):
         await tap(tg, user, label)
 
 
 async def ask_for_help(tg: RunningBot, user: int) -> int:
     """Menu → talk → about: the case id of the request."""
-    await tg.say(user, "/menu")
+    await say(tg, user, "/menu")
     for label in ("Praat met een peer educator", "Ja, graag", "Het gaat om mij"):
         await tap(tg, user, label)
     assert tg.core is not None

@@ -22,6 +22,10 @@ EXPECTED: dict[str, tuple[str, set[str]]] = {
     "staf": ("", {PEER, MOD, COORD, ADMIN}),
     "naam": ("", {PEER, MOD, COORD, ADMIN}),
     "vlag": ("", {PEER, COORD, ADMIN}),
+    "notitie": ("", {PEER, COORD, ADMIN}),
+    "teruggeven": ("", {PEER, COORD, ADMIN}),
+    "overdragen": ("", {PEER, COORD, ADMIN}),
+    "snel": ("", {PEER, COORD, ADMIN}),
     "team": ("", {COORD, ADMIN}),
     "uitnodigen": ("peer", {COORD, ADMIN}),
     "intrekken": ("", {COORD, ADMIN}),
@@ -46,6 +50,9 @@ EXPECTED_TAPS: dict[str, set[str]] = {
     "show": {PEER, COORD, ADMIN},
     "close": {PEER, COORD, ADMIN},
     "to": {PEER, COORD, ADMIN},  # "which case?" when holding several
+    "accept": {PEER, COORD, ADMIN},  # taking over a case offered with /overdragen
+    "decline": {PEER, COORD, ADMIN},
+    "quick": {PEER, COORD, ADMIN},  # a canned reply from /snel
     "bccancel": {COORD, ADMIN},  # cancel a broadcast (bot/coordinator)
 }
 

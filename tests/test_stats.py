@@ -15,7 +15,7 @@ from PIL import Image
 from bot.config import Settings
 from bot.coordinator.stats import COLUMNS
 from bot.core.clock import ManualClock, epoch
-from bot.storage import checkins, stats
+from bot.storage import checkins, staff, stats
 from bot.storage.checkins import Outcome
 from tests.broadcastkit import add_people, plan
 from tests.staffkit import Office, office, staff_settings
@@ -119,7 +119,37 @@ async def test_the_chart_is_a_png_with_the_figures_in_it(room: Office) -> None:
     assert series["selfreport"]["before"]["knowledge"] == 2.0
     assert series["selfreport"]["after"]["opportunity"] == 4.0
     assert series["answers"]["count"] == {"in": 6, "out": None}
-    assert set(series) == {"coaching", "roles", "approaches", "outcomes", "selfreport", "answers"}
+    assert set(series) == {
+        "trend",
+        "coaching",
+        "roles",
+        "approaches",
+        "outcomes",
+        "selfreport",
+        "answers",
+    }
+    # The trend: the eight people joined 40 days ago (week 3 of 8); coaching this week.
+    assert list(series["trend"]["new"].values()) == [0, 0, 8, 0, 0, 0, 0, 0]
+    assert list(series["trend"]["started"].values()) == [0] * 7 + [14]
+
+
+async def test_the_chart_leaves_out_panels_without_data(room: Office) -> None:
+    """Issue 12: with only coaching figures the chart has no empty panels; the headline
+    numbers lead the text."""
+    repo, now = room.core.repo, room.clock.now()
+    people = await add_people(repo, 6, now - timedelta(days=3), channel="telegram")
+    for user_id in people:
+        await repo.record(user_id, "coach_started", None, now)
+    admin = await room.admin()
+    await admin.send("/cijfers")
+    text = admin.replies[0].text
+    assert text.splitlines()[1].startswith("Jongeren 6 · coaching gestart 6, afgerond 0")
+    [reply] = [r for r in admin.replies if r.image is not None]
+    assert reply.image is not None
+    with Image.open(io.BytesIO(reply.image)) as image:
+        series = json.loads(image.info["Series"])
+    assert set(series) == {"trend", "coaching"}
+    assert series["trend"]["new"]["w7"] == 6
 
 
 async def test_export_is_anonymised(room: Office) -> None:
@@ -158,3 +188,29 @@ async def test_export_is_anonymised(room: Office) -> None:
     assert len(pseudonyms) == len(fresh) == 10
     assert not pseudonyms & fresh  # a new export cannot be matched to the last one
     assert len(people) == 8
+
+
+async def test_former_staff_are_never_counted_as_young_people(room: Office) -> None:
+    """Issue 12: someone whose role was revoked stays out of /cijfers and /export."""
+    await _history(room)
+    former = await room.staff(6004, "peer_educator", "Pim")
+    await former.send("/menu")  # staff are onboarded users too (they may try the bot)
+    admin = await room.admin()
+    member = await stats_member(room, await former.user_id())
+    await admin.send(f"/intrekken {member}")
+    assert "Pim is geen peer educator meer" in admin.text
+    figures = await stats.figures(room.core.repo)
+    assert figures.users == stats.Count(8, 8)
+    people = await stats.people(room.core.repo)
+    assert await former.user_id() not in {person.user_id for person in people}
+    await admin.send("/export")
+    [reply] = admin.replies
+    assert reply.document is not None
+    assert len(list(csv.DictReader(io.StringIO(reply.document.content.decode("utf-8-sig"))))) == 8
+
+
+async def stats_member(room: Office, user_id: int) -> str:
+    """The team code of a staff member (how /intrekken names them)."""
+    member = await staff.member(room.core.repo, user_id)
+    assert member is not None
+    return member.code

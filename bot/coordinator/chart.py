@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import dataclass
+from typing import Any
 
 WIDTH, HEIGHT, DPI = 12.0, 8.0, 100  # 1200 x 800 pixels
 COLUMNS = 3
@@ -50,38 +51,23 @@ def series_data(panels: list[Panel]) -> dict[str, dict[str, dict[str, float | No
     }
 
 
-def render(title: str, panels: list[Panel], hidden: str = "<5") -> bytes:
-    """A PNG with one bar chart per panel; call it in a worker thread."""
+def render(
+    title: str, panels: list[Panel], hidden: str = "<5", headline: str = "", empty: str = ""
+) -> bytes:
+    """A PNG with the headline numbers and one bar chart per panel (only panels with data are
+    passed in), every bar with its number; call it in a worker thread."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     figure = Figure(figsize=(WIDTH, HEIGHT), dpi=DPI, layout="constrained")
     FigureCanvasAgg(figure)
-    figure.suptitle(title, fontsize=14)
+    figure.suptitle(f"{title}\n{headline}" if headline else title, fontsize=14)
+    if not panels:
+        figure.text(0.5, 0.5, empty, ha="center", va="center", fontsize=14)
     rows = max(1, -(-len(panels) // COLUMNS))
     for index, panel in enumerate(panels):
         axes = figure.add_subplot(rows, COLUMNS, index + 1)
-        axes.set_title(panel.title, fontsize=11)
-        count = max(1, len(panel.series))
-        width = 0.8 / count
-        positions = range(len(panel.categories))
-        for number, series in enumerate(panel.series):
-            offset = (number - (count - 1) / 2) * width
-            xs = [position + offset for position in positions]
-            heights = [value or 0.0 for value in series.values]
-            colour = COLOURS[number % len(COLOURS)]
-            axes.bar(xs, heights, width, label=series.label, color=colour)
-            for x, value in zip(xs, series.values, strict=True):
-                if value is None:
-                    axes.annotate(hidden, (x, 0), ha="center", va="bottom", fontsize=8)
-        axes.set_xticks(list(positions), panel.labels, rotation=30, ha="right", fontsize=8)
-        axes.tick_params(axis="y", labelsize=8)
-        if panel.top is not None:
-            axes.set_ylim(0, panel.top * 1.3)  # room for the legend above the bars
-        else:
-            axes.margins(y=0.15)
-        if count > 1:
-            axes.legend(fontsize=8)
+        _draw(axes, panel, hidden)
     buffer = io.BytesIO()
     figure.savefig(
         buffer,
@@ -89,3 +75,37 @@ def render(title: str, panels: list[Panel], hidden: str = "<5") -> bytes:
         metadata={"Title": title, "Series": json.dumps(series_data(panels), ensure_ascii=False)},
     )
     return buffer.getvalue()
+
+
+def _draw(axes: Any, panel: Panel, hidden: str) -> None:
+    """One panel: grouped bars with their numbers on top, "<5" where a value is hidden."""
+    axes.set_title(panel.title, fontsize=11)
+    count = max(1, len(panel.series))
+    width = 0.8 / count
+    positions = range(len(panel.categories))
+    highest = 0.0
+    for number, series in enumerate(panel.series):
+        offset = (number - (count - 1) / 2) * width
+        xs = [position + offset for position in positions]
+        heights = [value or 0.0 for value in series.values]
+        highest = max(highest, *heights)
+        colour = COLOURS[number % len(COLOURS)]
+        bars = axes.bar(xs, heights, width, label=series.label, color=colour)
+        axes.bar_label(bars, labels=[_number(v, hidden) for v in series.values], fontsize=8)
+    axes.set_xticks(list(positions), panel.labels, rotation=30, ha="right", fontsize=8)
+    axes.tick_params(axis="y", labelsize=8)
+    if panel.top is not None:  # a fixed scale (1-5): ticks end at its top, a little room
+        axes.set_ylim(0, panel.top * 1.2)  # above for the legend and the numbers
+        axes.set_yticks(range(int(panel.top) + 1))
+    else:  # whole numbers from zero, with room for the numbers on the bars
+        axes.set_ylim(0, max(1.0, highest) * 1.2)
+        axes.yaxis.get_major_locator().set_params(integer=True)
+    if count > 1:
+        axes.legend(fontsize=8, loc="upper left", ncols=count)
+
+
+def _number(value: float | None, hidden: str) -> str:
+    """What is written on a bar: the count, a mean with one decimal, or "<5"."""
+    if value is None:
+        return hidden
+    return f"{value:.1f}" if value != int(value) or isinstance(value, float) else str(int(value))

@@ -5,7 +5,9 @@
   STERK_BROADCAST_RATE (see scheduler/README.md for why that gives at most one repeat after a
   crash). Opt-in, /stop and blocking are checked again for each person at send time.
 - The coordinator gets one status message that each tick edits with the counts; when no row
-  is left to send it becomes the report (sent, skipped, blocked, failed, answers per button).
+  is left to send it becomes the report (sent, skipped, blocked, failed, answers per button),
+  which keeps following the answers for 48 hours. When the message cannot be edited any more
+  (deleted, "message to edit not found") the report comes as a new message.
 - Answer buttons send `bc:<id>:in|out`; one answer per person and broadcast, a later tap
   changes it. `/berichten` (`/broadcasts`) lists broadcasts; planned or running ones can be
   cancelled from there.
@@ -42,6 +44,8 @@ GRACE = timedelta(hours=12)  # a broadcast the bot could not start within this i
 CANCEL_VERB = "bccancel"  # staff button case:bccancel:<id>
 RECENT = 5  # finished broadcasts shown by /berichten
 EXCERPT = 40
+ANSWERS_FOLLOWED = timedelta(hours=48)  # the report follows the answers this long after sending
+ANSWERS_SECONDS = int(ANSWERS_FOLLOWED.total_seconds())
 
 
 class Composed(Protocol):
@@ -123,6 +127,10 @@ async def watch(core: Core, now: datetime) -> None:
             due = quiet.release(now) if found.quiet else now
             await store.start(core.repo, found.id, due, now)
         await _progress(core, found.id, now)
+    for found in await store.reporting(core.repo, now - ANSWERS_FOLLOWED):
+        user = await _coordinator(core, found)
+        if user is not None:
+            await _show(core, found, user, await report(core, user.language, found.id), final=True)
 
 
 async def _progress(core: Core, broadcast_id: int, now: datetime) -> None:
@@ -167,15 +175,11 @@ async def _show(core: Core, found: store.Broadcast, user: User, text: str, *, fi
         return
     channel = core.senders.get(user.channel)
     if not isinstance(channel, StaffChannel):
-        if final:
+        if final and found.status != "done":  # once, when it ends (no later updates)
             await desk_of(core).send(user, [Reply(text)])
         return
     try:
-        if found.status_message is None:
-            posted: int | None = await channel.post(user.external_id, Reply(text))
-        else:
-            await channel.edit(user.external_id, found.status_message, Reply(text))
-            posted = None
+        posted = await _post_or_edit(channel, user, found.status_message, text)
     except Unreachable:
         await core.repo.mark_unreachable(user.id)
         return
@@ -183,6 +187,20 @@ async def _show(core: Core, found: store.Broadcast, user: User, text: str, *, fi
         log.warning("broadcast %d status not shown: %s", found.id, type(exc).__name__)
         return
     await store.note_status_message(core.repo, found.id, posted, text)
+
+
+async def _post_or_edit(
+    channel: StaffChannel, user: User, message_id: int | None, text: str
+) -> int | None:
+    """Edit the status message; post a new one when there is none or it cannot be edited any
+    more ("message to edit not found"): the report must reach the coordinator. The new id."""
+    if message_id is not None:
+        try:
+            await channel.edit(user.external_id, message_id, Reply(text))
+            return None
+        except DeliveryFailed as exc:
+            log.info("broadcast status message not editable (%s): sent anew", type(exc).__name__)
+    return await channel.post(user.external_id, Reply(text))
 
 
 async def report(core: Core, lang: str, broadcast_id: int) -> str:
@@ -194,6 +212,9 @@ async def report(core: Core, lang: str, broadcast_id: int) -> str:
     if found.responses:
         answers = await store.responses(core.repo, broadcast_id)
         lines.append(core.content.text(lang, "broadcast.report_responses", **answers))
+        if found.finished_at is not None:
+            until = desk_of(core).moment(lang, found.finished_at + ANSWERS_SECONDS)
+            lines.append(core.content.text(lang, "broadcast.report_live", until=until))
     return "\n".join(lines)
 
 

@@ -1,6 +1,7 @@
 """Impact figures for coordinators (`/cijfers`, `/stats`) and the evaluators' CSV (`/export`).
 
-`/cijfers [days]` answers with a short text and a chart image: young people, coaching started
+`/cijfers [days]` answers with a short text and a chart image: the headline numbers, a trend
+over the last eight weeks (new young people, coaching started), then young people, coaching started
 and completed, roles, approaches, check-in outcomes (who acted, and how), requests for a peer
 educator (count, median time until someone picked it up, ratings), the self-report before and
 after per factor, and broadcasts with their answers.
@@ -41,6 +42,7 @@ MAX_DAYS = 3650
 ROLES = ("target", "bystander", "spreader")
 CHOICES = ("in", "out")
 HIDDEN = "<5"
+TREND_WEEKS = 8
 
 
 def visible(count: Count) -> int | None:
@@ -78,6 +80,7 @@ class Report:
         )
         lines = [
             st.t("stats.heading", period=self.period),
+            self.headline(),
             st.t(
                 "stats.users",
                 users=_shown(f.users),
@@ -174,8 +177,47 @@ class Report:
             (Series("count", self.st.t("stats.chart.count"), values),),
         )
 
-    def panels(self) -> list[Panel]:
-        """The chart, panel by panel (stable keys, translated labels)."""
+    def headline(self) -> str:
+        """The few numbers that matter most, in one line (text and chart)."""
+        f = self.figures
+        return self.st.t(
+            "stats.headline",
+            users=_shown(f.users),
+            started=_shown(f.activity["coach_started"]),
+            completed=_shown(f.activity["coach_completed"]),
+            acted=_shown(f.acted),
+            cases=_shown(f.cases),
+        )
+
+    def trend(self, weeks: list[store.Week]) -> Panel:
+        """New young people and coaching started per week, the last weeks."""
+        t = self.st.t
+        keys = tuple(f"w{n}" for n in range(len(weeks)))
+        labels = tuple(
+            from_epoch(w.start).astimezone(self.st.desk.settings.tz).strftime("%d-%m")
+            for w in weeks
+        )
+        return Panel(
+            "trend",
+            t("stats.chart.trend"),
+            keys,
+            labels,
+            (
+                Series("new", t("stats.chart.new"), tuple(visible(w.new) for w in weeks)),
+                Series(
+                    "started", t("stats.chart.started"), tuple(visible(w.started) for w in weeks)
+                ),
+            ),
+        )
+
+    def panels(self, weeks: list[store.Week] | None = None) -> list[Panel]:
+        """The chart, panel by panel (stable keys, translated labels): only panels with data,
+        the weekly trend first."""
+        found = [self.trend(weeks)] if weeks else []
+        found += self._all_panels()
+        return [panel for panel in found if has_data(panel)]
+
+    def _all_panels(self) -> list[Panel]:
         t, f = self.st.t, self.figures
         coaching = ("coach_started", "coach_completed")
         paired = self._paired()
@@ -218,6 +260,15 @@ class Report:
         ]
 
 
+def has_data(panel: Panel) -> bool:
+    """A panel with something to show: a count above zero or one hidden as "<5" (1-4
+    people); for averages (a fixed scale) a hidden value means too few, so only real values."""
+    values = [v for series in panel.series for v in series.values]
+    if panel.top is not None:
+        return any(v is not None for v in values)
+    return any(v is None or v > 0 for v in values)
+
+
 def _days(args: str) -> int | None:
     """`/cijfers 30` → 30, no argument → None (everything); ValueError for anything else."""
     text = args.strip()
@@ -237,11 +288,18 @@ async def stats_command(st: StaffTurn, args: str) -> None:
     except ValueError:
         st.say("stats.usage", max=MAX_DAYS)
         return
-    since = st.desk.now() - timedelta(days=days) if days else None
+    now = st.desk.now()
+    since = now - timedelta(days=days) if days else None
     report = Report(st, await store.figures(st.desk.repo, since), days)
     st.say_text(report.text())
+    weeks = await store.weekly(st.desk.repo, now, TREND_WEEKS)
     image = await asyncio.to_thread(
-        render, st.t("stats.chart.title", period=report.period), report.panels(), HIDDEN
+        render,
+        st.t("stats.chart.title", period=report.period),
+        report.panels(weeks),
+        HIDDEN,
+        report.headline(),
+        st.t("stats.chart.empty"),
     )
     st.turn.send(Reply(st.t("stats.chart.caption", period=report.period), image=image))
     st.note(detail=f"days:{days or 'all'}")

@@ -28,6 +28,7 @@ from bot.storage import staff as store
 from bot.storage.repository import User
 
 LIST_LIMIT = 10
+RECENT = 10  # messages of the conversation that go along to the next educator
 DESCRIPTION_MAX = 1000
 NOTE_MAX = 500
 URGENT_WORDS = frozenset({"!", "dringend", "urgent", "spoed"})
@@ -210,6 +211,7 @@ async def _claimed(desk: Desk, educator: User, case_id: int) -> None:
     if person is None:
         return
     await relay.greet(desk, person, case, member.name)
+    await recent_messages(desk, educator, case)  # a case handed back: what was said before
     await _backlog(desk, person, educator, case)
     await arm(desk, case, desk.now())
 
@@ -219,6 +221,23 @@ async def brief(desk: Desk, educator: User, case: store.Case, key: str) -> None:
     lang = educator.language
     intro = desk.t(lang, key, id=case.id, label=desk.label(lang, case))
     await desk.to_staff(educator, case.id, [Reply(await briefing(desk, lang, case)), Reply(intro)])
+
+
+async def recent_messages(desk: Desk, educator: User, case: store.Case) -> None:
+    """The last messages of the conversation, copied from the young person's chat."""
+    person = await desk.repo.user_by_id(case.user_id)
+    ids = await store.recent_person_messages(desk.repo, case.id, RECENT)
+    if person is None or not ids:
+        return
+    lang = educator.language
+    await desk.to_staff(educator, case.id, [Reply(desk.t(lang, "staff.transfer.recent"))])
+    buttons = ((pick_button(desk, lang, case),),)
+    for message_id in ids:
+        copied = await desk.copy(person, message_id, educator, None, buttons)
+        for copy_id in copied.ids:
+            await store.add_message(
+                desk.repo, case.id, desk.now(), staff_id=educator.id, staff_message_id=copy_id
+            )
 
 
 async def _backlog(desk: Desk, person: User, educator: User, case: store.Case) -> None:

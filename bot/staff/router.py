@@ -22,7 +22,17 @@ from weakref import WeakKeyDictionary
 
 from bot.core.engine import Turn
 from bot.core.model import EventKind, Reply
-from bot.staff import casework, endings, privacy, relay, reminders, routing, talk, team
+from bot.staff import (
+    casework,
+    endings,
+    handover,
+    privacy,
+    relay,
+    reminders,
+    routing,
+    talk,
+    team,
+)
 from bot.staff.commands import COMMANDS, TAPS, run
 from bot.staff.desk import Desk, Role
 from bot.storage import staff as store
@@ -30,7 +40,12 @@ from bot.storage import staff as store
 if TYPE_CHECKING:
     from bot.app import Core
 
-_ = (casework, reminders, talk)  # importing them registers their commands, buttons and actions
+_ = (
+    casework,
+    handover,
+    reminders,
+    talk,
+)  # importing them registers their commands, buttons and actions
 
 RELAYED = frozenset({EventKind.TEXT, EventKind.MEDIA})
 

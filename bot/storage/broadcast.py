@@ -230,6 +230,16 @@ async def active(repo: Repository, now: datetime) -> list[Broadcast]:
     return [_broadcast(row) for row in rows]
 
 
+async def reporting(repo: Repository, since: datetime) -> list[Broadcast]:
+    """Finished broadcasts with answer buttons whose report still follows the answers."""
+    rows = await repo.fetch(
+        f"SELECT {_COLUMNS} FROM broadcasts WHERE status = 'done' AND responses = 1 "
+        "AND finished_at >= ? ORDER BY id",
+        (epoch(since),),
+    )
+    return [_broadcast(row) for row in rows]
+
+
 async def listing(repo: Repository, recent: int) -> list[Broadcast]:
     """Every planned or running broadcast, plus the `recent` newest finished ones."""
     rows = await repo.fetch(

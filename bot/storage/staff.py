@@ -565,13 +565,14 @@ async def decline_offer(repo: Repository, case_id: int, staff_id: int) -> int | 
     """Say no to an offer: who made it, or None when there was no such offer."""
     async with repo.transaction() as conn:
         rows = await conn.execute_fetchall(
-            "UPDATE cases SET offered_to = NULL, offered_by = NULL WHERE id = ? "
-            "AND offered_to = ? RETURNING offered_by",
-            (case_id, staff_id),
+            "SELECT offered_by FROM cases WHERE id = ? AND offered_to = ?", (case_id, staff_id)
         )
-    found = [tuple(row) for row in rows]
-    if not found:
-        return None
+        found = [tuple(row) for row in rows]
+        if not found:
+            return None
+        await conn.execute(
+            "UPDATE cases SET offered_to = NULL, offered_by = NULL WHERE id = ?", (case_id,)
+        )
     by = found[0][0]
     return int(by) if by is not None else 0
 

@@ -212,3 +212,43 @@ async def people(repo: Repository) -> list[Person]:
         if user_id in found:
             found[user_id].counts[f"answered_{choice}"] = int(count)
     return list(found.values())
+
+
+@dataclass(frozen=True, slots=True)
+class Week:
+    """One week of the trend: new young people and coaching started."""
+
+    start: int  # epoch of the week's first moment
+    new: Count
+    started: Count
+
+
+WEEK = 7 * 24 * 3600
+
+
+async def weekly(repo: Repository, now: datetime, weeks: int) -> list[Week]:
+    """The last `weeks` seven-day periods up to now, oldest first."""
+    end = epoch(now) + 1  # up to and including this second
+    first = end - weeks * WEEK
+    bucket = f"(({{col}} - {first}) / {WEEK})"
+    new = {
+        int(b): Count(int(n), int(n))
+        for b, n in await repo.fetch(
+            f"SELECT {bucket.format(col='created_at')} AS b, COUNT(*) FROM users "
+            f"WHERE onboarded = 1 AND created_at >= ? AND created_at < ? "
+            f"AND id NOT IN ({STAFF_EVER}) GROUP BY b",
+            (first, end),
+        )
+    }
+    started = {
+        int(b): Count(int(t), int(p))
+        for b, t, p in await repo.fetch(
+            f"SELECT {bucket.format(col='at')} AS b, COUNT(*), COUNT(DISTINCT user_id) "
+            f"FROM activity WHERE kind = 'coach_started' AND at >= ? AND at < ? AND {YOUNG} "
+            "GROUP BY b",
+            (first, end),
+        )
+    }
+    return [
+        Week(first + n * WEEK, new.get(n, Count()), started.get(n, Count())) for n in range(weeks)
+    ]
