@@ -18,8 +18,9 @@ from bot.storage import staff as store
 SHARE, KEEP = "share", "keep"
 VERBS = frozenset({SHARE, KEEP})
 REVEALING_MEDIA = frozenset({"contact", "location", "venue"})
-# A phone number: 9 to 15 digits with the usual separators, optionally +31 or 0031 in front.
-_PHONE = re.compile(r"(?<![\w+])(?:\+|00)?\d(?:[\s\-./()]{0,2}\d){8,14}(?!\w)")
+# A phone number: starting with + or 0 (06-12345678, +31 6 1234 5678, 0031 ...), then 9 to 15
+# digits in all with the usual separators; a date such as 12-04-2025 does not start like that.
+_PHONE = re.compile(r"(?<![\w+])(?:\+|0)\d?(?:[\s\-./()]{0,2}\d){8,14}(?!\w)")
 
 
 def _phone(text: str) -> bool:
