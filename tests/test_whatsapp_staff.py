@@ -68,6 +68,7 @@ async def test_whatsapp_person_and_telegram_educator(both: Both) -> None:
     calls = await tg.say(ADMIN, "/uitnodigen peer", first_name="Ada")
     link = texts(calls).split("https://t.me/sterk_test_bot?start=")[1].split()[0]
     assert "Welkom in het team" in texts(await tg.say(NOOR, f"/start {link}", first_name="Noor"))
+    await tg.say(NOOR, "/naam Noor", first_name="Noor")  # the name young people see (issue 12)
 
     await wa.text(PHONE, "hoi")
     for label in ("Nederlands", "Verder", "Oké, verder", "16 jaar of ouder", "Ja", "Ja"):
@@ -97,7 +98,8 @@ async def test_whatsapp_person_and_telegram_educator(both: Both) -> None:
     assert wa.downloads == 1  # downloaded from Meta and uploaded to Telegram, not linked
 
     mark = len(wa.to(PHONE))
-    assert await tg.say(NOOR, "Wat rot. Heb je screenshots?", first_name="Noor") == []
+    sent = await tg.say(NOOR, "Wat rot. Heb je screenshots?", first_name="Noor")
+    assert texts(sent).startswith("→ Jongere #")  # where it went (issue 12)
     await wa.settle()
     answer = wa.to(PHONE)[mark:]
     assert "Noor: Wat rot. Heb je screenshots?" in wa_texts(answer)
