@@ -47,7 +47,7 @@ def load(part: str) -> list[Row]:
                     text=str(item["text"]),
                     lang=str(item.get("lang", "nl")),
                     label=label,
-                    acute=bool(item.get("acute", False)),
+                    acute=bool(item.get("acute", False)) or item.get("note") == "acute",
                     where=str(item.get("where", "chat")),
                     part=part,
                     source=path.name,
