@@ -99,9 +99,9 @@ def main(argv: list[str] | None = None) -> int:
     except files.AlreadyRunning as exc:
         print(f"Not started: {exc}", file=sys.stderr)
         return EXIT_RUNNING
-    logs.setup(settings)
     configured = settings.telegram_bot_token or settings.whatsapp_enabled
     mode = "serve" if configured and args.command != "chat" else "chat"
+    logs.setup(settings, chat=mode == "chat")
     try:
         asyncio.run(_run(settings, mode))
     except SettingsError as exc:  # found while starting, e.g. the port is taken

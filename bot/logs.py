@@ -125,9 +125,16 @@ class Redactor(logging.Filter):
         return True
 
 
-def setup(settings: Settings) -> None:
-    """Configure the root logger at STERK_LOG_LEVEL with a `Redactor` on every handler."""
-    logging.basicConfig(level=settings.log_level, format=FORMAT)
+def setup(settings: Settings, *, chat: bool = False) -> None:
+    """Configure the root logger at STERK_LOG_LEVEL with a `Redactor` on every handler.
+
+    In the terminal chat the log shares the screen with the conversation, so routine INFO lines
+    are held back there unless STERK_LOG_LEVEL was set on purpose.
+    """
+    level = settings.log_level
+    if chat and "log_level" not in settings.model_fields_set:
+        level = "WARNING"
+    logging.basicConfig(level=level, format=FORMAT)
     redactor = Redactor(
         [
             settings.telegram_bot_token,

@@ -126,8 +126,9 @@ async def test_show_prints_links_saves_images_and_proactive_messages(
     assert core.senders[CHANNEL] is chat
 
 
-def _run(tmp_path: Path, args: list[str], lines: list[str], **env: str) -> tuple[int, str]:
-    """`python -m bot ARGS` with the lines on stdin, in an empty folder (no .env is read)."""
+def _run(tmp_path: Path, args: list[str], lines: list[str], **env: str) -> tuple[int, str, str]:
+    """`python -m bot ARGS` with the lines on stdin, in an empty folder (no .env is read);
+    the exit code, what it printed and what it logged."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("STERK_", "TELEGRAM_"))}
     clean |= {"STERK_DB_PATH": str(tmp_path / "data" / "sterk.db"), "PYTHONPATH": str(ROOT)}
     result = subprocess.run(
@@ -140,27 +141,35 @@ def _run(tmp_path: Path, args: list[str], lines: list[str], **env: str) -> tuple
         timeout=LONG,
         check=False,
     )
-    return result.returncode, result.stdout
+    return result.returncode, result.stdout, result.stderr
 
 
 def test_default_mode_without_a_token_is_the_terminal_chat(tmp_path: Path) -> None:
     """`sterk-online` with no token and no command opens the chat over stdin and stdout."""
-    code, out = _run(tmp_path, [], [*ONBOARDING, "/hulp", "quit"])
+    code, out, log = _run(tmp_path, [], [*ONBOARDING, "/hulp", "quit"])
     assert code == 0, out
     assert "In welke taal wil je praten?" in out
     assert "113 Zelfmoordpreventie" in out
     assert out.rstrip().endswith("Tot ziens! / Bye!")
     assert (tmp_path / "data" / "sterk.db").exists()
+    assert " INFO " not in log  # routine log lines would land between the messages
+
+
+def test_chat_logs_info_when_asked(tmp_path: Path) -> None:
+    """STERK_LOG_LEVEL set on purpose still shows INFO lines in the terminal chat."""
+    code, _, log = _run(tmp_path, [], ["quit"], STERK_LOG_LEVEL="INFO")
+    assert code == 0, log
+    assert " INFO " in log
 
 
 def test_chat_command_opens_the_terminal_even_with_a_token(tmp_path: Path) -> None:
     """`sterk-online chat` never goes to Telegram, whatever the token; the conversation is
     kept in the database, so a second run welcomes the person back."""
     token = {"TELEGRAM_BOT_TOKEN": "123456:not-used", "TELEGRAM_API_BASE_URL": "http://127.0.0.1:9"}
-    code, out = _run(tmp_path, ["chat"], [*ONBOARDING, "quit"], **token)
+    code, out, _ = _run(tmp_path, ["chat"], [*ONBOARDING, "quit"], **token)
     assert code == 0, out
     assert "Sterk Online (terminal)." in out
-    code, again = _run(tmp_path, ["chat"], ["quit"], **token)
+    code, again, _ = _run(tmp_path, ["chat"], ["quit"], **token)
     assert code == 0, again
     assert "In welke taal" not in again  # onboarded before: straight to the menu
     assert "Fijn dat je er weer bent." in again
