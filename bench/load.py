@@ -519,19 +519,26 @@ def redelivered_updates(fake: FakeBotApi) -> int:
 
 
 def continuable(db: Path, chats: Sequence[int]) -> int:
-    """People whose stored state has a question to come back to (any message re-shows it)."""
-    if not chats or not db.exists():
+    """People whose stored state has a question to come back to (any message re-shows it), or
+    who are not stored at all: before the age question a person lives in the bot's memory only
+    (bot/core/strangers.py), and a tap on an onboarding button or /start lets them go on."""
+    if not chats:
         return 0
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        rows = conn.execute(
-            "SELECT u.external_id, c.state FROM users u JOIN conversations c ON c.user_id = u.id"
-        ).fetchall()
-    finally:
-        conn.close()
-    wanted = {str(chat) for chat in chats}
+    rows: list[tuple[str, str | None]] = []
+    if db.exists():
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        try:
+            rows = conn.execute(
+                "SELECT u.external_id, c.state FROM users u "
+                "LEFT JOIN conversations c ON c.user_id = u.id"
+            ).fetchall()
+        finally:
+            conn.close()
+    stored = dict(rows)
     return sum(
-        1 for external, state in rows if external in wanted and json.loads(state).get("prompt")
+        1
+        for chat in map(str, chats)
+        if chat not in stored or json.loads(stored[chat] or "{}").get("prompt")
     )
 
 
@@ -713,6 +720,9 @@ async def run_bot(
                             person.windows[-1].open_at_kill = True
                     await process.kill()
                     await process.start(fake)
+                    for person in people.values():  # sent while no bot ran: part of the kill
+                        for window in person.windows:
+                            window.open_at_kill |= window.pushed_at >= kill_at
                     print(f"  {name}: killed with SIGKILL and restarted after {done} answers")
         finally:
             for task in tasks:

@@ -157,6 +157,7 @@ async def test_retention_drops_answers_undelivered_for_a_week(tg: RunningBot) ->
     clock = tg.core.clock
     assert isinstance(clock, ManualClock)
     await tg.say(USER, "/start")
+    await tg.say(USER, "hallo")  # a typed text stores the person (bot/core/strangers.py)
     loaded = await tg.core.repo.load("telegram", str(USER))
     assert loaded is not None
     repo = tg.core.repo

@@ -14,6 +14,8 @@ import json
 import stat
 from pathlib import Path
 
+import pytest
+
 from bot.config import Settings
 from bot.core.clock import ManualClock
 from tests.e2e import RunningBot, running_bot, texts
@@ -89,11 +91,74 @@ async def test_forget_me_leaves_no_bytes_in_any_database_file(tg: RunningBot) ->
     assert _traces(tg.settings.db_path, needles) == []
 
 
-async def test_under_16_onboarding_leaves_no_bytes(tg: RunningBot) -> None:
-    """An under-16 hears about the Kindertelefoon; no database file holds their id or name."""
-    await _onboard(tg, YOUNG, "Jonger dan 16")
-    assert "Kindertelefoon" in texts(tg.fake.sent_to(YOUNG))
+# Tables that would hold something about a person before onboarding ends.
+PERSONAL = ("users", "conversations", "activity", "outbox", "inbox")
+UNDER_16 = {
+    "nl": ("Nederlands", "Verder", "Vertel meer", "Oké, verder", "Jonger dan 16", "/hulp"),
+    "en": ("English", "Continue", "Tell me more", "OK, continue", "Younger than 16", "/help"),
+}
+
+
+async def _rows(tg: RunningBot) -> dict[str, int]:
+    assert tg.core is not None
+    found = {}
+    for table in PERSONAL:
+        (row,) = await tg.core.repo.fetch(f"SELECT COUNT(*) FROM {table}")
+        found[table] = int(row[0])
+    return found
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+async def test_under_16_is_never_written(tg: RunningBot, lang: str) -> None:
+    """Before the age question no row exists about a first-time visitor (help and the privacy
+    notice included); "younger than 16" gets the Kindertelefoon's number and 112 in their
+    language, and afterwards no database file holds their id, name or username."""
+    language, intro, more, ok, young, help_command = UNDER_16[lang]
+    tg.fake.describe_user(YOUNG, **NAMES)
+    await tg.say(YOUNG, "/start", first_name=NAMES["first_name"])
+    await tg.tap(YOUNG, language)
+    await tg.say(YOUNG, help_command)
+    await tg.tap(YOUNG, "Terug" if lang == "nl" else "Back")
+    await tg.tap(YOUNG, intro)
+    await tg.tap(YOUNG, more)
+    await tg.tap(YOUNG, ok)
+    assert await _rows(tg) == dict.fromkeys(PERSONAL, 0)
+    answer = texts(await tg.tap(YOUNG, young))
+    assert "Kindertelefoon: 0800-0432" in answer
+    assert "112" in answer
+    assert ("16 jaar en ouder" if lang == "nl" else "aged 16 and over") in answer
+    assert await _rows(tg) == dict.fromkeys(PERSONAL, 0)
     assert _traces(tg.settings.db_path, _needles(YOUNG, [])) == []
+
+
+async def test_under_16_who_typed_a_text_leaves_no_bytes(tg: RunningBot) -> None:
+    """A text typed during onboarding is read by the crisis check, so the person is stored from
+    then on; saying they are under 16 still leaves no trace of id, name or the text."""
+    tg.fake.describe_user(YOUNG, **NAMES)
+    await tg.say(YOUNG, "/start", first_name=NAMES["first_name"])
+    await tg.tap(YOUNG, "Nederlands")
+    await tg.say(YOUNG, EXTRA)
+    assert (await _rows(tg))["users"] == 1
+    await tg.tap(YOUNG, "Verder")
+    await tg.tap(YOUNG, "Oké, verder")
+    assert "Kindertelefoon" in texts(await tg.tap(YOUNG, "Jonger dan 16"))
+    assert await _rows(tg) == dict.fromkeys(PERSONAL, 0)
+    assert _traces(tg.settings.db_path, _needles(YOUNG, [EXTRA])) == []
+
+
+async def test_restart_before_the_age_question_loses_no_step(tg: RunningBot) -> None:
+    """Strangers live in memory: after a restart the tap on the privacy question's button is
+    still understood (its option names the step), and the age question follows."""
+    await tg.say(YOUNG, "/start")
+    await tg.tap(YOUNG, "Nederlands")
+    await tg.tap(YOUNG, "Verder")
+    ok = tg.button(YOUNG, "Oké, verder")
+    await tg.restart()
+    tg.fake.tap(YOUNG, ok)
+    assert "Hoe oud ben jij?" in texts(await tg.replies(YOUNG))
+    assert await _rows(tg) == dict.fromkeys(PERSONAL, 0)
+    await tg.tap(YOUNG, "16 jaar of ouder")
+    assert (await _rows(tg))["users"] == 1
 
 
 async def test_database_files_are_private(settings: Settings, clock: ManualClock) -> None:

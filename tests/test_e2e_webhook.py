@@ -100,6 +100,7 @@ async def test_a_conversation_runs_over_the_webhook(hooked: RunningBot) -> None:
 async def test_forged_posts_are_refused_and_change_nothing(hooked: RunningBot) -> None:
     """Without or with a wrong secret a POST gets 403 and a forged /vergeetmij deletes nothing."""
     await hooked.say(USER, "/start")
+    await hooked.say(USER, "hallo")  # a typed text stores the person (bot/core/strangers.py)
     assert hooked.core is not None
     assert await hooked.core.repo.load("telegram", str(USER)) is not None
     url = f"{hooked.web_url}/telegram"

@@ -70,6 +70,7 @@ async def test_hostile_posts_are_refused_before_the_body_is_read(tmp_path: Path)
         await bot.start()
         try:
             fake.send_text(USER, "/start")
+            fake.send_text(USER, "hallo")  # a typed text stores the person (bot/core/strangers.py)
             await fake.replies_until_idle(USER, idle=0.5, timeout=15)
             before = bot.rss_kib()
             forged = await _raw_post(bot.port, "wrong-" + SECRET, BIG)

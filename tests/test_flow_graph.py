@@ -25,6 +25,7 @@ from bot.config import Settings
 from bot.core.clock import ManualClock
 from bot.core.content import Content, StepDef, parse_target
 from bot.core.model import Reply
+from bot.storage.repository import User
 from tests.driver import ChatDriver
 
 LANGUAGE_BUTTONS = {"nl": "Nederlands", "en": "English"}
@@ -141,7 +142,6 @@ class _Walker:
         return left | {flow for flow, _, _ in self.options - set(self.tried)}
 
     async def walk(self) -> None:
-        repo = self.chat.core.repo
         orphans = _bot_started(self.content)
         goal = len(self.steps) + len(self.options)
         best, since = self.progress(), 0
@@ -149,7 +149,7 @@ class _Walker:
             if self.progress() >= goal:
                 return
             self.clock.advance(seconds=10)  # never a double tap
-            loaded = await repo.load(self.chat.channel, self.chat.user)
+            loaded = await self._loaded()
             if loaded is None:  # forgotten, or under 16: a new person starts over
                 await self.chat.send("/start")
                 continue
@@ -162,6 +162,13 @@ class _Walker:
             await self._move(state)
             now = self.progress()
             best, since = (now, 0) if now > best else (best, since + 1)
+
+    async def _loaded(self) -> tuple[User, dict[str, Any]] | None:
+        """The person and their state: stored, or kept in memory before the age question."""
+        core = self.chat.core
+        loaded = await core.repo.load(self.chat.channel, self.chat.user)
+        stranger = core.engine.strangers.get(self.chat.channel, self.chat.user)
+        return loaded or ((stranger.user, stranger.state) if stranger else None)
 
     async def _push(self, user_id: int, target: tuple[str, str]) -> None:
         """Start a step as the bot does for check-ins; show it as the transport would."""
@@ -196,7 +203,7 @@ class _Walker:
         else:
             await self.chat.press(data)
         self._check_replies(where)
-        after = await self.chat.core.repo.load(self.chat.channel, self.chat.user)
+        after = await self._loaded()
         if after is not None:
             self._check_prompt(after[1], where)
 

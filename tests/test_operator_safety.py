@@ -205,6 +205,7 @@ async def test_full_disk_during_an_outage_keeps_answers_in_memory(
     """Answers the outbox cannot write (full disk) wait in memory and go out after the outage."""
     assert tg.core is not None
     await tg.say(7400201, "/start")
+    await tg.say(7400201, "hallo")  # stored now (bot/core/strangers.py): the outbox writes rows
     tg.fake.set_outage("502")
     mark = tg.fake.mark()
     caplog.set_level(logging.INFO)

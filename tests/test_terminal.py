@@ -54,11 +54,15 @@ async def test_onboarding_by_numbers_and_labels_then_help(core: Core, tmp_path: 
 
 async def test_english_and_end_of_input(core: Core, tmp_path: Path) -> None:
     """Choosing 'english' by its label (any case) switches the language; the end of the
-    input ends the chat as a quit word does."""
+    input ends the chat as a quit word does. Before the age question nothing is stored
+    (issue 13); from "16 or older" on the person is, with the language they chose."""
     _, out = await _chat(core, ["ENGLISH"], tmp_path)
     assert "I help you when you see or experience online hate" in out
     assert "  1) Continue" in out
     assert out.rstrip().endswith("Tot ziens! / Bye!")
+    assert await core.repo.load(CHANNEL, "local") is None
+    _, out = await _chat(core, ["english", "1", "1", "16 or older"], tmp_path)
+    assert "May I ask you now and then how things went?" in out
     loaded = await core.repo.load(CHANNEL, "local")
     assert loaded is not None
     assert loaded[0].language == "en"

@@ -12,7 +12,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.config import Settings
@@ -28,6 +28,14 @@ from bot.core.content import (
 from bot.core.flood import Verdict
 from bot.core.model import Button, Event, EventKind, Outcome, Reply
 from bot.core.registry import Registry
+from bot.core.strangers import (
+    BEFORE_AGE,
+    ONBOARDING,
+    Stranger,
+    Strangers,
+    before_age,
+    stays_unstored,
+)
 from bot.storage.repository import Repository, User
 
 log = logging.getLogger(__name__)
@@ -190,6 +198,8 @@ class Engine:
         # Run just before a person's data is deleted (/vergeetmij), e.g. to end an open case
         # for the peer educator while it still exists.
         self.forget_hooks: list[Callable[[Turn], Awaitable[None]]] = []
+        # First-time visitors before the age question: in memory only (bot/core/strangers.py).
+        self.strangers = Strangers()
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
         self._waiters: dict[tuple[str, str], int] = {}
 
@@ -221,27 +231,79 @@ class Engine:
         if flood is Verdict.DROP and not (event.text and self.text_filters):
             return Outcome()  # nothing to check: not even a read
         loaded = await self.repo.load(event.channel, event.user)
+        stranger = loaded is None
         if loaded is None:
-            language = self._guess_language(event.language_hint)
-            user = await self.repo.create_user(event.channel, event.user, language, now)
-            state = ConvState()
+            user, stored = self._stranger(event, now)
+            if not stays_unstored(event):  # it may store rows about them: store them first
+                user = await self._store(user, stored, now)
+                stranger = False
         else:
             user, stored = loaded
-            state = ConvState.from_json(stored)
+        state = ConvState.from_json(stored)
         turn = Turn(self, user, state, event)
         if flood is not Verdict.ANSWER:
             if not event.text or not await self._filtered(turn):
                 return Outcome(replies=self._slow_down(turn, flood))
-        else:
+        elif not (stranger and await self._forgotten_tap(turn)):
             await self._dispatch(turn)
-        if not turn.deleted:
-            await self.repo.save_turn(turn.user, turn.state.to_json(), now)
+        if turn.deleted:
+            self.strangers.drop(event.channel, event.user)
+        elif stranger and before_age(turn.user, turn.state.flow, turn.state.step):
+            self.strangers.keep(Stranger(turn.user, turn.state.to_json()))
+        else:
+            if stranger:
+                turn.user = await self._store(turn.user, turn.state.to_json(), now)
+            else:
+                await self.repo.save_turn(turn.user, turn.state.to_json(), now)
         return Outcome(
             replies=turn.replies,
             notice=turn.notice,
-            user_id=None if turn.deleted else turn.user.id,
+            user_id=None if turn.deleted or turn.user.id == 0 else turn.user.id,
+            forgotten=turn.deleted,
             urgent=turn.state.flow in URGENT_FLOWS,
         )
+
+    def _stranger(self, event: Event, now: Any) -> tuple[User, dict[str, Any]]:
+        """The first-time visitor kept in memory, or a new one (id 0: no row)."""
+        kept = self.strangers.get(event.channel, event.user)
+        if kept is not None:
+            return replace(kept.user), dict(kept.state)
+        language = self._guess_language(event.language_hint)
+        return User(0, event.channel, event.user, "", language, epoch(now)), {}
+
+    async def _forgotten_tap(self, turn: Turn) -> bool:
+        """A restart forgot this stranger (memory only): a tap on a button shown before it (its
+        number is above the current one) on a step before the age question is understood from
+        its option alone, which belongs to one step only. So the restart costs them nothing but
+        perhaps their language choice."""
+        event, flow = turn.event, self.content.flows.get(ONBOARDING)
+        if event.kind is not EventKind.CHOICE or not event.choice.startswith("f:") or not flow:
+            return False
+        seq, _, option = event.choice[2:].partition(":")
+        if not seq.isdigit() or int(seq) <= turn.state.seq:
+            return False  # shown by this process: the usual rules (stale, double tap) apply
+        steps = [
+            step_id
+            for step_id in BEFORE_AGE
+            if step_id in flow.steps and option in {o.id for o in flow.steps[step_id].options}
+        ]
+        if len(steps) != 1:
+            return False
+        await self.enter(turn, f"{ONBOARDING}:{steps[0]}")
+        turn.replies.clear()  # the question they answered is not shown again
+        turn.prompted = False
+        await self._apply(turn, turn.state.choices[option])
+        return True
+
+    async def _store(self, user: User, state: dict[str, Any], now: Any) -> User:
+        """Write a stranger to the database with what they chose so far."""
+        created = await self.repo.create_user(user.channel, user.external_id, user.language, now)
+        stored = replace(
+            user, id=created.id, pseudonym=created.pseudonym, created_at=created.created_at
+        )
+        await self.repo.save_turn(stored, state, now)
+        self.strangers.drop(user.channel, user.external_id)
+        return stored
 
     @staticmethod
     def _slow_down(turn: Turn, flood: Verdict) -> list[Reply]:

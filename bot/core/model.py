@@ -93,4 +93,5 @@ class Outcome:
     replies: list[Reply] = field(default_factory=list)
     notice: str | None = None  # short toast for a button tap (answerCallbackQuery text)
     user_id: int | None = None  # the stored person answered (None: not stored, or just deleted)
+    forgotten: bool = False  # the turn deleted the person (/vergeetmij, under 16)
     urgent: bool = False  # a crisis answer: delivered before anything else that waits

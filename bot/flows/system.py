@@ -203,12 +203,29 @@ async def followups_off(turn: Turn) -> None:
     turn.user.followups = False
 
 
+YOUNGEST_ANSWERED = 15  # the oldest age "younger than 16" can mean: a helpline must cover it
+
+
 @registry.action("onboarding.minor")
 async def onboarding_minor(turn: Turn) -> None:
-    """Under 16: point to the Kindertelefoon and keep nothing at all."""
-    under18 = [line for line in turn.content.helplines if "under18" in line.topics]
-    number = " · ".join(p for line in under18 for p in (line.phone, line.url) if p)
-    turn.say("onboarding.under16.text", kindertelefoon=number)
+    """Under 16: point to a helpline for their age (the Kindertelefoon) and keep nothing.
+
+    The person was never stored (bot/core/strangers.py); `forget_everything` still runs, for
+    someone stored earlier (a typed text) and for their updates in the inbox and the -wal file.
+    Only the phone number is shown: content-facts.md lists no web address for this line.
+    """
+    line = next(
+        line
+        for line in turn.content.helplines
+        if "under18" in line.topics
+        and (line.min_age or 0) <= YOUNGEST_ANSWERED <= (line.max_age or YOUNGEST_ANSWERED)
+    )
+    turn.say(
+        "onboarding.under16.text",
+        kindertelefoon=line.phone or "",
+        min_age=line.min_age or "",
+        max_age=line.max_age or "",
+    )
     await forget_everything(turn)
 
 

@@ -781,11 +781,13 @@ class WhatsAppTransport:
         outcome = await self.core.engine.handle(event)
         after = await repo.load(CHANNEL, event.user)
         user = after[0] if after is not None else None
-        if user is None:  # /vergeetmij or under 16: nothing of the chat may stay behind
+        if outcome.forgotten:  # /vergeetmij or under 16: nothing of the chat may stay behind
             await store.forget_chat(repo, event.user)
-        elif known is None:
+        elif known is None and user is not None:  # stored from now on (not a stranger)
             await store.inbound(repo, user.id, address, self.core.clock.now())
-        lang = user.language if user is not None else self.core.settings.default_language
+        stranger = self.core.engine.strangers.get(CHANNEL, event.user)  # before the age question
+        shown = user or (stranger.user if stranger else None)
+        lang = shown.language if shown is not None else self.core.settings.default_language
         try:
             await self._deliver(address, user, render(outcome.replies, self.labels(lang)), True)
         except Unreachable:
@@ -793,7 +795,7 @@ class WhatsAppTransport:
                 await repo.mark_unreachable(user.id)
         except (RetryLater, DeliveryFailed) as exc:
             log.warning("WhatsApp reply not delivered: %s", type(exc).__name__)
-        if user is None:
+        if outcome.forgotten:
             _current.get().forgotten = True
 
     async def _relayable(
