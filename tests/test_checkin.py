@@ -93,15 +93,20 @@ async def test_it_got_worse_offers_a_peer_educator(
 async def test_low_feeling_offers_help(
     core: Core, clock: ManualClock, sender: RecordingSender, score: str, offered: bool
 ) -> None:
-    """A feeling of 1 or 2 offers a peer educator; 'not now' records nothing."""
+    """A feeling of 1 or 2 offers helplines and a peer educator; 'not now' records nothing and
+    ends with care, not with 'thanks for sharing'."""
     chat, user = await onboarded(core)
     await _pushed_checkin(core, chat, user.id, sender, clock)
     await chat.tap("Ik heb het gemeld")
     await chat.tap(score)
     await chat.tap("Overslaan")
     assert ("peer educator" in chat.text) is offered
+    assert ("113 Zelfmoordpreventie" in chat.text) is offered
     if offered:
         await chat.tap("Nee, nu niet")
+        assert "Zorg goed voor jezelf" in chat.text
+        assert "Dank je wel voor het delen" not in chat.text
+    else:
         assert "Dank je wel voor het delen" in chat.text
     assert await _helps(core, user.id) == []
 

@@ -21,7 +21,7 @@ from tests.driver import ChatDriver
 QUIET_ROUTE = [
     "Ik zie nu iets haatdragends",
     "Ik zie het bij een ander",
-    "Boos",
+    "Geschrokken",
     "Iemand anders",
     "TikTok",
     "Pesten",
@@ -173,7 +173,7 @@ async def test_danger_opens_safety_branch_and_records_help_request(
 ) -> None:
     """Doxing: 112 and evidence first, police and Helpwanted, an urgent request on 'yes'."""
     await chat.onboard()
-    await _taps(chat, [*QUIET_ROUTE[:6], "Gegevens gedeeld (doxing)"])
+    await _taps(chat, [*QUIET_ROUTE[:6], "Gegevens gedeeld (doxing)", "Klaar"])
     assert "112" in chat.text
     assert "screenshots" in chat.text
     await chat.tap("Verder")
@@ -188,14 +188,16 @@ async def test_danger_opens_safety_branch_and_records_help_request(
     ]
     activity = [(row["kind"], row["detail"]) for row in await _rows(core, chat, "activity")]
     assert ("danger", "doxing") in activity
-    await chat.tap("Verder")
-    assert "laag risico" in chat.text
+    await chat.tap("Verder")  # after doxing no public reply: the behind-the-scenes actions
+    assert "Ook zonder openlijke reactie" in chat.text
+    assert "Ga je het melden?" in chat.text
+    assert not any(label.startswith("💬") for label in chat.labels())
 
 
 async def test_sextortion_goes_to_behind_the_scenes_actions(chat: ChatDriver, core: Core) -> None:
     """With sextortion no public reply is offered; the plan is low-risk actions."""
     await chat.onboard()
-    await _taps(chat, [*QUIET_ROUTE[:6], "Naaktbeelden of afpersing"])
+    await _taps(chat, [*QUIET_ROUTE[:6], "Naaktbeelden of afpersing", "Klaar"])
     assert "betaal niet" in chat.text
     await _taps(chat, ["Verder"])
     assert "Centrum Seksueel Geweld" in chat.text

@@ -201,7 +201,7 @@ def test_text_input_needs_somewhere_to_keep_it_and_to_go(content_dir: Path) -> N
     """A text step without save/on_text loses the answer; without next it goes nowhere."""
 
     def change(data: Any) -> None:
-        del _step(data, "city")["save"]
+        del _step(data, "city")["on_text"]
         del _step(data, "city")["next"]
 
     edit(content_dir, "flows/settings.yaml", change)

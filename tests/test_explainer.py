@@ -50,7 +50,7 @@ async def test_walk_with_threat_jump_and_punishable_ending(chat: ChatDriver, cor
     await _answer(chat, "nl", True)
     assert "Neem een bedreiging altijd serieus" in chat.text
     assert "0900-8844" in chat.text
-    assert "112 (alarmnummer)" in chat.text
+    assert "Alarmnummer (112)" in chat.text
     assert "Helpwanted" not in chat.text
     await _press_label(chat, "Volgende")
     assert "Vraag 5 van 6:" in chat.text

@@ -143,7 +143,7 @@ async def test_help_from_coaching_never_blocks_and_talk_is_one_tap(bot: RunningB
     assert tg.fake.live_keyboards(YOUNG) == [relayed.result["message_id"]]  # one live keyboard
 
     same = await tg.tap(YOUNG, "Verder waar ik was")  # the coaching step is still there
-    assert "Wacht even met reageren" in texts(same) or "Wie wordt er aangevallen" in texts(same)
+    assert "Ga verder als je er klaar voor bent" in texts(same)  # "Boos" gets the pause
     talk = await tg.tap(YOUNG, "Schrijf je peer educator")
     assert "✉️ Je schrijft nu met Noor" in texts(talk)
     assert "↩️ Terug naar de coaching" in _labels(talk)
@@ -154,7 +154,7 @@ async def test_help_from_coaching_never_blocks_and_talk_is_one_tap(bot: RunningB
 
     back = await tg.tap(YOUNG, "Terug naar de coaching")
     assert "Je bent terug waar je was" in texts(back)
-    assert "Wacht even met reageren" in texts(back) or "Wie wordt er aangevallen" in texts(back)
+    assert "Ga verder als je er klaar voor bent" in texts(back)  # the pause after "Boos"
     typed = await tg.say(YOUNG, "dit is voor de coaching, niet voor Noor")
     assert LOCKED not in texts(typed)
     assert await tg.fake.replies_until_idle(NOOR, idle=IDLE) == []  # nothing relayed
@@ -182,6 +182,7 @@ async def test_danger_help_and_crisis_can_be_withdrawn_from_the_menu(bot: Runnin
         "TikTok",
         "Pesten",
         "Dreiging met geweld",
+        "Klaar",
         "Verder",
         "Ja, graag",
     )

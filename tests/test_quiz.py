@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.app import Core, open_core
+from bot.app import Core, load_checked_content, open_core
 from bot.config import Settings
 from bot.core.clock import ManualClock
-from bot.core.content import QuizItemDef
+from bot.core.content import LANGUAGES, QuizItemDef
 from bot.flows import quiz as quiz_flow
 from tests.driver import ChatDriver
 
@@ -271,3 +271,20 @@ def test_pick_round_orders_wrong_unseen_rest(
     ranks = [rank(item) for item in picked]
     assert ranks == sorted(ranks)
     assert ranks.count(0) == min(size, sum(1 for v in history.values() if not v))
+
+
+def test_quiz_covers_every_grade_and_ground_of_the_report() -> None:
+    """At least 40 posts in each language; the right answers cover the report's four grades
+    (negativity, bullying, discrimination, extremism), the threat, every ground including
+    gender identity, and the three free-speech verdicts."""
+    content = load_checked_content()
+    for lang in LANGUAGES:
+        posts = [i for i in content.quiz if content.has(lang, f"quiz.items.{i.id}.post")]
+        assert len(posts) >= 40
+    correct = {(item.kind, item.correct) for item in content.quiz}
+    grades = {"negativity", "bullying", "discrimination", "extremism", "threat"}
+    grounds = {"origin", "religion", "gender", "gender_identity", "sexual_orientation"}
+    grounds |= {"disability", "other"}
+    assert {("form", grade) for grade in grades} <= correct
+    assert {("ground", ground) for ground in grounds} <= correct
+    assert {("freespeech", v) for v in ("opinion", "hurtful_not_crime", "maybe_crime")} <= correct

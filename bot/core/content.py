@@ -80,7 +80,11 @@ class HelplineDef(_Frozen):
 
     id: str
     phone: str | None = None
-    url: str | None = None
+    phone_alt: str | None = None  # a second number, e.g. 113's free 0800 line
+    url: str | None = None  # shown as written: only addresses content-facts.md names
+    chat: bool = False  # a chat is offered (on `url` when there is one)
+    form: bool = False  # reports go through an online form (on `url` when there is one)
+    hours: Literal["always"] | None = None  # only opening hours content-facts.md verifies
     verified: date
     topics: list[str]
     min_age: int | None = None
@@ -515,7 +519,7 @@ def _check_catalogues(content: Content) -> list[Problem]:
     for lang in LANGUAGES:
         texts = content.texts[lang]
         for line in content.helplines:
-            for part in ("name", "what"):
+            for part in ("name", "what", "short"):
                 key = f"helplines.{line.id}.{part}"
                 if key not in texts:
                     problems.append(Problem(f"content/{lang}/helplines.yaml", key, "missing text"))

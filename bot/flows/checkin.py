@@ -10,6 +10,7 @@ Both need the check-in opt-in at send time and wait while the person is busy in 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,6 +19,7 @@ from bot.core.engine import Choice, Turn
 from bot.core.model import Reply
 from bot.core.registry import registry
 from bot.flows.plans import plan_summary
+from bot.flows.system import help_topics, helpline_lines
 from bot.storage import checkins, scheduled
 from bot.storage.checkins import FACTORS, as_outcome
 from bot.storage.coach import get_plan, record_help_request
@@ -123,9 +125,31 @@ async def checkin_close(turn: Turn) -> None:
     outcome = as_outcome(answers.get("outcome"))
     if outcome is not None:
         turn.say(f"checkin.reaction.{outcome}")
+    turn.goto("offer_help" if _went_badly(answers) else "thanks")
+
+
+def _went_badly(answers: Mapping[str, Any]) -> bool:
+    """'It got worse' or a feeling of 1-2: a peer educator and helplines are offered."""
     feeling = _int(answers.get("feeling"))
-    low = outcome == "worse" or (feeling is not None and feeling <= LOW_FEELING)
-    turn.goto("offer_help" if low else "thanks")
+    return as_outcome(answers.get("outcome")) == "worse" or (
+        feeling is not None and feeling <= LOW_FEELING
+    )
+
+
+def _help_topics(turn: Turn) -> set[str]:
+    """/hulp after a check-in that went badly lists someone to talk to first."""
+    bad = turn.state.flow == "checkin" and _went_badly(turn.state.answers)
+    return {"wellbeing"} if bad else set()
+
+
+help_topics.append(_help_topics)
+
+
+@registry.action("checkin.offer_help")
+async def checkin_offer_help(turn: Turn) -> None:
+    """It went badly: the helplines to talk to now, before the offer of a peer educator."""
+    lines = helpline_lines(turn, {"wellbeing"})
+    turn.send(Reply("\n".join([turn.t("checkin.lines_intro"), *lines])))
 
 
 @registry.action("checkin.help")

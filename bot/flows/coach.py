@@ -17,12 +17,12 @@ from bot.core.registry import registry
 from bot.flows.checkin import checkin_due
 from bot.flows.plans import plan_card
 from bot.flows.replycheck import POSITIVE, PRIVACY, TONE, check_reply
-from bot.flows.system import _chunks, helpline_lines
+from bot.flows.system import _chunks, help_topics, helpline_lines
 from bot.storage.coach import record_help_request, save_plan, schedule_checkin
 
 RECOMMENDED = 3
 MESSAGE_LIMIT = 600  # phone-sized messages
-STRONG_FEELINGS = frozenset({"scared", "numb"})
+STRONG_FEELINGS = frozenset({"angry", "scared", "numb"})
 # Helplines per danger, by the topics in helplines.yaml: violence → 112/police, doxing →
 # police + Helpwanted, sextortion → Helpwanted + police + Centrum Seksueel Geweld.
 DANGER_TOPICS: dict[str, frozenset[str]] = {
@@ -31,8 +31,12 @@ DANGER_TOPICS: dict[str, frozenset[str]] = {
     "sextortion": frozenset({"sextortion"}),
     "offline": frozenset({"violence", "victim_support"}),
 }
-# Dangers where any public reply is a bad idea: straight to the behind-the-scenes actions.
-NO_PUBLIC_REPLY = frozenset({"sextortion"})
+# The danger check's answers, most urgent first (several can be true at once).
+DANGERS = ("threat", "doxing", "sextortion", "offline")
+# Dangers where any public reply is a bad idea: replying to whoever threatens, doxes or
+# blackmails can make it worse, so straight to the behind-the-scenes actions.
+NO_PUBLIC_REPLY = frozenset({"threat", "doxing", "sextortion"})
+DONE_MARK = "✅"
 QUIET_APPROACH = "low_risk"
 PLATFORM_TEXTS = {"instagram": "platforms.instagram", "tiktok": "platforms.tiktok"}
 RISK_ICON = {"low": "🟢", "medium": "🟠", "high": "🔴"}
@@ -74,9 +78,22 @@ def strong_feeling(answers: Mapping[str, Any]) -> bool:
     return feeling in STRONG_FEELINGS or (feeling == "sad" and answers.get("role") == "target")
 
 
+def dangers(answers: Mapping[str, Any]) -> list[str]:
+    """The dangers found, most urgent first: a list in the conversation, space-separated in a
+    saved plan (plans hold strings), a single id or "none" in plans from before."""
+    value = answers.get("danger")
+    found = value if isinstance(value, list) else value.split() if isinstance(value, str) else []
+    return [danger for danger in DANGERS if danger in found]
+
+
 def in_danger(answers: Mapping[str, Any]) -> bool:
     """Whether the danger check found something."""
-    return answers.get("danger") not in (None, "none")
+    return bool(dangers(answers))
+
+
+def no_public_reply(answers: Mapping[str, Any]) -> bool:
+    """After a threat, doxing or sextortion only the behind-the-scenes actions are offered."""
+    return any(danger in NO_PUBLIC_REPLY for danger in dangers(answers))
 
 
 def cautious(answers: Mapping[str, Any]) -> bool:
@@ -106,8 +123,12 @@ def recommend(
 
 
 def plan_data(answers: Mapping[str, Any]) -> dict[str, str]:
-    """The answer ids a plan keeps; anything else (and anything typed) stays out."""
-    return {k: v for k in PLAN_FIELDS if isinstance(v := answers.get(k), str) and v}
+    """The answer ids a plan keeps; anything else (and anything typed) stays out. Plans hold
+    strings, so the dangers found are kept space-separated ("none" when there were none)."""
+    data = {k: v for k in PLAN_FIELDS if isinstance(v := answers.get(k), str) and v}
+    if "danger" in answers:
+        data["danger"] = " ".join(dangers(answers)) or "none"
+    return data
 
 
 # -- helpers -----------------------------------------------------------------------------------
@@ -161,6 +182,12 @@ async def feel_check(turn: Turn) -> None:
     turn.goto("care" if strong_feeling(turn.state.answers) else "who")
 
 
+@registry.action("coach.care")
+async def care(turn: Turn) -> None:
+    """The pause opens with words for this feeling: feeling nothing is not 'a strong feeling'."""
+    turn.vars["care_intro"] = turn.t(f"coach.care.intro.{turn.state.answers.get('feeling')}")
+
+
 @registry.action("coach.who")
 async def who(turn: Turn) -> None:
     """Targets choose between themselves and their group; bystanders see other options."""
@@ -175,24 +202,85 @@ async def request_care(turn: Turn) -> None:
 
 @registry.action("coach.request_safety")
 async def request_safety(turn: Turn) -> None:
-    """Asked for a peer educator from the safety branch: urgent."""
-    await _request_help(turn, f"danger:{turn.state.answers.get('danger')}", urgent=True)
+    """Asked for a peer educator from the safety branch: urgent (the reason names the most
+    urgent danger; the case card lists them all)."""
+    found = dangers(turn.state.answers) or ["none"]
+    await _request_help(turn, f"danger:{found[0]}", urgent=True)
+
+
+@registry.action("coach.danger")
+async def danger_check(turn: Turn) -> None:
+    """Tick every danger that is true (✅), then 'Done'; with none ticked, 'none of this'."""
+    answers = turn.state.answers
+    found = dangers(answers)
+    answers["danger"] = found
+    for danger in DANGERS:
+        label = turn.t(f"coach.danger.options.{danger}")
+        turn.offer(
+            Choice(
+                danger,
+                f"{DONE_MARK} {label}" if danger in found else label,
+                next="danger_more",
+                action="coach.danger_toggle",
+                arg=danger,
+            )
+        )
+    if found:
+        turn.vars["chosen"] = ", ".join(turn.t(f"coach.danger.chosen.{d}") for d in found)
+        turn.offer(Choice("done", turn.t("coach.danger.done"), next="safety"))
+    else:
+        turn.offer(Choice("none", turn.t("coach.danger.none"), next="coach_approach:"))
+
+
+@registry.action("coach.danger_toggle")
+async def danger_toggle(turn: Turn) -> None:
+    """Tick or untick one danger."""
+    found = dangers(turn.state.answers)
+    picked = str(turn.arg)
+    chosen = [d for d in found if d != picked] if picked in found else [*found, picked]
+    turn.state.answers["danger"] = [d for d in DANGERS if d in chosen]
+    if not chosen:
+        turn.goto("danger")  # nothing ticked any more: the full question again
 
 
 @registry.action("coach.safety")
 async def safety(turn: Turn) -> None:
-    """Danger found: say so plainly, with 112 and the advice for this danger, before anything."""
-    danger = str(turn.state.answers.get("danger"))
-    await turn.repo.record(turn.user.id, "danger", danger, turn.now())
+    """Danger found: say so plainly, with 112 and the advice for each danger, before anything."""
+    found = dangers(turn.state.answers)
+    for danger in found:
+        await turn.repo.record(turn.user.id, "danger", danger, turn.now())
     turn.say("coach.safety.intro")
-    turn.say(f"coach.safety.tip.{danger}")
+    for danger in found:
+        turn.say(f"coach.safety.tip.{danger}")
+
+
+def danger_topics(answers: Mapping[str, Any]) -> set[str]:
+    """Helpline topics for every danger found."""
+    return set().union(*(DANGER_TOPICS[danger] for danger in dangers(answers)))
+
+
+def _help_topics(turn: Turn) -> set[str]:
+    """/hulp during coaching lists first what fits: the lines for the dangers found, the
+    discrimination report points, and someone to talk to after a strong feeling."""
+    if not turn.state.flow.startswith("coach"):
+        return set()
+    answers = turn.state.answers
+    topics = danger_topics(answers)
+    if answers.get("form") == "discrimination":
+        topics.add("discrimination")
+    if strong_feeling(answers):
+        topics.add("wellbeing")
+    return topics
+
+
+help_topics.append(_help_topics)
 
 
 @registry.action("coach.safety_help")
 async def safety_help(turn: Turn) -> None:
-    """Where to report and get help for this danger, and how to report on the platform."""
-    topics = DANGER_TOPICS.get(str(turn.state.answers.get("danger")), frozenset())
-    _send_lines(turn, [turn.t("coach.safety_help.lines_intro"), *helpline_lines(turn, set(topics))])
+    """Where to report and get help for these dangers, and how to report on the platform."""
+    topics = danger_topics(turn.state.answers)
+    _send_lines(turn, [turn.t("coach.safety_help.lines_intro"), *helpline_lines(turn, topics)])
     turn.say(_platform_text(turn.state.answers))
 
 
@@ -200,7 +288,7 @@ async def safety_help(turn: Turn) -> None:
 async def resume(turn: Turn) -> None:
     """After the safety branch: react-or-not with low-risk options, or no public reply at all."""
     answers = turn.state.answers
-    if answers.get("danger") in NO_PUBLIC_REPLY:
+    if no_public_reply(answers):
         answers["approach"] = QUIET_APPROACH
         turn.goto(f"coach_approach:quiet_{side(answers)}")
     else:
@@ -224,6 +312,8 @@ async def react(turn: Turn) -> None:
     else:
         advice = "fit"
     turn.vars["advice"] = turn.t(f"coach_approach.advice.{advice}")
+    turn.vars["why_react"] = turn.t(f"coach_approach.why_react.{side(answers)}")
+    turn.vars["why_not"] = turn.t(f"coach_approach.why_not.{side(answers)}")
     for approach in picks:
         turn.offer(_approach_choice(turn, approach, "coach_approach.button"))
     turn.offer(
@@ -329,6 +419,9 @@ async def report_tips(turn: Turn) -> None:
     if not in_danger(answers):  # the safety branch already showed both
         turn.say("platforms.report_good")
         turn.say(_platform_text(answers))
+    if answers.get("form") == "discrimination":
+        lines = helpline_lines(turn, {"discrimination"})
+        _send_lines(turn, [turn.t("coach_strategy.discrimination"), *lines])
 
 
 @registry.action("coach.save_plan")

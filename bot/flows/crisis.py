@@ -20,7 +20,7 @@ from bot.core.engine import Engine, Turn
 from bot.core.model import EventKind, Reply
 from bot.core.registry import registry
 from bot.core.safety import CrisisKind, Outcome, detect_crisis, warm_up
-from bot.flows.system import helpline_lines
+from bot.flows.system import help_topics, helpline_lines
 from bot.storage.coach import record_help_request
 
 TOPICS: dict[CrisisKind, set[str]] = {
@@ -151,6 +151,16 @@ async def alert(turn: Turn) -> None:
     lines = helpline_lines(turn, topics | ({"police"} if acute else set()))
     turn.send(Reply("\n".join([turn.t("crisis.lines_heading"), *lines])))
     turn.say("crisis.peer_note")
+
+
+def _help_topics(turn: Turn) -> set[str]:
+    """/hulp during the crisis answer lists the lines for this kind first."""
+    if turn.state.flow != "crisis":
+        return set()
+    return set().union(*(TOPICS[kind] for kind in _kinds(turn)))
+
+
+help_topics.append(_help_topics)
 
 
 @registry.action("crisis.not_safe")

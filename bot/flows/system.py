@@ -3,15 +3,36 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from bot.core.clock import from_epoch
-from bot.core.engine import Turn
+from bot.core.content import HelplineDef
+from bot.core.engine import Choice, Turn
 from bot.core.model import Button, Document, Reply
 from bot.core.registry import registry
 from bot.storage import inbox
 
-HELP_CHUNK = 900  # characters per help message, so the list stays readable on a phone
+HELP_LIMIT = 600  # characters per help message: /hulp is two phone-sized messages at most
+EMERGENCY = "emergency_112"  # opens /hulp as its first line, so not listed again below it
+# What fits the moment: each returns helpline topics for where the person is (a danger in the
+# coaching, a crisis kind, a check-in that went badly); coaching and crisis add theirs.
+help_topics: list[Callable[[Turn], set[str]]] = []
+
+
+def helpline_contact(turn: Turn, line: HelplineDef) -> str:
+    """How to reach a line: numbers, chat or form (on its address when content has one), and
+    its hours only where verified ("113 · 0800-0113 · chat op 113.nl · dag en nacht")."""
+    parts = [part for part in (line.phone, line.phone_alt) if part]
+    at = "_at" if line.url else ""
+    for offered, kind in ((line.chat, "chat"), (line.form, "form")):
+        if offered:
+            parts.append(turn.t(f"helplines.contact.{kind}{at}", url=line.url))
+    if line.url and not (line.chat or line.form):
+        parts.append(line.url)
+    if line.hours:
+        parts.append(turn.t(f"helplines.hours.{line.hours}"))
+    return " · ".join(parts)
 
 
 def helpline_lines(turn: Turn, topics: set[str] | None = None) -> list[str]:
@@ -22,9 +43,14 @@ def helpline_lines(turn: Turn, topics: set[str] | None = None) -> list[str]:
             continue
         name = turn.t(f"helplines.{line.id}.name")
         what = turn.t(f"helplines.{line.id}.what")
-        contact = " · ".join(part for part in (line.phone, line.url) if part)
+        contact = helpline_contact(turn, line)
         lines.append(f"• {name}" + (f" ({contact})" if contact else "") + f": {what}")
     return lines
+
+
+def _short_line(turn: Turn, line: HelplineDef) -> str:
+    name = turn.t(f"helplines.{line.id}.name")
+    return f"• {name}: {helpline_contact(turn, line)} ({turn.t(f'helplines.{line.id}.short')})"
 
 
 def _chunks(lines: list[str], limit: int) -> list[str]:
@@ -41,17 +67,31 @@ def _chunks(lines: list[str], limit: int) -> list[str]:
     return messages
 
 
+def help_messages(turn: Turn) -> list[str]:
+    """/hulp in two phone-sized messages: 112 first, then the lines that fit this moment (a
+    danger in the coaching, a crisis kind), then the rest."""
+    topics: set[str] = set().union(*(topics_of(turn) for topics_of in help_topics))
+    fitting: list[str] = []
+    others: list[str] = []
+    for line in turn.content.helplines:
+        if line.id != EMERGENCY:
+            (fitting if topics & set(line.topics) else others).append(_short_line(turn, line))
+    lines = [turn.t("helplines.intro"), turn.t("helplines.emergency_line")]
+    if fitting:
+        lines += ["", turn.t("helplines.now"), *fitting, "", turn.t("helplines.more")]
+    return [part.strip() for part in _chunks([*lines, *others], HELP_LIMIT)]
+
+
 @registry.command("hulp", "help", before_onboarding=True)
 async def help_command(turn: Turn, _args: str) -> None:
     """Helplines at any moment; the state is untouched so the person can carry on after."""
-    turn.say("helplines.intro")
-    turn.say("helplines.emergency_line")
-    for message in _chunks(helpline_lines(turn), HELP_CHUNK):
+    *first, last = help_messages(turn)
+    for message in first:
         turn.send(Reply(message))
     back = Button(turn.t("common.nav.back"), "n:back")
     menu = Button(turn.t("common.nav.menu"), "n:menu")
     rows = ((back, menu),) if turn.user.onboarded else ((back,),)
-    turn.send(Reply(turn.t("system.help_back"), rows))
+    turn.send(Reply(f"{last}\n\n{turn.t('system.help_back')}", rows))
 
 
 @registry.action("system.help")
@@ -164,11 +204,34 @@ async def menu_command(turn: Turn, _args: str) -> None:
     await turn.engine.enter(turn, "menu:")
 
 
+LANGUAGE_ONLY = "language_only"  # in the settings' answers: opened by /taal
+
+
 @registry.command("taal", "language", "instellingen", "settings")
 async def settings_command(turn: Turn, _args: str) -> None:
-    """`/taal` opens the language choice, `/instellingen` the settings."""
-    target = "settings:language" if turn.event.command in ("taal", "language") else "settings:"
-    await turn.engine.enter(turn, target)
+    """`/taal` opens the language choice, `/instellingen` the settings; mid-journey both keep
+    the step the person was at, to go back to it afterwards."""
+    if turn.event.command in ("taal", "language"):
+        await turn.engine.detour(turn, "settings:language", **{LANGUAGE_ONLY: True})
+    else:
+        await turn.engine.detour(turn, "settings:main")
+
+
+@registry.action("settings.language_set")
+async def language_set(turn: Turn) -> None:
+    """After /taal mid-journey straight back to the question, now in the new language."""
+    if turn.state.answers.get(LANGUAGE_ONLY) and turn.engine.can_go_back(turn):
+        turn.say("settings.saved.text")
+        await turn.engine.go_back(turn)
+    else:
+        turn.goto("saved")
+
+
+@registry.action("settings.back")
+async def settings_back(turn: Turn) -> None:
+    """'Carry on where I was' from the settings."""
+    if not await turn.engine.go_back(turn):
+        turn.goto("menu:")
 
 
 @registry.action("settings.summary")
@@ -182,6 +245,8 @@ async def settings_summary(turn: Turn) -> None:
         return turn.t("settings.state.on" if value else "settings.state.off")
 
     empty = turn.t("settings.state.empty")
+    if turn.engine.can_go_back(turn):
+        turn.offer(Choice("back", turn.t("settings.main.back"), action="settings.back"))
     turn.vars.update(
         checkins_state=switch(user.checkins),
         followups_state=switch(user.followups),

@@ -52,17 +52,23 @@ async def build_summary(desk: Desk, user: User, answers: Mapping[str, Any]) -> d
     if loaded is not None:
         merged.update(loaded[1].get("answers") or {})
     merged.update(answers)
-    return {
-        key: value
-        for key in SUMMARY_FIELDS
-        if isinstance(value := merged.get(key), str) and _ANSWER_ID.match(value) and value != "none"
-    }
+    return {key: value for key in SUMMARY_FIELDS if (value := _ids(merged.get(key)))}
+
+
+def _ids(value: Any) -> str:
+    """Answer ids as one string: one id, or several joined by spaces (the danger check allows
+    more than one: a list in the conversation, space-separated in a plan); '' for none."""
+    found = value if isinstance(value, list) else value.split() if isinstance(value, str) else []
+    return " ".join(v for v in found if isinstance(v, str) and _ANSWER_ID.match(v) and v != "none")
 
 
 def _value(desk: Desk, lang: str, field: str, value: str) -> str:
-    """A staff-facing label for an answer id (the id itself when there is none)."""
-    key = f"approaches.{value}.name" if field == "approach" else f"staff.values.{field}.{value}"
-    return desk.t(lang, key) if desk.content.has(lang, key) else value
+    """Staff-facing labels for answer ids, comma-separated (the id itself when none)."""
+    labels = []
+    for one in value.split():
+        key = f"approaches.{one}.name" if field == "approach" else f"staff.values.{field}.{one}"
+        labels.append(desk.t(lang, key) if desk.content.has(lang, key) else one)
+    return ", ".join(labels)
 
 
 def reason_text(desk: Desk, lang: str, reason: str) -> str:
