@@ -8,8 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
+from bot.core.content import parse_yaml
 from bot.core.crisis.model import Model
 from bot.core.safety import detect_crisis
 
@@ -37,7 +36,7 @@ def load(part: str) -> list[Row]:
     rows: list[Row] = []
     folder = CORPUS / part
     for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+        data = parse_yaml(path.read_text(encoding="utf-8")) or []
         for item in data:
             label = str(item["label"]).replace("-", "_")
             if label not in LABELS:

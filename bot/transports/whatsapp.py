@@ -69,7 +69,7 @@ from pywa_async.types.templates import TemplateLanguage
 from bot.app import Core
 from bot.config import SettingsError
 from bot.core.clock import epoch
-from bot.core.content import LANGUAGES, Content, default_content_dir
+from bot.core.content import LANGUAGES, Content, default_content_dir, parse_yaml
 from bot.core.delivery import DeliveryFailed, RetryLater, Unreachable
 from bot.core.limits import SHORT_PREFIX, WHATSAPP
 from bot.core.model import Button, Document, Event, EventKind, Reply
@@ -190,7 +190,7 @@ def load_templates(root: Path | None = None) -> TemplatesFile:
     """Read and validate the templates; a problem stops start-up with one line."""
     path = (root or default_content_dir()) / "whatsapp_templates.yaml"
     try:
-        parsed = TemplatesFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        parsed = TemplatesFile.model_validate(parse_yaml(path.read_text(encoding="utf-8")))
     except (OSError, yaml.YAMLError, ValidationError) as exc:
         raise SettingsError(f"{path.name}: {exc}") from None
     for key, template in parsed.templates.items():
