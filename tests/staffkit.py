@@ -298,12 +298,10 @@ async def ask_for_help(tg: RunningBot, user: int) -> int:
 
 async def claim(tg: RunningBot, educator: int, case_id: int, young: int) -> None:
     """The educator taps "Ik pak" on the case's card in the staff group; everyone is told."""
-    mark = tg.fake.mark()
     tg.fake.tap(educator, f"case:claim:{case_id}", chat_id=GROUP)
-    await tg.fake.wait_for("answerCallbackQuery", timeout=5, since=mark)
-    await tg.fake.replies_until_idle(GROUP, idle=IDLE)
-    await tg.fake.replies_until_idle(young, idle=IDLE)
-    await tg.fake.replies_until_idle(educator, idle=IDLE)
+    await tg.settle()  # the tap is handled: the card, the notices and the copies are sent
+    for chat in (GROUP, young, educator):
+        tg.fake.unread(chat)
 
 
 def last_copy_from(tg: RunningBot, educator: int, young: int) -> int:
