@@ -9,6 +9,7 @@ from __future__ import annotations
 from bot.config import Settings
 from bot.core.clock import ManualClock
 from tests.e2e import RunningBot, running_bot, texts
+from tests.fakebot import Call
 
 FLOODER = 7600001
 OTHER = 7600002
@@ -36,6 +37,49 @@ async def test_a_flood_gets_one_slow_down_line_then_silence(
     calls = await tg.say(FLOODER, "nog eentje")
     assert USE_BUTTONS in texts(calls)
     assert SLOW_DOWN not in texts(calls)
+
+
+def _sends(tg: RunningBot, since: int) -> list[Call]:
+    """The messages the bot sent the flooder since `since`."""
+    return [
+        c
+        for c in tg.fake.calls[since:]
+        if c.chat_id == FLOODER and c.ok and c.method == "sendMessage"
+    ]
+
+
+async def test_a_backlog_slower_than_the_window_still_gets_one_line(
+    tg: RunningBot, clock: ManualClock
+) -> None:
+    """The limit counts messages when they arrive, not when their turn comes: when working
+    through the backlog takes longer than the window (a slow Telegram), the messages over the
+    limit still get one "rustig aan" line in all and then nothing (before, every message
+    whose turn came after the window had passed got its two answers again)."""
+    await tg.say(FLOODER, "/start")  # the first of the 20
+    mark = tg.fake.mark()
+    for number in range(40):
+        tg.fake.send_text(FLOODER, f"spam {number}")
+    await tg.fake.wait_for("sendMessage", chat_id=FLOODER, since=mark, timeout=60)
+    clock.advance(seconds=11)  # the window passes while most of the backlog still waits
+    await tg.settle()
+    sent = _sends(tg, mark)
+    assert texts(sent).count(USE_BUTTONS) == 19
+    assert texts(sent).count(SLOW_DOWN) == 1
+    assert len(sent) == 19 * 2 + 1  # a line and the question again for each answered one
+
+
+async def test_one_line_per_flood_window(tg: RunningBot, clock: ManualClock) -> None:
+    """A flood, a pause longer than the window, a second flood: one line for each flood."""
+    await tg.say(FLOODER, "/start")
+    mark = tg.fake.mark()
+    for flood in range(2):
+        for number in range(30):
+            tg.fake.send_text(FLOODER, f"spam {flood}-{number}")
+        await tg.settle()
+        clock.advance(seconds=11)
+    sent = _sends(tg, mark)
+    assert texts(sent).count(SLOW_DOWN) == 2
+    assert len(sent) == (19 + 20) * 2 + 2
 
 
 async def test_crisis_text_and_help_are_answered_during_a_flood(tg: RunningBot) -> None:

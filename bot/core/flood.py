@@ -38,7 +38,11 @@ class FloodGate:
         self._arrivals = 0
 
     def check(self, event: Event, now: float) -> Verdict:
-        """Count the message of `event` at time `now` (seconds) and judge it."""
+        """Count the message of `event`, which arrived at `now` (seconds), and judge it.
+
+        The arrival time, not the moment its turn comes: a backlog worked through more slowly
+        than the window must not open the window again for the messages still waiting.
+        """
         if self.limit <= 0 or event.kind is EventKind.CHOICE:
             return Verdict.ANSWER
         if event.kind is EventKind.COMMAND and event.command in ALWAYS:

@@ -141,15 +141,18 @@ class PerPersonProcessor(BaseUpdateProcessor):
     limit is set out of the way; `workers` is the real one.
     """
 
-    __slots__ = ("_lines", "_workers")
+    __slots__ = ("_arrived", "_lines", "_workers")
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, arrived: Callable[[object], None] | None = None) -> None:
         super().__init__(max_concurrent_updates=2**31 - 1)
         self._workers = asyncio.Semaphore(workers)
         self._lines: dict[int, tuple[asyncio.Lock, list[None]]] = {}
+        self._arrived = arrived  # told of each update before it waits (the flood limit's clock)
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Wait for the person's earlier updates, then for a worker, then handle the update."""
+        if self._arrived is not None:
+            self._arrived(update)
         person = _person(update)
         if person is None:
             async with self._workers:

@@ -77,6 +77,7 @@ SEND_ATTEMPTS = 2
 # While a chat has answers in the outbox (or the Bot API is down), a scheduled message to it
 # waits this long and is tried again by the scheduler, so it never overtakes them.
 OUTBOX_PATIENCE = 10.0
+MAX_ARRIVALS = 10_000  # arrival times kept for updates not handled yet
 COMMANDS = {
     "nl": ("start", "menu", "hulp", "taal", "mijndata", "vergeetmij", "stop", "privacy"),
     "en": ("start", "menu", "help", "language", "mydata", "forgetme", "stop", "privacy"),
@@ -276,7 +277,7 @@ class TelegramTransport:
             ApplicationBuilder()
             .bot(bot)
             # One worker at most per person, so a flood slows only the flooder (botapi.py).
-            .concurrent_updates(PerPersonProcessor(settings.concurrent_updates))
+            .concurrent_updates(PerPersonProcessor(settings.concurrent_updates, self._arrived))
             .job_queue(None)  # our scheduler owns timing; see scheduler/
         )
         if settings.webhook_url:
@@ -312,6 +313,10 @@ class TelegramTransport:
         self._live: dict[int, int] = {}
         self.watch: UpdateWatch | None = None
         self.flood = FloodGate(settings.flood_messages, settings.flood_seconds)
+        # When each update reached the process (update id -> clock seconds): the flood limit
+        # counts arrivals, so a backlog that takes longer than the window to work through (a
+        # slow Telegram) does not open the window again for the messages still waiting.
+        self._arrivals: dict[int, float] = {}
         self.outbox = Outbox(
             core.repo, core.clock, CHANNEL, self._send_held, self._mark_unreachable
         )
@@ -324,20 +329,20 @@ class TelegramTransport:
             return
         event = message_event(update.message)
         if event is not None:
-            await self._process(event)
+            await self._process(event, update.update_id)
 
     async def _on_edited(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         if update.edited_message is None:
             return
         event = message_event(update.edited_message, edited=True)
         if event is not None:
-            await self._process(event)
+            await self._process(event, update.update_id)
 
     async def _on_staff_command(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         """A staff command in the staff group; the answer goes to the sender's private chat."""
         event = staff_group_event(update.message) if update.message is not None else None
         if event is not None:
-            await self._process(event)
+            await self._process(event, update.update_id)
 
     def _is_staff_group(self, chat_id: int) -> bool:
         return chat_id == self.core.settings.staff_group_id
@@ -383,9 +388,18 @@ class TelegramTransport:
         except TelegramError as exc:  # an old query cannot be answered; nothing to do
             log.debug("answerCallbackQuery failed: %s", type(exc).__name__)
 
-    async def _process(self, event: Event) -> Outcome:
+    def _arrived(self, update: object) -> None:
+        """`PerPersonProcessor`: note when an update came in, before it waits for its turn."""
+        if isinstance(update, Update):
+            self._arrivals[update.update_id] = self.core.clock.now().timestamp()
+            if len(self._arrivals) > MAX_ARRIVALS:  # never marked answered (failed): forget
+                del self._arrivals[next(iter(self._arrivals))]
+
+    async def _process(self, event: Event, update_id: int | None = None) -> Outcome:
         started = time.perf_counter()
-        verdict = self.flood.check(event, self.core.clock.now().timestamp())
+        now = self.core.clock.now().timestamp()
+        arrived = self._arrivals.pop(update_id, now) if update_id is not None else now
+        verdict = self.flood.check(event, arrived)
         outcome = await self.core.engine.handle(event, verdict)
         if outcome.replies and await self._answer_with(event.user, outcome):
             metrics.REPLY_LATENCY.labels(CHANNEL).observe(time.perf_counter() - started)
@@ -696,6 +710,7 @@ class TelegramTransport:
         if self._retry_wait.pop(update.update_id, None) is not None:
             disk_trouble.recovered()
         metrics.UPDATES.labels(CHANNEL).inc()
+        self._arrivals.pop(update.update_id, None)  # taps and odd updates never use theirs
         try:
             await inbox.answered(self.core.repo, update.update_id, self.core.clock.now())
         finally:
