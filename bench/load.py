@@ -497,16 +497,25 @@ def percentiles(values: list[float]) -> dict[str, float]:
     }
 
 
-def repeated_messages(fake: FakeBotApi, chats: Sequence[int]) -> int:
-    """Messages the bot sent twice in a row to the same chat (same text and buttons)."""
-    repeats = 0
+def repeated_messages(
+    fake: FakeBotApi, chats: Sequence[int], kill_at: float | None = None
+) -> tuple[int, int]:
+    """Messages the bot sent twice in a row to the same chat (same text and buttons): those
+    away from the kill, and those sent again after it (an update or a held answer in flight at
+    the kill is handled or sent again by the new process: at least once, counted, see README).
+    `chats` are the people who had a move in flight at the kill for the second count."""
+    calm = at_kill = 0
     for chat in chats:
         previous: tuple[str | None, str] | None = None
         for call in fake.sent_to(chat):
             key = (call.text, json.dumps(call.params.get("reply_markup"), sort_keys=True))
-            repeats += key == previous
+            if key == previous:
+                if kill_at is not None and call.at >= kill_at:
+                    at_kill += 1
+                else:
+                    calm += 1
             previous = key
-    return repeats
+    return calm, at_kill
 
 
 def redelivered_updates(fake: FakeBotApi) -> int:
@@ -616,6 +625,15 @@ def summarise(
     calm = [m for m in moves if not m.at_kill]
     near_kill = [m for m in moves if m.at_kill]
     methods = Counter(call.method for call in fake.calls if call.method != "getUpdates")
+    at_kill = {m.person for m in near_kill}
+    repeats = [
+        sum(pair)
+        for pair in zip(
+            repeated_messages(fake, [p.uid for p in people if p.uid not in at_kill]),
+            repeated_messages(fake, sorted(at_kill), kill_at),
+            strict=True,
+        )
+    ]
     return {
         "bot": name,
         "users": len(people),
@@ -643,7 +661,8 @@ def summarise(
         "kill_recovered_by_resend": sum(not m.missing and m.updates > 1 for m in near_kill),
         "kill_answers_missing": sum(m.missing for m in near_kill),
         "kill_answered_twice": sum(max(m.answers - 1, 0) for m in near_kill),
-        "repeated_messages": repeated_messages(fake, [p.uid for p in people]),
+        "repeated_messages": repeats[0],
+        "kill_repeated_messages": repeats[1],
         "redelivered_updates": redelivered_updates(fake),
         "stray_messages": sum(p.stray for p in people),
         "wrong_echoes": sum(p.wrong_echo for p in people),
@@ -909,7 +928,8 @@ def lines(result: dict[str, Any]) -> Iterator[str]:
             f"kill at {sterk['killed_at_s']} s: {sterk['in_flight_at_kill']} moves in flight, "
             f"{sterk['kill_recovered_by_resend']} recovered by a re-send, "
             f"{sterk['kill_answers_missing']} without answer, "
-            f"{sterk['kill_answered_twice']} answered twice"
+            f"{sterk['kill_answered_twice']} answered twice, "
+            f"{sterk['kill_repeated_messages']} message(s) sent again (in doubt at the kill)"
         )
     yield (
         f"bot log: {sterk['undelivered_logged']} 'reply not delivered', "

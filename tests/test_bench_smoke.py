@@ -65,4 +65,7 @@ def test_tiny_fault_run_with_a_kill(tmp_path: Path) -> None:
         sterk["kill_recovered_by_resend"] + sterk["kill_answers_missing"]
         <= (sterk["in_flight_at_kill"])
     )
+    # In doubt at the kill (handled or sent, not yet crossed off): sent again at most once each.
+    assert sterk["repeated_messages"] == 0
+    assert sterk["kill_repeated_messages"] <= sterk["in_flight_at_kill"]
     assert all(figures["checks"].values())
