@@ -22,11 +22,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import functools
-import json
 import re
-import statistics
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -37,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.load import TOKEN, BotProcess, bot_env  # noqa: E402
+from bench.harness import TOKEN, BotProcess, bot_env, percentiles, run_in, write_json  # noqa: E402
 from tests.fakebot import Call, FakeBotApi  # noqa: E402
 
 FLOODER = 720_000_000
@@ -46,20 +43,6 @@ SPAM = re.compile(r"/s(\d+) ")  # "Het commando /s17 ken ik niet ..."
 SLOW_DOWN = ("Rustig aan", "Easy now")
 TARGET_P99 = 1.0
 LIMIT = 20  # STERK_FLOOD_MESSAGES by default (per STERK_FLOOD_SECONDS, 10)
-
-
-def ms(values: list[float]) -> dict[str, float]:
-    """p50/p95/p99/max in milliseconds."""
-    if len(values) < 2:
-        one = round(values[0] * 1000, 1) if values else 0.0
-        return {"p50": one, "p95": one, "p99": one, "max": one}
-    cuts = statistics.quantiles(values, n=100, method="inclusive")
-    return {
-        "p50": round(cuts[49] * 1000, 1),
-        "p95": round(cuts[94] * 1000, 1),
-        "p99": round(cuts[98] * 1000, 1),
-        "max": round(max(values) * 1000, 1),
-    }
 
 
 def _sent_after(moment: float, call: Call) -> bool:
@@ -128,7 +111,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             "others": args.others,
             "moves_each": args.moves,
             "limit": "off" if args.no_limit else "STERK_FLOOD_MESSAGES default",
-            "others_latency_ms": ms(latencies),
+            "others_latency_ms": percentiles(latencies),
             "flooder_messages_answered": len(answers),
             "flooder_slow_down_lines": sum(
                 (c.text or "").startswith(SLOW_DOWN) for c in to_flooder
@@ -161,10 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--workdir", type=Path, help="keep the database and the bot log here")
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="sterk-flood-") as tmp:
-        workdir = args.workdir or Path(tmp)
-        workdir.mkdir(parents=True, exist_ok=True)
-        figures = asyncio.run(run(args, workdir))
+    figures = run_in(args.workdir, "sterk-flood-", lambda workdir: run(args, workdir))
     lat = figures["others_latency_ms"]
     print(
         f"one person sends {figures['messages']} messages at once; {figures['others']} others "
@@ -188,8 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"'rustig aan' line in all); Bot API delay {figures['api_delay_s']} s"
     )
     print(f"bot log: {figures['bot_errors_logged']} errors")
-    if args.json:
-        args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    write_json(args.json, figures)
     missed = (
         lat["p99"] >= TARGET_P99 * 1000
         or figures["flooder_messages_answered_twice"]

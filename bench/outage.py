@@ -20,11 +20,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import random
 import re
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -35,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.load import TOKEN, BotProcess, bot_env  # noqa: E402
+from bench.harness import TOKEN, BotProcess, bot_env, run_in, write_json  # noqa: E402
 from tests.fakebot import FakeBotApi  # noqa: E402
 
 USER_BASE = 710_000_000
@@ -152,10 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--workdir", type=Path, help="keep the database and the bot log here")
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="sterk-outage-") as tmp:
-        workdir = args.workdir or Path(tmp)
-        workdir.mkdir(parents=True, exist_ok=True)
-        figures = asyncio.run(run(args, workdir))
+    figures = run_in(args.workdir, "sterk-outage-", lambda workdir: run(args, workdir))
     print(
         f"{figures['people']} people x {figures['messages_each']} messages during "
         f"{figures['outage_s']:g} s of Bot API 502" + (", SIGKILL halfway" if args.kill else "")
@@ -171,8 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"time to recover {figures['recovery_s']} s (outage end to the last answer)"
     )
     print(f"bot log: {figures['bot_errors_logged']} errors")
-    if args.json:
-        args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    write_json(args.json, figures)
     bad = figures["answers_lost"] or figures["answers_doubled"] or figures["answers_out_of_order"]
     return 1 if bad else 0
 

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+import pytest
+
 from bot.app import Core, load_checked_content, open_core
 from bot.config import Settings
 from bot.core.clock import ManualClock
@@ -20,7 +22,7 @@ from bot.storage import staff as store
 from bot.storage.repository import User
 from scheduler.service import Scheduler
 from tests.driver import ChatDriver
-from tests.e2e import RunningBot, texts
+from tests.e2e import RunningBot, running_bot, texts
 from tests.fakebot import Call
 
 CHANNEL = "telegram"  # admins are Telegram ids, so the staff tests talk on that channel
@@ -158,6 +160,14 @@ class Person(ChatDriver):
         loaded = await self.core.repo.load(self.channel, self.user)
         assert loaded is not None
         return loaded[0].id
+
+
+@pytest.fixture(name="tg")
+async def staff_tg(settings: Settings, clock: ManualClock) -> AsyncIterator[RunningBot]:
+    """The `tg` fixture with staff: the real bot over the fake Bot API with an admin and a
+    staff group (`staff_settings`). A test module takes it with `import staff_tg`."""
+    async with running_bot(staff_settings(settings), clock) as running:
+        yield running
 
 
 def staff_settings(settings: Settings, **changes: object) -> Settings:

@@ -134,35 +134,75 @@ def _step(data: Any, step: str) -> dict[str, Any]:
     return found
 
 
-def test_start_must_be_a_step(content_dir: Path) -> None:
-    edit(content_dir, "flows/forget.yaml", lambda d: d.update(start="begin"))
-    reports(content_dir, "content/flows/forget.yaml: start: unknown step 'begin'")
+def _option(data: Any, step: str, index: int) -> dict[str, Any]:
+    found: dict[str, Any] = _step(data, step)["options"][index]
+    return found
 
 
-def test_a_target_in_an_unknown_flow(content_dir: Path) -> None:
-    edit(
-        content_dir,
+# One edit, one problem: (file, the mistake, what validation must say).
+ONE_MISTAKE = [
+    pytest.param(
         "flows/forget.yaml",
-        lambda d: _step(d, "confirm")["options"][1].update(next="menuu:"),
-    )
-    reports(
-        content_dir,
+        lambda d: d.update(start="begin"),
+        "content/flows/forget.yaml: start: unknown step 'begin'",
+        id="start must be a step",
+    ),
+    pytest.param(
+        "flows/forget.yaml",
+        lambda d: _option(d, "confirm", 1).update(next="menuu:"),
         "content/flows/forget.yaml: steps.confirm.options[1].next: unknown flow 'menuu'",
-    )
-
-
-def test_a_target_step_in_another_flow(content_dir: Path) -> None:
-    edit(
-        content_dir,
+        id="a target in an unknown flow",
+    ),
+    pytest.param(
         "flows/forget.yaml",
-        lambda d: _step(d, "confirm")["options"][1].update(next="menu:nope"),
-    )
-    reports(content_dir, "steps.confirm.options[1].next: unknown step 'menu:nope'")
+        lambda d: _option(d, "confirm", 1).update(next="menu:nope"),
+        "steps.confirm.options[1].next: unknown step 'menu:nope'",
+        id="a target step in another flow",
+    ),
+    pytest.param(
+        "flows/settings.yaml",
+        lambda d: _step(d, "city").update(next="savd"),
+        "content/flows/settings.yaml: steps.city.next: unknown step 'savd'",
+        id="a step's next is checked too",
+    ),
+    pytest.param(
+        "flows/settings.yaml",
+        lambda d: _step(d, "city").update(save="profile.id"),
+        "content/flows/settings.yaml: steps.city.save: not a profile setting",
+        id="save into the profile only what may be set",
+    ),
+    pytest.param(
+        "flows/settings.yaml",
+        lambda d: _option(d, "language", 0)["profile"].update(admin=True),
+        "steps.language.options[0].profile.admin: not a profile setting",
+        id="an option sets only profile settings",
+    ),
+    pytest.param(
+        "flows/forget.yaml",
+        lambda d: _step(d, "confirm").update(options=[]),
+        "content/flows/forget.yaml: steps.confirm: dead end: no options or next",
+        id="a dead end step",
+    ),
+    pytest.param(
+        "flows/forget.yaml",
+        lambda d: _option(d, "confirm", 1).update(id="yes"),
+        "steps.confirm.options[1]: duplicate id 'yes'",
+        id="duplicate option ids",
+    ),
+    pytest.param(
+        "flows/forget.yaml",
+        lambda d: _option(d, "confirm", 1).pop("next"),
+        "content/flows/forget.yaml: steps.confirm.options[1]: needs next or action",
+        id="an option must lead somewhere",
+    ),
+]
 
 
-def test_a_step_next_is_checked_too(content_dir: Path) -> None:
-    edit(content_dir, "flows/settings.yaml", lambda d: _step(d, "city").update(next="savd"))
-    reports(content_dir, "content/flows/settings.yaml: steps.city.next: unknown step 'savd'")
+@pytest.mark.parametrize(("name", "change", "expected"), ONE_MISTAKE)
+def test_one_mistake_in_a_flow(content_dir: Path, name: str, change: Edit, expected: str) -> None:
+    """Where every step and answer leads: each mistake is named by file, key and what."""
+    edit(content_dir, name, change)
+    reports(content_dir, expected)
 
 
 def test_unknown_actions_on_steps_options_and_text(content_dir: Path) -> None:
@@ -183,20 +223,6 @@ def test_unknown_actions_on_steps_options_and_text(content_dir: Path) -> None:
         assert any(f"content/flows/settings.yaml: {line}" in p for p in found), (line, found)
 
 
-def test_save_into_the_profile_only_what_may_be_set(content_dir: Path) -> None:
-    edit(content_dir, "flows/settings.yaml", lambda d: _step(d, "city").update(save="profile.id"))
-    reports(content_dir, "content/flows/settings.yaml: steps.city.save: not a profile setting")
-
-
-def test_an_option_sets_only_profile_settings(content_dir: Path) -> None:
-    edit(
-        content_dir,
-        "flows/settings.yaml",
-        lambda d: _step(d, "language")["options"][0]["profile"].update(admin=True),
-    )
-    reports(content_dir, "steps.language.options[0].profile.admin: not a profile setting")
-
-
 def test_text_input_needs_somewhere_to_keep_it_and_to_go(content_dir: Path) -> None:
     """A text step without save/on_text loses the answer; without next it goes nowhere."""
 
@@ -208,27 +234,6 @@ def test_text_input_needs_somewhere_to_keep_it_and_to_go(content_dir: Path) -> N
     found = problems(content_dir)
     assert any("steps.city: text input needs save or on_text" in p for p in found), found
     assert any("steps.city: text input needs next" in p for p in found), found
-
-
-def test_a_dead_end_step(content_dir: Path) -> None:
-    edit(content_dir, "flows/forget.yaml", lambda d: _step(d, "confirm").update(options=[]))
-    reports(content_dir, "content/flows/forget.yaml: steps.confirm: dead end: no options or next")
-
-
-def test_duplicate_option_ids(content_dir: Path) -> None:
-    edit(
-        content_dir,
-        "flows/forget.yaml",
-        lambda d: _step(d, "confirm")["options"][1].update(id="yes"),
-    )
-    reports(content_dir, "steps.confirm.options[1]: duplicate id 'yes'")
-
-
-def test_an_option_must_lead_somewhere(content_dir: Path) -> None:
-    edit(content_dir, "flows/forget.yaml", lambda d: _step(d, "confirm")["options"][1].pop("next"))
-    reports(
-        content_dir, "content/flows/forget.yaml: steps.confirm.options[1]: needs next or action"
-    )
 
 
 def test_callback_data_must_fit_telegram() -> None:

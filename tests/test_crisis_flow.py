@@ -335,17 +335,11 @@ async def test_every_kind_through_telegram_as_the_first_message(tg: RunningBot, 
     assert number in shown
 
 
-@pytest.mark.parametrize(
-    ("text", "named"),
-    [("hoi, ik zag een gemene reactie onder mijn post", False), ("ik wil dood", True)],
-)
-def test_terminal_chat_first_message_names_a_helpline_only_for_a_crisis(
-    tmp_path: Path, text: str, named: bool
-) -> None:
-    """As the hidden check does: the real terminal chat, a fresh database, one first message."""
+def _terminal(tmp_path: Path, text: str) -> subprocess.CompletedProcess[str]:
+    """One first message through the real terminal chat with a fresh database."""
     env = {**os.environ, "STERK_DB_PATH": str(tmp_path / "sterk.db")}
     env.pop("TELEGRAM_BOT_TOKEN", None)
-    done = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-m", "bot", "chat"],
         input=f"{text}\nquit\n",
         capture_output=True,
@@ -355,6 +349,17 @@ def test_terminal_chat_first_message_names_a_helpline_only_for_a_crisis(
         timeout=120,
         check=False,
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [("hoi, ik zag een gemene reactie onder mijn post", False), ("ik wil dood", True)],
+)
+def test_terminal_chat_first_message_names_a_helpline_only_for_a_crisis(
+    tmp_path: Path, text: str, named: bool
+) -> None:
+    """As the hidden check does: the real terminal chat, a fresh database, one first message."""
+    done = _terminal(tmp_path, text)
     assert done.returncode == 0, done.stderr[-2000:]
     assert bool(re.search(r"\b(?:112|113|0800-\d{4}|0900-\d{4})\b", done.stdout)) is named
 
@@ -377,22 +382,6 @@ async def test_each_kind_names_all_of_its_help(chat: ChatDriver, kind: str) -> N
     await chat.send(PER_KIND[kind][0])
     for name in ALL_HELP[kind]:
         assert name in chat.text, (kind, name)
-
-
-def _terminal(tmp_path: Path, text: str) -> subprocess.CompletedProcess[str]:
-    """One first message through the real terminal chat with a fresh database."""
-    env = {**os.environ, "STERK_DB_PATH": str(tmp_path / "sterk.db")}
-    env.pop("TELEGRAM_BOT_TOKEN", None)
-    return subprocess.run(
-        [sys.executable, "-m", "bot", "chat"],
-        input=f"{text}\nquit\n",
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=Path(__file__).resolve().parent.parent,
-        timeout=120,
-        check=False,
-    )
 
 
 @pytest.mark.parametrize(

@@ -4,15 +4,9 @@ python-telegram-bot against the fake Bot API; the scheduler is ticked where requ
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
-
-from bot.config import Settings
-from bot.core.clock import ManualClock
 from bot.storage import staff as store
 from scheduler.service import Scheduler
-from tests.e2e import RunningBot, running_bot, texts
+from tests.e2e import RunningBot, texts
 from tests.staffkit import (
     ADMIN,
     GROUP,
@@ -22,18 +16,12 @@ from tests.staffkit import (
     join,
     last_copy_from,
     onboard,
-    staff_settings,
+    staff_tg,  # noqa: F401 - the `tg` fixture with staff
 )
 
 NOOR, SEM, COR = 8301, 8302, 8303
 ANNA, BRAM = 8401, 8402
 CRISIS = "ik wil niet meer leven"
-
-
-@pytest.fixture
-async def tg(settings: Settings, clock: ManualClock) -> AsyncIterator[RunningBot]:
-    async with running_bot(staff_settings(settings), clock) as running:
-        yield running
 
 
 async def _desk(tg: RunningBot) -> dict[int, int]:

@@ -4,24 +4,20 @@ people."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
-
-from bot.config import Settings
-from bot.core.clock import ManualClock
 from bot.storage import staff as store
-from tests.e2e import RunningBot, running_bot, texts
-from tests.staffkit import GROUP, IDLE, ask_for_help, claim, join, onboard, staff_settings
+from tests.e2e import RunningBot, texts
+from tests.staffkit import (
+    GROUP,
+    IDLE,
+    ask_for_help,
+    claim,
+    join,
+    onboard,
+    staff_tg,  # noqa: F401 - the `tg` fixture with staff
+)
 
 NOOR, SEM, COR = 8501, 8502, 8503
 ANNA, BRAM = 8601, 8602
-
-
-@pytest.fixture
-async def tg(settings: Settings, clock: ManualClock) -> AsyncIterator[RunningBot]:
-    async with running_bot(staff_settings(settings), clock) as running:
-        yield running
 
 
 async def _read(tg: RunningBot, user: int) -> str:

@@ -4,23 +4,19 @@ Real python-telegram-bot against the fake Bot API, the scheduler ticked on the t
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
-
-from bot.config import Settings
 from bot.core.clock import ManualClock
 from tests.broadcastkit import lane
-from tests.e2e import RunningBot, running_bot
-from tests.staffkit import ADMIN, IDLE, onboard, say, staff_settings, tap
+from tests.e2e import RunningBot
+from tests.staffkit import (
+    ADMIN,
+    IDLE,
+    onboard,
+    say,
+    staff_tg,  # noqa: F401 - the `tg` fixture with staff
+    tap,
+)
 
 ANNA, BRAM = 8701, 8702
-
-
-@pytest.fixture
-async def tg(settings: Settings, clock: ManualClock) -> AsyncIterator[RunningBot]:
-    async with running_bot(staff_settings(settings), clock) as running:
-        yield running
 
 
 def _report(tg: RunningBot) -> str:

@@ -4,14 +4,9 @@ against the fake Bot API with several staff and young people at once."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 
-import pytest
-
-from bot.config import Settings
-from bot.core.clock import ManualClock
 from bot.storage import staff as store
-from tests.e2e import RunningBot, running_bot, texts
+from tests.e2e import RunningBot, texts
 from tests.fakebot import Call
 from tests.staffkit import (
     GROUP,
@@ -21,17 +16,11 @@ from tests.staffkit import (
     join,
     last_copy_from,
     onboard,
-    staff_settings,
+    staff_tg,  # noqa: F401 - the `tg` fixture with staff
 )
 
 NOOR, SEM, COORD, MOD = 8101, 8102, 8103, 8104
 ANNA, BRAM, CEES = 8201, 8202, 8203
-
-
-@pytest.fixture
-async def tg(settings: Settings, clock: ManualClock) -> AsyncIterator[RunningBot]:
-    async with running_bot(staff_settings(settings), clock) as running:
-        yield running
 
 
 def _labels(calls: list[Call]) -> list[str]:

@@ -126,6 +126,12 @@ def case_note(
     return build
 
 
+async def team_name(desk: Desk, user_id: int) -> str:
+    """The name a staff member chose with /naam, "?" for someone no longer on the team."""
+    member = await store.member(desk.repo, user_id)
+    return member.name if member else "?"
+
+
 async def card(desk: Desk, case: store.Case, again: bool = False) -> Reply:
     """The staff-group card in its current state."""
     lang = desk.group_lang
@@ -138,8 +144,7 @@ async def card(desk: Desk, case: store.Case, again: bool = False) -> Reply:
     if case.flagged_at is not None and case.status != "closed":
         text += "\n" + desk.t(lang, "staff.card.flagged", time=desk.moment(lang, case.flagged_at))
     if case.status == "claimed" and case.claimed_by is not None:
-        member = await store.member(desk.repo, case.claimed_by)
-        name = member.name if member else "?"
+        name = await team_name(desk, case.claimed_by)
         stamp = desk.moment(lang, case.claimed_at or case.created_at)
         return Reply(text + "\n" + desk.t(lang, "staff.card.claimed", name=name, time=stamp))
     outcome = desk.t(lang, f"staff.outcomes.{case.outcome or 'other'}")
@@ -311,15 +316,18 @@ async def _became_urgent(desk: Desk, case_id: int) -> None:
     if case.status == "open":
         await announce(desk, case, again=True)
     elif case.claimed_by is not None:
-        build = case_note(
-            desk,
-            case,
-            "staff.notify.now_urgent",
-            pick_button,
-            lambda lang: {"reason": reason_text(desk, lang, case.reason)},
-        )
-        await desk.notify([case.claimed_by], build, case.id)
+        await _signal_to_educator(desk, case, "staff.notify.now_urgent")
         await refresh_card(desk, case.id)
+
+
+async def _signal_to_educator(desk: Desk, case: store.Case, key: str) -> None:
+    """Tell the educator of a claimed case about a crisis signal in it, with its reason."""
+    if case.claimed_by is None:
+        return
+    note = case_note(
+        desk, case, key, pick_button, lambda lang: {"reason": reason_text(desk, lang, case.reason)}
+    )
+    await desk.notify([case.claimed_by], note, case.id)
 
 
 async def crisis_alert(desk: Desk, case_id: int, told: bool) -> None:
@@ -330,10 +338,7 @@ async def crisis_alert(desk: Desk, case_id: int, told: bool) -> None:
     if case is None or case.status == "closed":
         return
     status = "open" if case.status == "open" else "claimed"
-    name = "?"
-    if case.claimed_by is not None:
-        member = await store.member(desk.repo, case.claimed_by)
-        name = member.name if member else "?"
+    name = "?" if case.claimed_by is None else await team_name(desk, case.claimed_by)
 
     def build(user: User) -> list[Reply]:
         lang = user.language
@@ -350,15 +355,8 @@ async def crisis_alert(desk: Desk, case_id: int, told: bool) -> None:
 
     coordinators = [c for c in await desk.coordinators() if c != case.claimed_by]
     await desk.notify(coordinators, build, case.id)
-    if not told and case.claimed_by is not None:
-        note = case_note(
-            desk,
-            case,
-            "staff.notify.crisis_again",
-            pick_button,
-            lambda lang: {"reason": reason_text(desk, lang, case.reason)},
-        )
-        await desk.notify([case.claimed_by], note, case.id)
+    if not told:
+        await _signal_to_educator(desk, case, "staff.notify.crisis_again")
 
 
 async def flag_case(desk: Desk, case: store.Case, by: User, text: str) -> None:
@@ -366,8 +364,7 @@ async def flag_case(desk: Desk, case: store.Case, by: User, text: str) -> None:
     await store.flag(desk.repo, case.id, desk.now())
     await store.add_note(desk.repo, case.id, by.id, "flag", text, desk.now())
     await refresh_card(desk, case.id)
-    member = await store.member(desk.repo, by.id)
-    name = member.name if member else "?"
+    name = await team_name(desk, by.id)
 
     def build(user: User) -> list[Reply]:
         lang = user.language
@@ -457,8 +454,7 @@ async def _unanswered(desk: Desk, case: store.Case, now: int, start: int) -> dat
         await desk.notify([case.claimed_by], remind, case.id)
     if now >= escalate_at and (case.reply_escalated_at or 0) < case.waiting_since:
         await store.update_case(desk.repo, case.id, reply_escalated_at=now)
-        member = await store.member(desk.repo, case.claimed_by)
-        name = member.name if member else "?"
+        name = await team_name(desk, case.claimed_by)
         minutes = (now - case.waiting_since) // 60
         escalate = case_note(
             desk,

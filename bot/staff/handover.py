@@ -16,7 +16,7 @@ Every command works on the case its swipe-reply points to, else the only or chos
 from __future__ import annotations
 
 from bot.core.model import Button, Reply
-from bot.staff.cases import announce_pending, next_hint, refresh_card
+from bot.staff.cases import announce_pending, next_hint, refresh_card, team_name
 from bot.staff.casework import NOTE_MAX, brief, briefing, current_case, recent_messages
 from bot.staff.commands import StaffTurn, staff_command, staff_tap
 from bot.staff.desk import CASEWORKERS, MANAGERS, Desk, Role, allowed
@@ -144,8 +144,7 @@ async def accept_tap(st: StaffTurn, args: str) -> None:
     await refresh_card(desk, case.id)
     await brief(desk, st.user, case, "staff.claim.intro")
     await recent_messages(desk, st.user, case)
-    member = await store.member(desk.repo, st.user.id)
-    name = member.name if member else "?"
+    name = await team_name(desk, st.user.id)
     person = await desk.repo.user_by_id(case.user_id)
     if person is not None:
         text = desk.t(person.language, "staff.person.transferred", name=name)
