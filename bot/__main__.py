@@ -1,4 +1,4 @@
-"""Command line: `sterk-online [run|chat|validate-content DIR]`.
+"""Command line: `sterk-online [run|chat|migrate|validate-content DIR]`.
 
 Without a Telegram token or WhatsApp settings the bot opens the local terminal chat, so a fresh
 install can be tried at once; with `TELEGRAM_BOT_TOKEN` it runs on Telegram (webhook when a URL
@@ -19,7 +19,8 @@ from bot import logs
 from bot.app import Core, load_checked_content, open_core
 from bot.config import Settings, SettingsError, load_settings
 from bot.core.content import ContentError
-from bot.storage import files
+from bot.storage import db, files
+from bot.storage.repository import Repository
 from scheduler.service import Scheduler
 
 EXIT_CONFIG = 2
@@ -61,6 +62,16 @@ async def _run(settings: Settings, mode: str) -> None:
         await core.close()
 
 
+async def _migrate(settings: Settings) -> None:
+    """Apply pending migrations and say where the schema is now (the bot does this at start
+    too; an operator runs it before starting new replicas, or to check a backup restore)."""
+    repo = await Repository.open(settings.database)
+    try:
+        print(f"Schema at migration {await repo.schema_version()} ({repo.dialect}).")
+    finally:
+        await repo.close()
+
+
 def _validate(folder: str | None) -> int:
     try:
         load_checked_content(Path(folder) if folder else None)
@@ -83,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         "run", help="run on Telegram and/or WhatsApp when configured, else the terminal chat"
     )
     sub.add_parser("chat", help="always open the terminal chat")
+    sub.add_parser("migrate", help="apply pending database migrations, then stop")
     check = sub.add_parser("validate-content", help="check content YAML and list every problem")
     check.add_argument("dir", nargs="?", help="content folder (default: the bundled content)")
     args = parser.parse_args(argv)
@@ -95,7 +107,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Configuration error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     try:
-        lock = files.hold_lock(settings.db_path)  # released when the process ends
+        # One process per SQLite file; on PostgreSQL the server arbitrates (see README).
+        lock = None if settings.database_url else files.hold_lock(settings.db_path)
     except files.AlreadyRunning as exc:
         print(f"Not started: {exc}", file=sys.stderr)
         return EXIT_RUNNING
@@ -103,9 +116,13 @@ def main(argv: list[str] | None = None) -> int:
     mode = "serve" if configured and args.command != "chat" else "chat"
     logs.setup(settings, chat=mode == "chat")
     try:
-        asyncio.run(_run(settings, mode))
+        asyncio.run(_migrate(settings) if args.command == "migrate" else _run(settings, mode))
     except SettingsError as exc:  # found while starting, e.g. the port is taken
         print(f"Configuration error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except db.Error as exc:  # the database cannot be reached or opened
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(f"Database error: {reason}", file=sys.stderr)
         return EXIT_CONFIG
     except ContentError as exc:
         print("The content has problems; run `sterk-online validate-content`:", file=sys.stderr)
@@ -115,7 +132,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        lock.close()
+        if lock is not None:
+            lock.close()
     return 0
 
 

@@ -46,7 +46,7 @@ async def open_core(
 ) -> Core:
     """Validate content, open the database (running migrations) and build the engine."""
     content = content or load_checked_content()
-    repo = await Repository.open(settings.db_path)
+    repo = await Repository.open(settings.database)
     clock = clock or SystemClock()
     engine = Engine(settings, content, repo, registry, clock)
     crisis.install(engine)  # the crisis check sees every free text first

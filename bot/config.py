@@ -45,6 +45,8 @@ class Settings(BaseSettings):
         default="https://api.telegram.org/bot", alias="TELEGRAM_API_BASE_URL"
     )
     db_path: Path = Field(default=Path("./data/sterk.db"), alias="STERK_DB_PATH")
+    # A PostgreSQL server instead of the SQLite file (bot/storage/db.py): postgresql://...
+    database_url: str | None = Field(default=None, alias="STERK_DATABASE_URL")
     admin_ids: Annotated[frozenset[int], NoDecode] = Field(
         default=frozenset(), alias="STERK_ADMIN_IDS"
     )
@@ -111,6 +113,7 @@ class Settings(BaseSettings):
         "whatsapp_phone_number_id",
         "whatsapp_app_secret",
         "whatsapp_verify_token",
+        "database_url",
         mode="before",
     )
     @classmethod
@@ -217,6 +220,13 @@ class Settings(BaseSettings):
             raise ValueError("expected a URL starting with http:// or https://")
         return value
 
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("postgresql://", "postgres://")):
+            raise ValueError("expected a PostgreSQL URL like postgresql://user@host:5432/sterk")
+        return value
+
     @field_validator("case_escalate_minutes")
     @classmethod
     def _escalate_after_reannounce(cls, value: int, info: ValidationInfo) -> int:
@@ -239,6 +249,11 @@ class Settings(BaseSettings):
     @classmethod
     def _timetable(cls, value: object) -> object:
         return StaffedHours.parse(value) if isinstance(value, str) else value
+
+    @property
+    def database(self) -> str:
+        """Where the data lives: the PostgreSQL URL when set, else the SQLite file."""
+        return self.database_url or str(self.db_path)
 
     @property
     def whatsapp_enabled(self) -> bool:

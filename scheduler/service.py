@@ -45,7 +45,6 @@ import asyncio
 import contextlib
 import logging
 import secrets
-import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, time, timedelta
@@ -58,7 +57,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.app import Core
 from bot.core.clock import Clock, from_epoch
 from bot.core.delivery import RetryLater, Unreachable
-from bot.storage import retention, scheduled
+from bot.storage import db, retention, scheduled
 from bot.storage.files import disk_trouble
 from bot.storage.repository import User
 from bot.storage.scheduled import Finished, Item
@@ -179,7 +178,7 @@ class Scheduler:
     async def _periodic_tick(self) -> None:
         try:
             await self.tick()
-        except sqlite3.Error as exc:  # disk full or read-only: one line a minute, rows wait
+        except db.Error as exc:  # disk full or read-only: one line a minute, rows wait
             disk_trouble.report("due messages wait", exc)
         except Exception:
             log.exception("scheduler tick failed")
@@ -247,7 +246,7 @@ class Scheduler:
         while not self._stopping:
             try:
                 await self.drain()
-            except sqlite3.Error as exc:
+            except db.Error as exc:
                 disk_trouble.report("broadcast messages wait", exc)
             except Exception:
                 log.exception("lane delivery failed")
@@ -267,7 +266,7 @@ class Scheduler:
         self._next_sweep = now + SWEEP_EVERY
         try:
             await self.sweep()
-        except sqlite3.Error as exc:  # disk full: try again at the next tick
+        except db.Error as exc:  # disk full: try again at the next tick
             self._next_sweep = None
             disk_trouble.report("the retention sweep waits", exc)
 

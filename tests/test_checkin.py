@@ -40,7 +40,7 @@ async def _pushed_checkin(
 
 
 async def _helps(core: Core, user_id: int) -> list[tuple[str, int]]:
-    rows = await core.repo._conn.execute_fetchall(
+    rows = await core.repo.fetch(
         "SELECT reason, urgent FROM help_requests WHERE user_id=?", (user_id,)
     )
     return [(str(reason), int(urgent)) for reason, urgent in rows]
@@ -64,7 +64,7 @@ async def test_checkin_refers_to_the_plan_and_records_the_outcome(
     assert await checkins.outcomes_of(core.repo, user.id) == [
         ("replied", 4, "Ik schreef 'is dat echt nodig?' en kreeg likes")
     ]
-    rows = await core.repo._conn.execute_fetchall("SELECT plan_id FROM checkin_outcomes")
+    rows = await core.repo.fetch("SELECT plan_id FROM checkin_outcomes")
     assert [tuple(row) for row in rows] == [(plan_id,)]
     loaded = await core.repo.load("test", chat.user)
     assert loaded is not None

@@ -45,6 +45,7 @@ def test_admin_ids_are_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
         ("STERK_CASE_ESCALATE_MINUTES", "10", "STERK_CASE_ESCALATE_MINUTES: must be more than"),
         ("STERK_CASE_REPLY_REMINDER_MINUTES", "soon", "STERK_CASE_REPLY_REMINDER_MINUTES"),
         ("STERK_WELLBEING_DAYS", "365", "STERK_WELLBEING_DAYS: Input should be less"),
+        ("STERK_DATABASE_URL", "mysql://db/sterk", "STERK_DATABASE_URL: expected a PostgreSQL"),
     ],
 )
 def test_wrong_values_name_the_variable(

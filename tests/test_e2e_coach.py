@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 
 import pytest
 
 from tests.e2e import RunningBot, texts
+from tests.stores import query
 from tests.test_coach import PUBLIC_ROUTE, SPREADER_ROUTE, TARGET_ROUTE_EN
+
+pytestmark = pytest.mark.both_stores
 
 ONBOARDING = {
     "Nederlands": [
@@ -52,13 +54,10 @@ async def test_role_path_to_saved_plan(
         shown = await tg.tap(user, label)
         assert shown, f"no answer after {label!r}"
     assert card in texts(shown)
-    db = sqlite3.connect(tg.settings.db_path)
-    try:
-        rows = db.execute(
-            "SELECT p.data FROM plans p JOIN users u ON u.id = p.user_id WHERE u.external_id = ?",
-            (str(user),),
-        ).fetchall()
-    finally:
-        db.close()
+    rows = query(
+        tg.settings,
+        "SELECT p.data FROM plans p JOIN users u ON u.id = p.user_id WHERE u.external_id = ?",
+        (str(user),),
+    )
     assert [json.loads(data)["role"] for (data,) in rows] == [role]
     assert not tg.fake.calls_of("forwardMessage")

@@ -1,11 +1,16 @@
-"""The foundation end to end: real python-telegram-bot, fake Bot API, real SQLite file."""
+"""The foundation end to end: real python-telegram-bot, fake Bot API, real store (both)."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
 
+import pytest
+
+from tests import stores
 from tests.e2e import RunningBot, texts
+from tests.stores import query
+
+pytestmark = pytest.mark.both_stores
 
 USER = 5551234
 
@@ -46,17 +51,12 @@ async def test_walk_start_help_mydata_forget(tg: RunningBot) -> None:
     done = await tg.tap(USER, "Ja, wis alles")
     assert "gewist" in texts(done)
     assert tg.core is not None
-    db = sqlite3.connect(tg.settings.db_path)
-    try:
-        assert db.execute(
-            "SELECT count(*) FROM users WHERE external_id = ?", (str(USER),)
-        ).fetchone() == (0,)
-        for (table,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'"):
-            columns = [row[1] for row in db.execute(f"PRAGMA table_info({table})")]
-            if "user_id" in columns:
-                assert db.execute(f"SELECT count(*) FROM {table}").fetchone() == (0,), table
-    finally:
-        db.close()
+    found = query(tg.settings, "SELECT count(*) FROM users WHERE external_id = ?", (str(USER),))
+    assert found == [(0,)]
+    personal = stores.tables_with_user_id(tg.settings)
+    assert "conversations" in personal
+    for table in personal:
+        assert query(tg.settings, f"SELECT count(*) FROM {table}") == [(0,)], table
 
 
 async def test_commands_registered_per_language(tg: RunningBot) -> None:

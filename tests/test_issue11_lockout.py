@@ -244,5 +244,5 @@ async def test_draft_in_check_my_reply_never_reaches_the_educator(bot: RunningBo
     assert "Kerkstraat" not in everything_to_noor
     assert "Geheim concept" not in everything_to_noor
     assert tg.core is not None
-    backlog = list(await tg.core.repo._conn.execute_fetchall("SELECT count(*) FROM case_backlog"))
+    backlog = list(await tg.core.repo.fetch("SELECT count(*) FROM case_backlog"))
     assert backlog[0][0] == 0

@@ -36,7 +36,7 @@ async def _checkin(core: Core, user_id: int, due: datetime, now: datetime) -> in
 
 
 async def _status(core: Core, item_id: int) -> tuple[str, int, int]:
-    rows = await core.repo._conn.execute_fetchall(
+    rows = await core.repo.fetch(
         "SELECT status, due_at, attempts FROM scheduled WHERE id=?", (item_id,)
     )
     status, due_at, attempts = next(iter(rows))

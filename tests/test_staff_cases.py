@@ -368,9 +368,7 @@ async def test_case_texts_are_emptied_after_retention(desk: Office) -> None:
     await noor.send("/sluit doorverwezen naar het meldpunt")
     desk.clock.advance(days=desk.core.settings.retention_days + 1)
     await desk.scheduler.sweep()
-    rows = await desk.core.repo._conn.execute_fetchall(
-        "SELECT description, outcome_note, outcome FROM cases"
-    )
+    rows = await desk.core.repo.fetch("SELECT description, outcome_note, outcome FROM cases")
     assert [tuple(row) for row in rows] == [(None, None, "referred")]
 
 
@@ -391,7 +389,7 @@ async def test_moderator_escalation_and_wellbeing(desk: Office) -> None:
     await moderator.tap("Slecht")
     assert "Een peer educator neemt contact met je op" in moderator.text
     assert "welzijnscheck, score 1 van 5" in desk.card().text
-    rows = await desk.core.repo._conn.execute_fetchall("SELECT score FROM wellbeing_scores")
+    rows = await desk.core.repo.fetch("SELECT score FROM wellbeing_scores")
     assert [row[0] for row in rows] == [1]
 
 

@@ -116,7 +116,7 @@ async def test_help_claim_race_relay_close_rate(bot: RunningBot) -> None:
     assert all("Jip" not in str(c.params) for c in staff_side)
     assert all(str(YOUNG) not in str(c.params.get("text")) for c in staff_side)
     assert tg.core is not None
-    [case] = await tg.core.repo._conn.execute_fetchall("SELECT status, outcome, rating FROM cases")
+    [case] = await tg.core.repo.fetch("SELECT status, outcome, rating FROM cases")
     assert tuple(case) == ("closed", "helped", 4)
 
 
@@ -193,7 +193,7 @@ async def test_moderator_wellbeing_check(bot: RunningBot, clock: ManualClock) ->
     [card] = await tg.fake.replies_until_idle(GROUP, idle=IDLE)
     assert "welzijnscheck, score 2 van 5" in card.params["text"]
     assert tg.core is not None
-    rows = await tg.core.repo._conn.execute_fetchall("SELECT score FROM wellbeing_scores")
+    rows = await tg.core.repo.fetch("SELECT score FROM wellbeing_scores")
     assert [row[0] for row in rows] == [2]
     [moderator] = await store.members(tg.core.repo, "moderator")
     assert len(await store.pending_kind(tg.core.repo, "wellbeing", moderator.user_id)) == 1

@@ -231,7 +231,5 @@ async def test_invite_days_are_bounded(desk: Office, clock: ManualClock) -> None
     assert "Gebruik: /uitnodigen" in admin.text
     await admin.send("/invite peer")
     assert "geldig tot" in admin.text
-    [invite] = await desk.core.repo._conn.execute_fetchall(
-        "SELECT expires_at - created_at FROM staff_invites"
-    )
+    [invite] = await desk.core.repo.fetch("SELECT expires_at - created_at FROM staff_invites")
     assert invite[0] == timedelta(days=7).total_seconds()

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import sqlite3
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -18,7 +17,7 @@ from typing import Protocol
 
 from bot.core.clock import Clock
 from bot.core.model import Reply
-from bot.storage import outbox
+from bot.storage import db, outbox
 from bot.storage.files import disk_trouble
 from bot.storage.repository import Repository, User
 
@@ -155,7 +154,7 @@ class Outbox:
                         self.repo, self.channel, chat, user_id, replies, urgent, self.clock.now()
                     )
                 )
-            except sqlite3.Error as exc:  # full or read-only disk: in memory until delivered
+            except db.Error as exc:  # full or read-only disk: in memory until delivered
                 disk_trouble.report("undelivered replies are kept in memory", exc)
         queue = self._chats.setdefault(chat, deque())
         for row, reply in zip(rows, replies, strict=True):
@@ -198,7 +197,7 @@ class Outbox:
                 continue
             try:
                 await self._try(chat)
-            except sqlite3.Error as exc:  # the row stays; tried again after a pause
+            except db.Error as exc:  # the row stays; tried again after a pause
                 disk_trouble.report("a delivered reply could not be crossed off", exc)
                 await asyncio.sleep(BACKOFF_MAX)
             except Exception:  # a bug must not stop deliveries for everyone

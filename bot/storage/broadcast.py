@@ -23,7 +23,9 @@ CHOICES: tuple[Choice, ...] = ("in", "out")
 CHOICE_OF: dict[str, Choice] = {choice: choice for choice in CHOICES}
 # Who may get a broadcast at all; checked again at send time by the scheduler.
 _REACHABLE = "u.onboarded = 1 AND u.followups = 1 AND u.stopped = 0 AND u.unreachable = 0"
-_OF_BROADCAST = "s.kind = 'broadcast' AND json_extract(s.payload, '$.broadcast_id') = ?"
+_OF_BROADCAST = (
+    "s.kind = 'broadcast' AND CAST(json_extract(s.payload, '$.broadcast_id') AS INTEGER) = ?"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,7 +198,8 @@ async def create(
     async with repo.transaction() as conn:
         cur = await conn.execute(
             "INSERT INTO broadcasts (created_by, text, link_label, link_url, responses, segment, "
-            "segment_value, quiet, send_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "segment_value, quiet, send_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "RETURNING id",
             (
                 created_by,
                 text,
@@ -210,8 +213,7 @@ async def create(
                 epoch(now),
             ),
         )
-        assert cur.lastrowid is not None
-        return cur.lastrowid
+        return int(cur.rows[0][0])
 
 
 async def get(repo: Repository, broadcast_id: int) -> Broadcast | None:
@@ -245,7 +247,8 @@ async def listing(repo: Repository, recent: int) -> list[Broadcast]:
     rows = await repo.fetch(
         f"SELECT {_COLUMNS} FROM broadcasts WHERE status IN ('scheduled', 'sending') "
         f"UNION ALL SELECT * FROM (SELECT {_COLUMNS} FROM broadcasts "
-        "WHERE status NOT IN ('scheduled', 'sending') ORDER BY id DESC LIMIT ?) ORDER BY id",
+        "WHERE status NOT IN ('scheduled', 'sending') ORDER BY id DESC LIMIT ?) AS recent "
+        "ORDER BY id",
         (recent,),
     )
     return [_broadcast(row) for row in rows]

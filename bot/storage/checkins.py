@@ -38,11 +38,10 @@ async def record_outcome(
     async with repo.transaction() as conn:
         cur = await conn.execute(
             "INSERT INTO checkin_outcomes (user_id, plan_id, outcome, feeling, created_at) "
-            "VALUES (?, ?, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?) RETURNING id",
             (user_id, plan_id, outcome, feeling, epoch(now)),
         )
-        assert cur.lastrowid is not None
-        return cur.lastrowid
+        return int(cur.rows[0][0])
 
 
 async def add_story(repo: Repository, outcome_id: int, user_id: int, story: str) -> None:
@@ -56,7 +55,7 @@ async def add_story(repo: Repository, outcome_id: int, user_id: int, story: str)
 
 async def outcomes_of(repo: Repository, user_id: int) -> list[tuple[str, int, str | None]]:
     """(outcome, feeling, story) of a person's check-ins, oldest first."""
-    rows = await repo._conn.execute_fetchall(
+    rows = await repo.fetch(
         "SELECT outcome, feeling, story FROM checkin_outcomes WHERE user_id=? ORDER BY id",
         (user_id,),
     )
@@ -78,7 +77,7 @@ async def save_selfreport(
 
 async def selfreport_scores(repo: Repository, user_id: int) -> dict[int, dict[str, int]]:
     """Round → factor → score for one person."""
-    rows = await repo._conn.execute_fetchall(
+    rows = await repo.fetch(
         "SELECT round, factor, score FROM selfreports WHERE user_id=? ORDER BY round, id",
         (user_id,),
     )

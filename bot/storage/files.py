@@ -14,7 +14,6 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
-import sqlite3
 import stat
 import time
 from collections.abc import Callable
@@ -77,7 +76,7 @@ class DiskTrouble:
         self._last: float | None = None
         self._since = 0
 
-    def report(self, what: str, error: sqlite3.Error) -> None:
+    def report(self, what: str, error: Exception) -> None:
         """One line now, or only a count if the last line is less than a minute old."""
         self._since += 1
         now = self.clock()

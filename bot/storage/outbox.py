@@ -76,11 +76,10 @@ async def hold(
         for reply in replies:
             cur = await conn.execute(
                 "INSERT INTO outbox (channel, chat, user_id, urgent, reply, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
                 (channel, chat, user_id, int(urgent), encode(reply), epoch(now)),
             )
-            assert cur.lastrowid is not None
-            ids.append(cur.lastrowid)
+            ids.append(int(cur.rows[0][0]))
     return ids
 
 

@@ -1,33 +1,28 @@
-"""All SQL in one place, over one long-lived aiosqlite connection.
+"""All SQL in one place (this module and the ones beside it), on SQLite or PostgreSQL.
 
-Why one connection: aiosqlite runs each connection on its own thread, and SQLite allows one
-writer at a time anyway; a single connection with WAL plus an asyncio lock around write
-transactions gives predictable latency without `database is locked` errors.
+The queries are written once, in SQLite's syntax; `bot/storage/db.py` holds the two stores and
+the thin rewrite PostgreSQL needs. Migrations are one numbered set for both stores.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import secrets
-import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
-from contextlib import asynccontextmanager
+import time
+from collections.abc import Iterable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar, cast
-
-import aiosqlite
+from typing import Any
 
 from bot.core.clock import epoch, from_epoch
-from bot.storage import files
+from bot.storage import db, files
+from bot.storage.db import Database, Transaction
 
 log = logging.getLogger(__name__)
-
-T = TypeVar("T")
 
 # Columns left out when a row is exported for someone it only points at: a peer educator's
 # export of a case they claimed does not show whose case it was or what was written about them.
@@ -63,7 +58,7 @@ _USER_COLUMNS = (
 )
 
 
-def _user(row: aiosqlite.Row | tuple[Any, ...]) -> User:
+def _user(row: Iterable[Any]) -> User:
     values = tuple(row)
     return User(
         id=values[0],
@@ -82,14 +77,24 @@ def _user(row: aiosqlite.Row | tuple[Any, ...]) -> User:
     )
 
 
-def _migrations() -> list[tuple[int, str]]:
-    """Numbered SQL files shipped inside the package, in order."""
+def _migrations(dialect: str = "sqlite") -> list[tuple[int, str]]:
+    """Numbered SQL scripts shipped inside the package, in order, as `dialect` runs them.
+
+    `NNNN_name.sql` is for both stores (PostgreSQL gets it through `db.translate`);
+    `NNNN_name.sqlite.sql` and `NNNN_name.postgresql.sql` hold what only one store can say
+    (triggers, for one), run as written after the shared part, in the same transaction.
+    """
     folder = resources.files("bot.storage") / "migrations"
-    found = []
-    for entry in folder.iterdir():
-        if entry.name.endswith(".sql"):
-            found.append((int(entry.name.split("_", 1)[0]), entry.read_text(encoding="utf-8")))
-    return sorted(found)
+    scripts: dict[int, list[str]] = {}
+    for entry in sorted(folder.iterdir(), key=lambda entry: entry.name.count(".")):
+        stem, _, kind = entry.name.removesuffix(".sql").partition(".")
+        if not entry.name.endswith(".sql") or kind not in ("", dialect):
+            continue
+        text = entry.read_text(encoding="utf-8")
+        if kind == "" and dialect == "postgresql":
+            text = db.translate(text, placeholders=False)
+        scripts.setdefault(int(stem.split("_", 1)[0]), []).append(text)
+    return sorted((number, "\n".join(parts)) for number, parts in scripts.items())
 
 
 def new_pseudonym() -> str:
@@ -98,107 +103,57 @@ def new_pseudonym() -> str:
 
 
 class Repository:
-    """The storage API the core, scheduler and staff modules use."""
+    """The storage API the core, scheduler and staff modules use, on either store (db.py)."""
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self._conn = conn
-        self._write_lock = asyncio.Lock()
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    @property
+    def dialect(self) -> str:
+        """`sqlite` or `postgresql`."""
+        return self.db.dialect
 
     @classmethod
-    async def open(cls, path: Path | str) -> Repository:
-        """Open (creating folders and schema as needed) and apply pending migrations."""
-        if str(path) != ":memory:":
-            files.prepare(Path(path))  # folder 0700, file 0600 (and so -wal and -shm)
-        conn = await aiosqlite.connect(str(path), isolation_level=None)
-        # Deleted rows are overwritten with zeros, not only unlinked: /vergeetmij must leave no
-        # readable trace in the file (with `checkpoint()` also none in the -wal file).
-        await conn.execute("PRAGMA secure_delete=ON")
-        await conn.execute("PRAGMA journal_mode=WAL")
-        await conn.execute("PRAGMA synchronous=NORMAL")
-        await conn.execute("PRAGMA busy_timeout=5000")
-        await conn.execute("PRAGMA foreign_keys=ON")
-        repo = cls(conn)
-        await repo._migrate()
+    async def open(cls, location: Path | str) -> Repository:
+        """Open a SQLite file (creating folders and schema as needed) or a PostgreSQL URL, and
+        apply pending migrations."""
+        where = str(location)
+        if not db.is_url(where) and where != ":memory:":
+            files.prepare(Path(where))  # folder 0700, file 0600 (and so -wal and -shm)
+        repo = cls(await db.connect(where))
+        try:
+            await repo.db.migrate(_migrations(repo.dialect), int(time.time()))
+        except BaseException:
+            await repo.close()
+            raise
         return repo
 
     async def close(self) -> None:
-        """Checkpoint and close the connection."""
-        await self._conn.close()
+        """Close the connection(s)."""
+        await self.db.close()
 
     async def checkpoint(self) -> bool:
-        """Copy the -wal file into the database and empty it (TRUNCATE); False if it could not.
-
-        Run after deleting a person: the -wal file still holds the old pages (their texts)
-        until a checkpoint, and SQLite's automatic one never empties the file.
-        """
-        async with self._write_lock:
-            rows = await self._conn.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
-        busy = next(iter(rows))[0]
-        if busy:
+        """After deleting a person: SQLite empties its -wal file (TRUNCATE checkpoint), which
+        still holds the old pages until then; False if a reader kept it from finishing.
+        PostgreSQL has no such step (its old row versions go with VACUUM; see README)."""
+        done = await self.db.checkpoint()
+        if not done:
             log.warning("WAL checkpoint could not finish (a reader was busy)")
-        return not busy
+        return done
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """A write transaction (BEGIN IMMEDIATE) serialised with other writers in this process."""
-        async with self._write_lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                if self._conn.in_transaction:  # SQLite already rolled back after SQLITE_FULL
-                    await self._conn.execute("ROLLBACK")
-                raise
-            await self._conn.execute("COMMIT")
-
-    async def _in_transaction(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        """Run `work` as one write transaction on the database thread, in a single hop.
-
-        Every awaited aiosqlite call is a hand-over to its thread and back (about 0.1 ms of the
-        event loop's time under load, mostly GIL hand-over); a turn's save took four of them.
-        Same SQL, same BEGIN IMMEDIATE/COMMIT/ROLLBACK, same lock as `transaction()`.
-        """
-        async with self._write_lock:
-            # aiosqlite has no public "run this on the connection thread"; `_execute` is what
-            # its own methods use (stable since 0.17).
-            run = cast(Callable[..., Awaitable[T]], self._conn._execute)
-            return await run(_transact, self._conn._conn, work)
-
-    async def _migrate(self) -> None:
-        """Apply every shipped migration not yet recorded, in number order.
-
-        Applied numbers are kept in a table (not only `user_version`), so a migration that lands
-        after a higher-numbered one is still applied instead of silently skipped.
-        """
-        await self._conn.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations "
-            "(number INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)"
-        )
-        applied = {
-            row[0]
-            for row in await self._conn.execute_fetchall("SELECT number FROM schema_migrations")
-        }
-        for number, sql in _migrations():
-            if number in applied:
-                continue
-            async with self._write_lock:
-                await self._conn.executescript(
-                    f"BEGIN IMMEDIATE;\n{sql}\n"
-                    f"INSERT INTO schema_migrations (number, applied_at) "
-                    f"VALUES ({number}, strftime('%s', 'now'));\n"
-                    f"PRAGMA user_version={max(applied | {number})};\nCOMMIT;"
-                )
-            applied.add(number)
+    def transaction(self) -> AbstractAsyncContextManager[Transaction]:
+        """A write transaction, serialised with other writers (see bot/storage/db.py)."""
+        return self.db.transaction()
 
     async def schema_version(self) -> int:
         """The highest applied migration number."""
-        rows = await self._conn.execute_fetchall("SELECT max(number) FROM schema_migrations")
-        value = next(iter(rows))[0]
+        rows = await self.db.fetch("SELECT max(number) FROM schema_migrations")
+        value = rows[0][0]
         return int(value or 0)
 
     async def fetch(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
         """Read rows (domain modules in this package keep their SELECTs next to their writes)."""
-        return [tuple(row) for row in await self._conn.execute_fetchall(sql, tuple(params))]
+        return await self.db.fetch(sql, tuple(params))
 
     async def fetch_one(self, sql: str, params: Iterable[Any] = ()) -> tuple[Any, ...] | None:
         """The first row of a read, or None."""
@@ -214,7 +169,7 @@ class Repository:
             "FROM users u LEFT JOIN conversations c ON c.user_id = u.id "
             "WHERE u.channel = ? AND u.external_id = ?"
         )
-        rows = list(await self._conn.execute_fetchall(sql, (channel, external_id)))
+        rows = await self.db.fetch(sql, (channel, external_id))
         if not rows:
             return None
         row = tuple(rows[0])
@@ -226,27 +181,31 @@ class Repository:
     ) -> User:
         """Register a first-time visitor with a fresh pseudonym."""
 
-        def insert(conn: sqlite3.Connection) -> tuple[Any, ...] | None:
-            while True:
-                pseudonym = new_pseudonym()
-                taken = conn.execute("SELECT 1 FROM users WHERE pseudonym = ?", (pseudonym,))
-                if taken.fetchone() is None:
-                    break
-            cur = conn.execute(
-                "INSERT INTO users (channel, external_id, pseudonym, language, created_at, "
-                "last_seen_at) VALUES (?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (channel, external_id) "
-                "DO UPDATE SET last_seen_at = excluded.last_seen_at "
-                f"RETURNING {_USER_COLUMNS}",
-                (channel, external_id, pseudonym, language, epoch(now), epoch(now)),
+        while True:  # a pseudonym already taken (one in millions) draws another
+            pseudonym = new_pseudonym()
+            [done] = await self.db.batch(
+                [
+                    (
+                        "INSERT INTO users (channel, external_id, pseudonym, language, "
+                        "created_at, last_seen_at) SELECT ?, ?, ?, ?, ?, ? WHERE NOT EXISTS "
+                        "(SELECT 1 FROM users WHERE pseudonym = ?) "
+                        "ON CONFLICT (channel, external_id) "
+                        "DO UPDATE SET last_seen_at = excluded.last_seen_at "
+                        f"RETURNING {_USER_COLUMNS}",
+                        (
+                            channel,
+                            external_id,
+                            pseudonym,
+                            language,
+                            epoch(now),
+                            epoch(now),
+                            pseudonym,
+                        ),
+                    )
+                ]
             )
-            row: tuple[Any, ...] | None = cur.fetchone()
-            cur.close()
-            return row
-
-        row = await self._in_transaction(insert)
-        assert row is not None
-        return _user(row)
+            if done.rows:
+                return _user(done.rows[0])
 
     async def save_turn(self, user: User, state: dict[str, Any], now: datetime) -> None:
         """Persist profile and conversation state together, after every step."""
@@ -264,28 +223,25 @@ class Repository:
         )
         stored = (user.id, json.dumps(state, ensure_ascii=False), stamp)
 
-        def write(conn: sqlite3.Connection) -> None:
-            conn.execute(
-                "UPDATE users SET language=?, onboarded=?, checkins=?, followups=?, city=?, "
-                "organisation=?, stopped=?, unreachable=0, last_seen_at=? WHERE id=?",
-                profile,
-            )
-            conn.execute(
-                "INSERT INTO conversations (user_id, state, updated_at) VALUES (?, ?, ?) "
-                "ON CONFLICT (user_id) DO UPDATE SET state=excluded.state, "
-                "updated_at=excluded.updated_at",
-                stored,
-            )
-
-        await self._in_transaction(write)
+        await self.db.batch(
+            [
+                (
+                    "UPDATE users SET language=?, onboarded=?, checkins=?, followups=?, city=?, "
+                    "organisation=?, stopped=?, unreachable=0, last_seen_at=? WHERE id=?",
+                    profile,
+                ),
+                (
+                    "INSERT INTO conversations (user_id, state, updated_at) VALUES (?, ?, ?) "
+                    "ON CONFLICT (user_id) DO UPDATE SET state=excluded.state, "
+                    "updated_at=excluded.updated_at",
+                    stored,
+                ),
+            ]
+        )
 
     async def user_by_id(self, user_id: int) -> User | None:
         """Look a user up by internal id (scheduler and staff use this)."""
-        rows = list(
-            await self._conn.execute_fetchall(
-                f"SELECT {_USER_COLUMNS} FROM users WHERE id = ?", (user_id,)
-            )
-        )
+        rows = await self.db.fetch(f"SELECT {_USER_COLUMNS} FROM users WHERE id = ?", (user_id,))
         return _user(rows[0]) if rows else None
 
     async def mark_unreachable(self, user_id: int) -> None:
@@ -326,28 +282,17 @@ class Repository:
 
     async def personal_tables(self) -> list[str]:
         """Every table with a `user_id` column, found from the schema so none is forgotten."""
-        tables = await self._conn.execute_fetchall(
-            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
-        )
-        found = []
-        for (name,) in tables:
-            columns = await self._conn.execute_fetchall(f"PRAGMA table_info({name})")
-            if any(col[1] == "user_id" for col in columns):
-                found.append(str(name))
-        return sorted(found)
+        columns = await self.db.columns()
+        return sorted(table for table, names in columns.items() if "user_id" in names)
 
     async def pointers(self) -> list[tuple[str, str]]:
         """(table, column) of every other column that references a person: who made an invite
         or a broadcast, who claimed a case, who did a staff action. Found from the schema."""
-        tables = await self._conn.execute_fetchall(
-            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
+        return sorted(
+            (table, column)
+            for table, column, target in await self.db.references()
+            if target == "users" and column != "user_id"
         )
-        found = []
-        for (name,) in tables:
-            for key in await self._conn.execute_fetchall(f"PRAGMA foreign_key_list({name})"):
-                if key[2] == "users" and key[3] != "user_id":
-                    found.append((str(name), str(key[3])))
-        return sorted(found)
 
     async def export_user(self, user_id: int) -> dict[str, list[dict[str, Any]]]:
         """Every row held about the user, table by table, for `/mijndata`.
@@ -375,23 +320,8 @@ class Repository:
         return sum(len(rows) for rows in exported.values())
 
     async def _rows(self, sql: str, params: Iterable[Any]) -> list[dict[str, Any]]:
-        async with self._conn.execute(sql, tuple(params)) as cur:
-            names = [d[0] for d in cur.description]
-            rows = await cur.fetchall()
+        names, rows = await self.db.fetch_named(sql, tuple(params))
         return [_readable(dict(zip(names, row, strict=True))) for row in rows]
-
-
-def _transact(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], T]) -> T:
-    """`work` between BEGIN IMMEDIATE and COMMIT (ROLLBACK on any error); database thread only."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        result = work(conn)
-    except BaseException:
-        if conn.in_transaction:  # SQLite already rolled back after SQLITE_FULL
-            conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
-    return result
 
 
 def _readable(row: dict[str, Any]) -> dict[str, Any]:

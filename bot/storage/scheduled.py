@@ -9,7 +9,6 @@ reclaimed) can never overwrite what another one did.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -70,7 +69,7 @@ async def schedule(
     async with repo.transaction() as conn:
         cur = await conn.execute(
             "INSERT INTO scheduled (kind, user_id, due_at, payload, proactive, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
             (
                 kind,
                 user_id,
@@ -80,8 +79,7 @@ async def schedule(
                 epoch(now),
             ),
         )
-        assert cur.lastrowid is not None
-        return cur.lastrowid
+        return int(cur.rows[0][0])
 
 
 async def reclaim_stale(repo: Repository, token: str, claimed_before: datetime) -> int:
@@ -144,17 +142,16 @@ async def finish(
     One hop to the database thread instead of three: every delivery ends here, and a broadcast
     marks each row before sending the next (see scheduler/README.md).
     """
-    params = (status, epoch(now), item_id, token)
-
-    def close(conn: sqlite3.Connection) -> bool:
-        cur = conn.execute(
-            "UPDATE scheduled SET status=?, done_at=?, claim_token=NULL "
-            "WHERE id=? AND claim_token=? AND status='claimed'",
-            params,
-        )
-        return cur.rowcount == 1
-
-    return await repo._in_transaction(close)
+    [done] = await repo.db.batch(
+        [
+            (
+                "UPDATE scheduled SET status=?, done_at=?, claim_token=NULL "
+                "WHERE id=? AND claim_token=? AND status='claimed'",
+                (status, epoch(now), item_id, token),
+            )
+        ]
+    )
+    return done.rowcount == 1
 
 
 async def postpone(repo: Repository, item_id: int, token: str, due_at: datetime) -> bool:
@@ -172,7 +169,8 @@ async def release(repo: Repository, token: str, item_ids: Iterable[int] | None =
     """Give back claims that were never attempted (stopping, paused by a 429), uncounted."""
     sql = (
         "UPDATE scheduled SET status='pending', claim_token=NULL, claimed_at=NULL, "
-        "attempts=MAX(attempts-1, 0) WHERE status='claimed' AND claim_token=?"
+        "attempts=CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END "
+        "WHERE status='claimed' AND claim_token=?"
     )
     params: list[Any] = [token]
     if item_ids is not None:
@@ -188,12 +186,12 @@ async def release(repo: Repository, token: str, item_ids: Iterable[int] | None =
 
 async def proactive_sent_since(repo: Repository, user_id: int, since: datetime) -> int:
     """How many proactive messages the person got from `since` on (the daily limit)."""
-    rows = await repo._conn.execute_fetchall(
+    rows = await repo.fetch(
         "SELECT COUNT(*) FROM scheduled WHERE user_id=? AND status='sent' AND proactive=1 "
         "AND done_at >= ?",
         (user_id, epoch(since)),
     )
-    return int(next(iter(rows))[0])
+    return int(rows[0][0])
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,17 +205,20 @@ class Step:
 
 async def last_step(repo: Repository, user_id: int) -> Step | None:
     """The person's current flow, for not interrupting someone who is busy."""
-    rows = list(
-        await repo._conn.execute_fetchall(
-            "SELECT json_extract(state, '$.flow'), updated_at, "
-            "json_extract(state, '$.answers.item') FROM conversations WHERE user_id=?",
-            (user_id,),
-        )
+    row = await repo.fetch_one(
+        "SELECT state, updated_at FROM conversations WHERE user_id=?", (user_id,)
     )
-    if not rows:
+    if row is None:
         return None
-    flow, updated_at, item_id = tuple(rows[0])
-    return Step(str(flow or ""), int(updated_at), item_id if isinstance(item_id, int) else None)
+    state = json.loads(row[0])
+    flow = state.get("flow") if isinstance(state, dict) else None
+    answers = state.get("answers") if isinstance(state, dict) else None
+    item_id = answers.get("item") if isinstance(answers, dict) else None
+    return Step(
+        str(flow or ""),
+        int(row[1]),
+        item_id if isinstance(item_id, int) and not isinstance(item_id, bool) else None,
+    )
 
 
 async def items_of(
@@ -232,13 +233,11 @@ async def items_of(
     if status is not None:
         sql += " AND status=?"
         params.append(status)
-    rows = await repo._conn.execute_fetchall(sql + " ORDER BY due_at, id", params)
+    rows = await repo.fetch(sql + " ORDER BY due_at, id", params)
     return [(_item(tuple(row)[:-1]), str(tuple(row)[-1])) for row in rows]
 
 
 async def status_counts(repo: Repository) -> dict[str, int]:
     """Rows per status (benchmarks, health checks)."""
-    rows = await repo._conn.execute_fetchall(
-        "SELECT status, COUNT(*) FROM scheduled GROUP BY status"
-    )
+    rows = await repo.fetch("SELECT status, COUNT(*) FROM scheduled GROUP BY status")
     return {str(status): int(count) for status, count in rows}

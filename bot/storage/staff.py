@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import json
 import secrets
-import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-import aiosqlite
-
 from bot.core.clock import epoch
+from bot.storage import db
+from bot.storage.db import Transaction
 from bot.storage.repository import Repository
 
 Source = Literal["request", "escalation", "wellbeing"]
@@ -88,7 +87,7 @@ def _case(row: Iterable[Any]) -> Case:
 
 async def _rows(repo: Repository, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
     # Reads need no write lock: WAL readers see the last committed state.
-    return [tuple(row) for row in await repo._conn.execute_fetchall(sql, tuple(params))]
+    return await repo.fetch(sql, params)
 
 
 async def _cases(repo: Repository, where: str, params: Sequence[Any] = ()) -> list[Case]:
@@ -96,7 +95,7 @@ async def _cases(repo: Repository, where: str, params: Sequence[Any] = ()) -> li
     return [_case(row) for row in rows]
 
 
-async def _one(conn: aiosqlite.Connection, sql: str, params: Sequence[Any]) -> Any:
+async def _one(conn: Transaction, sql: str, params: Sequence[Any]) -> Any:
     async with conn.execute(sql, tuple(params)) as cur:
         row = await cur.fetchone()
     return None if row is None else row[0]
@@ -136,7 +135,7 @@ async def grant_role(
                     (user_id, role, stamp),
                 )
                 return cur.rowcount == 1
-        except sqlite3.IntegrityError:  # the code was taken: draw another
+        except db.IntegrityError:  # the code was taken: draw another
             continue
     raise RuntimeError("no free staff code")
 
@@ -207,7 +206,7 @@ def _role_set(joined: str | None) -> frozenset[str]:
 
 async def _members(repo: Repository, where: str, params: Sequence[Any]) -> list[StaffMember]:
     rows = await _rows(
-        repo, f"{_MEMBER_SQL} {where} ORDER BY m.display_name COLLATE NOCASE, m.user_id", params
+        repo, f"{_MEMBER_SQL} {where} ORDER BY lower(m.display_name), m.user_id", params
     )
     return [
         StaffMember(int(uid), str(name), str(code), _role_set(roles), active)
@@ -234,7 +233,7 @@ async def find_members(repo: Repository, handle: str) -> list[StaffMember]:
     cleaned = handle.strip().lstrip("#@")
     return await _members(
         repo,
-        "WHERE upper(m.code) = upper(?) OR m.display_name = ? COLLATE NOCASE",
+        "WHERE upper(m.code) = upper(?) OR lower(m.display_name) = lower(?)",
         (cleaned, cleaned),
     )
 
@@ -273,11 +272,10 @@ async def create_invite(
     async with repo.transaction() as conn:
         cur = await conn.execute(
             "INSERT INTO staff_invites (code_hash, role, created_by, created_at, expires_at) "
-            "VALUES (?, ?, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?) RETURNING id",
             (code_hash, role, created_by, epoch(now), epoch(expires_at)),
         )
-        assert cur.lastrowid is not None
-        return cur.lastrowid
+        return int(cur.rows[0][0])
 
 
 async def redeem_invite(
@@ -382,7 +380,7 @@ async def open_case(
 
 
 async def _open_case(
-    conn: aiosqlite.Connection,
+    conn: Transaction,
     user_id: int,
     source: Source,
     reason: str,
@@ -406,7 +404,7 @@ async def _open_case(
         return int(existing), False, raised
     cur = await conn.execute(
         "INSERT INTO cases (user_id, source, reason, request_id, urgent, summary, description, "
-        "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (
             user_id,
             source,
@@ -418,8 +416,7 @@ async def _open_case(
             epoch(now),
         ),
     )
-    assert cur.lastrowid is not None
-    return cur.lastrowid, True, False
+    return int(cur.rows[0][0]), True, False
 
 
 async def open_requests(repo: Repository) -> list[tuple[int, int, str, bool]]:
@@ -600,7 +597,7 @@ async def close(
         await conn.execute(
             "UPDATE scheduled SET status = 'cancelled', done_at = ? WHERE kind = ? "
             "AND user_id = (SELECT user_id FROM cases WHERE id = ?) AND status = 'pending' "
-            "AND json_extract(payload, '$.case_id') = ?",
+            "AND CAST(json_extract(payload, '$.case_id') AS INTEGER) = ?",
             (stamp, TIMER_KIND, case_id, case_id),
         )
         await conn.execute(
@@ -716,8 +713,10 @@ async def keep_pending(repo: Repository, user_id: int, pending: Pending, now: da
     """Keep one message until its case is chosen (a newer one replaces it)."""
     async with repo.transaction() as conn:
         await conn.execute(
-            "INSERT OR REPLACE INTO staff_pending (user_id, message_id, media, text, created_at) "
-            "VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO staff_pending (user_id, message_id, media, text, created_at) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET "
+            "message_id = excluded.message_id, media = excluded.media, text = excluded.text, "
+            "created_at = excluded.created_at",
             (user_id, pending.message_id, pending.media, pending.text, epoch(now)),
         )
 
@@ -837,7 +836,7 @@ async def pending_kind(
     sql = "SELECT due_at FROM scheduled WHERE kind = ? AND user_id = ? AND status = 'pending'"
     params: list[Any] = [kind, user_id]
     if case_id is not None:
-        sql += " AND json_extract(payload, '$.case_id') = ?"
+        sql += " AND CAST(json_extract(payload, '$.case_id') AS INTEGER) = ?"
         params.append(case_id)
     return [int(row[0]) for row in await _rows(repo, sql, params)]
 

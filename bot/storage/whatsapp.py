@@ -205,7 +205,7 @@ async def status(
             wipe = state in ("delivered", "read")
             await conn.execute(
                 "UPDATE wa_outbox SET status = ?, updated_at = ?, "
-                "payload = CASE WHEN ? THEN NULL ELSE payload END WHERE sent_hash = ?",
+                "payload = CASE WHEN ? = 1 THEN NULL ELSE payload END WHERE sent_hash = ?",
                 (state, epoch(now), int(wipe), sent_hash),
             )
         return int(user_id), payload, int(attempts)
@@ -253,10 +253,10 @@ async def keep_relayable(
     async with repo.transaction() as conn:
         cur = await conn.execute(
             "INSERT INTO wa_relay (user_id, kind, text, media_id, mime, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
             (user_id, kind, text, media_id, mime, epoch(now)),
         )
-        return int(cur.lastrowid or 0)
+        return int(cur.rows[0][0])
 
 
 async def relayable(repo: Repository, user_id: int, message_id: int) -> Relayable | None:

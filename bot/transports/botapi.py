@@ -24,7 +24,6 @@ import asyncio
 import copy
 import json
 import logging
-import sqlite3
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -34,6 +33,7 @@ from telegram.error import NetworkError, TelegramError, TimedOut
 from telegram.ext import AIORateLimiter, BaseUpdateProcessor, ExtBot
 from telegram.request import BaseRequest, RequestData
 
+from bot.storage import db
 from bot.storage.files import disk_trouble
 
 log = logging.getLogger(__name__)
@@ -291,7 +291,7 @@ class TolerantBot(ExtBot[int]):
         if updates and self._on_batch is not None:
             try:
                 await self._on_batch(updates)
-            except sqlite3.Error as exc:
+            except db.Error as exc:
                 # Disk full or read-only: the batch stays unconfirmed at Telegram (PTB moves the
                 # offset only past what this returns), so nothing is lost. Wait, log once a
                 # minute, and fetch it again; PTB's own loop would retry at once, forever.

@@ -15,7 +15,6 @@ import contextlib
 import json
 import logging
 import os
-import sqlite3
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol, TypeVar
@@ -54,7 +53,7 @@ from bot.core.delivery import (
 )
 from bot.core.flood import FloodGate
 from bot.core.model import Button, Event, EventKind, Outcome, Reply
-from bot.storage import inbox
+from bot.storage import db, inbox
 from bot.storage.files import disk_trouble
 from bot.storage.repository import User
 from bot.transports.botapi import MAX_STORAGE_WAIT, PerPersonProcessor, TolerantBot
@@ -442,7 +441,7 @@ class TelegramTransport:
         """Log without personal data and tell the person something went wrong."""
         error = context.error
         update_id = update.update_id if isinstance(update, Update) else None
-        if isinstance(error, sqlite3.Error) and isinstance(update, Update):
+        if isinstance(error, db.Error) and isinstance(update, Update):
             self._handle_again(update, error)
         log.error(
             "error handling update %s: %s",
@@ -462,7 +461,7 @@ class TelegramTransport:
                 update.effective_chat.id, [Reply(content.text(lang, "common.error"))]
             )
 
-    def _handle_again(self, update: Update, error: sqlite3.Error) -> None:
+    def _handle_again(self, update: Update, error: Exception) -> None:
         """A full or read-only disk stopped the handling (nothing was saved or sent): handle
         the update again later (1, 2, 4 ... 30 s), skip the rest of its handlers (so it is not
         marked answered), and log one line a minute instead of a traceback each time."""
@@ -757,7 +756,7 @@ class TelegramTransport:
             return 503
         try:
             await self._keep_batch((update,))
-        except sqlite3.Error as exc:
+        except db.Error as exc:
             disk_trouble.report("webhook updates are answered 503 until it can", exc)
             self._refuse_wait = min(MAX_STORAGE_WAIT, self._refuse_wait * 2 or 1.0)
             self._refuse_until = time.monotonic() + self._refuse_wait

@@ -80,7 +80,7 @@ async def _refresh(repo: Repository, now: datetime) -> None:
     sending = await repo.fetch_one("SELECT COUNT(*) FROM broadcasts WHERE status = 'sending'")
     progress = await repo.fetch(
         "SELECT s.status, COUNT(*) FROM scheduled s "
-        "JOIN broadcasts b ON b.id = json_extract(s.payload, '$.broadcast_id') "
+        "JOIN broadcasts b ON b.id = CAST(json_extract(s.payload, '$.broadcast_id') AS INTEGER) "
         "WHERE s.kind = 'broadcast' AND b.status = 'sending' GROUP BY s.status"
     )
     INBOX_DEPTH.set(depth)

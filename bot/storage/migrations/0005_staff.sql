@@ -1,35 +1,7 @@
 -- Staff: roles from one-time invites, cases with relay, an audit log (bot/staff, bot/storage/staff.py).
 -- Admins are not stored: they come from STERK_ADMIN_IDS at every check.
 
--- A staff member's own data: the first name young people see, the case their typed replies go
--- to, and wellbeing scores (moderators). Deleted with the person, like everything personal.
-CREATE TABLE staff_members (
-    user_id         INTEGER PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
-    first_name      TEXT    NOT NULL,
-    active_case_id  INTEGER REFERENCES cases (id) ON DELETE SET NULL,
-    joined_at       INTEGER NOT NULL
-);
-
-CREATE TABLE staff_roles (
-    user_id     INTEGER NOT NULL REFERENCES staff_members (user_id) ON DELETE CASCADE,
-    role        TEXT    NOT NULL CHECK (role IN ('peer_educator', 'moderator', 'coordinator')),
-    granted_at  INTEGER NOT NULL,
-    PRIMARY KEY (user_id, role)
-);
-CREATE INDEX staff_roles_role ON staff_roles (role);
-
--- Only a hash of the code is kept, so a copy of the database cannot be used to join the team.
-CREATE TABLE staff_invites (
-    id          INTEGER PRIMARY KEY,
-    code_hash   TEXT    NOT NULL UNIQUE,
-    role        TEXT    NOT NULL CHECK (role IN ('peer_educator', 'moderator', 'coordinator')),
-    created_by  INTEGER REFERENCES users (id) ON DELETE SET NULL,
-    created_at  INTEGER NOT NULL,
-    expires_at  INTEGER NOT NULL,
-    used_by     INTEGER REFERENCES users (id) ON DELETE SET NULL,
-    used_at     INTEGER
-);
-
+-- `cases` comes first: PostgreSQL, unlike SQLite, checks that a referenced table exists.
 -- A request for a peer educator. `user_id` is the person helped (a young person, or the moderator
 -- who escalated); the whole case, its texts and its timers go when that person uses /vergeetmij.
 -- `summary` is JSON of answer ids only; `description` (a moderator's /escaleer text) and
@@ -66,6 +38,35 @@ CREATE INDEX cases_claimed_by ON cases (claimed_by, status);
 -- At most one case per person that is not closed, even when two requests race.
 CREATE UNIQUE INDEX cases_one_active ON cases (user_id) WHERE status <> 'closed';
 
+-- A staff member's own data: the first name young people see, the case their typed replies go
+-- to, and wellbeing scores (moderators). Deleted with the person, like everything personal.
+CREATE TABLE staff_members (
+    user_id         INTEGER PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+    first_name      TEXT    NOT NULL,
+    active_case_id  INTEGER REFERENCES cases (id) ON DELETE SET NULL,
+    joined_at       INTEGER NOT NULL
+);
+
+CREATE TABLE staff_roles (
+    user_id     INTEGER NOT NULL REFERENCES staff_members (user_id) ON DELETE CASCADE,
+    role        TEXT    NOT NULL CHECK (role IN ('peer_educator', 'moderator', 'coordinator')),
+    granted_at  INTEGER NOT NULL,
+    PRIMARY KEY (user_id, role)
+);
+CREATE INDEX staff_roles_role ON staff_roles (role);
+
+-- Only a hash of the code is kept, so a copy of the database cannot be used to join the team.
+CREATE TABLE staff_invites (
+    id          INTEGER PRIMARY KEY,
+    code_hash   TEXT    NOT NULL UNIQUE,
+    role        TEXT    NOT NULL CHECK (role IN ('peer_educator', 'moderator', 'coordinator')),
+    created_by  INTEGER REFERENCES users (id) ON DELETE SET NULL,
+    created_at  INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL,
+    used_by     INTEGER REFERENCES users (id) ON DELETE SET NULL,
+    used_at     INTEGER
+);
+
 -- Messages a person sent before anyone claimed their case: only Telegram message ids (the text
 -- stays in Telegram), copied to the peer educator after the claim and then deleted.
 CREATE TABLE case_backlog (
@@ -95,30 +96,6 @@ CREATE TABLE wellbeing_scores (
     created_at  INTEGER NOT NULL
 );
 CREATE INDEX wellbeing_scores_user ON wellbeing_scores (user_id);
-
--- Requests for a peer educator are written by several flows (crisis, coaching, check-ins). Each
--- one also queues a `help_request` item in the same transaction, so the scheduler turns it into a
--- case within one tick, and none is lost when the bot stops in between.
-CREATE TRIGGER help_request_queued AFTER INSERT ON help_requests
-BEGIN
-    INSERT INTO scheduled (kind, user_id, due_at, payload, proactive, created_at)
-    VALUES ('help_request', NEW.user_id, NEW.created_at, json_object('request_id', NEW.id), 0,
-            NEW.created_at);
-END;
-
--- A request raised to urgent while its item is already being handled gets another turn, so
--- the case is (re)announced as urgent.
-CREATE TRIGGER help_request_urgent AFTER UPDATE OF urgent ON help_requests
-WHEN NEW.urgent = 1 AND OLD.urgent = 0 AND NEW.status = 'open'
-BEGIN
-    INSERT INTO scheduled (kind, user_id, due_at, payload, proactive, created_at)
-    SELECT 'help_request', NEW.user_id, NEW.created_at, json_object('request_id', NEW.id), 0,
-           NEW.created_at
-    WHERE NOT EXISTS (
-        SELECT 1 FROM scheduled WHERE user_id = NEW.user_id AND status = 'pending'
-        AND kind = 'help_request' AND json_extract(payload, '$.request_id') = NEW.id
-    );
-END;
 
 -- Requests written before this migration.
 INSERT INTO scheduled (kind, user_id, due_at, payload, proactive, created_at)
