@@ -100,13 +100,16 @@ def empty(url: str) -> None:
 
 
 def query(settings: Settings, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-    """Read the bot's database from outside, as an operator would (either store)."""
+    """Read or write the bot's database from outside, as an operator would (either store);
+    a write is committed at once."""
     if settings.database_url:
         with psycopg.connect(settings.database_url, autocommit=True) as conn:
-            return conn.execute(translate(sql), tuple(params)).fetchall()
-    db = sqlite3.connect(f"file:{settings.db_path}?mode=ro", uri=True)
+            cur = conn.execute(translate(sql), tuple(params))
+            return cur.fetchall() if cur.description else []
+    db = sqlite3.connect(settings.db_path)
     try:
-        return [tuple(row) for row in db.execute(sql, tuple(params)).fetchall()]
+        with db:
+            return [tuple(row) for row in db.execute(sql, tuple(params)).fetchall()]
     finally:
         db.close()
 

@@ -25,6 +25,8 @@ from tests.broadcastkit import add_people, lane, plan
 from tests.scheduling import RecordingSender, ams
 from tests.staffkit import ADMIN, Office, Person, office, staff_settings
 
+pytestmark = pytest.mark.both_stores
+
 TAG = store.Segment("tag", "scd-utrecht")
 ADMIN_CHAT = str(ADMIN)
 

@@ -56,7 +56,10 @@ class _Recording:
 
 async def _child(db: str, log: str, die_after: str) -> None:
     """The bot process that dies (run in a subprocess)."""
-    settings = load_settings(_env_file=None, STERK_DB_PATH=db, TELEGRAM_BOT_TOKEN="")
+    url = db if db.startswith("postgresql://") else ""
+    settings = load_settings(
+        _env_file=None, STERK_DB_PATH=db, STERK_DATABASE_URL=url, TELEGRAM_BOT_TOKEN=""
+    )
     core = await open_core(settings, clock=ManualClock(START))
     core.senders["test"] = _DyingChannel(Path(log), int(die_after))
     await lane(core, core.clock).drain()
@@ -69,7 +72,7 @@ def _run_child(settings: Settings, log: Path) -> None:
         "asyncio.run(_child(*sys.argv[1:]))"
     )
     child = subprocess.run(
-        [sys.executable, "-c", code, str(settings.db_path), str(log), str(DIE_AFTER)],
+        [sys.executable, "-c", code, settings.database, str(log), str(DIE_AFTER)],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -15,6 +15,8 @@ from tests.driver import ChatDriver
 from tests.e2e import RunningBot, texts
 from tests.scheduling import RecordingSender, onboarded, show
 
+pytestmark = pytest.mark.both_stores
+
 PLAN = {"role": "bystander", "approach": "ask_question", "report": "yes"}
 
 

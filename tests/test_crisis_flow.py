@@ -261,9 +261,8 @@ async def test_possible_signal_no_handles_the_typed_text(chat: ChatDriver, core:
 
 async def _stored_anywhere(core: Core, needle: str) -> list[str]:
     """The tables in which any stored value holds the text (drafts must never be stored)."""
-    tables = await core.repo.fetch("SELECT name FROM sqlite_master WHERE type = 'table'")
     found = []
-    for (table,) in tables:
+    for table in await core.repo.db.tables():
         for row in await core.repo.fetch(f"SELECT * FROM {table}"):
             if any(needle in str(value) for value in row):
                 found.append(str(table))

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import timedelta
+
+import pytest
 
 from bot.core.clock import epoch
 from bot.transports.telegram import replayable
 from tests.e2e import RunningBot, texts
+from tests.stores import query
+
+pytestmark = pytest.mark.both_stores
 
 USER = 6060601
 
@@ -31,27 +35,19 @@ async def test_fetched_but_unanswered_update_is_replayed_once(tg: RunningBot) ->
     """An update a killed process held is answered at start; its redelivery is skipped."""
     await tg.stop()
     update = _start_update(900)
-    db = sqlite3.connect(tg.settings.db_path)
-    try:
-        db.execute(
-            "INSERT INTO inbox (update_id, chat, payload, received_at) VALUES (?, ?, ?, ?)",
-            (900, str(USER), json.dumps(update), epoch(tg.clock.now())),
-        )
-        db.commit()
-    finally:
-        db.close()
+    query(
+        tg.settings,
+        "INSERT INTO inbox (update_id, chat, payload, received_at) VALUES (?, ?, ?, ?)",
+        (900, str(USER), json.dumps(update), epoch(tg.clock.now())),
+    )
     await tg.start()
     calls = await tg.fake.replies_until_idle(USER, idle=0.4)
     assert "In welke taal" in texts(calls)
     tg.fake.push_raw(update)  # Telegram had not seen the confirmation: it delivers it again
     again = await tg.fake.replies_until_idle(USER, idle=0.4)
     assert again == []
-    db = sqlite3.connect(tg.settings.db_path)
-    try:
-        row = db.execute("SELECT count(*) FROM inbox WHERE update_id = 900").fetchone()
-        seen = db.execute("SELECT count(*) FROM inbox_seen WHERE update_id = 900").fetchone()
-    finally:
-        db.close()
+    [row] = query(tg.settings, "SELECT count(*) FROM inbox WHERE update_id = 900")
+    [seen] = query(tg.settings, "SELECT count(*) FROM inbox_seen WHERE update_id = 900")
     assert row[0] == 0  # the row, and the message in it, is gone once answered
     assert seen[0] == 1  # only the bare id stays, to skip the second delivery
 
@@ -60,12 +56,8 @@ async def test_every_fetched_update_is_gone_once_answered(tg: RunningBot) -> Non
     """Normal traffic leaves no inbox rows behind, only bare ids of answered updates."""
     await tg.say(USER, "/start")
     await tg.tap(USER, "Nederlands")
-    db = sqlite3.connect(tg.settings.db_path)
-    try:
-        rows = db.execute("SELECT count(*) FROM inbox").fetchone()
-        seen = db.execute("SELECT count(*) FROM inbox_seen").fetchone()
-    finally:
-        db.close()
+    [rows] = query(tg.settings, "SELECT count(*) FROM inbox")
+    [seen] = query(tg.settings, "SELECT count(*) FROM inbox_seen")
     assert rows[0] == 0
     assert seen[0] >= 2
 
@@ -82,15 +74,11 @@ async def test_inbox_keeps_no_names_and_purges_old_updates(tg: RunningBot) -> No
         assert name not in payload
     for needed in (str(USER), "/start"):
         assert needed in payload
-    db = sqlite3.connect(tg.settings.db_path)
-    try:
-        db.execute(
-            "INSERT INTO inbox (update_id, chat, payload, received_at) VALUES (?, ?, ?, ?)",
-            (901, str(USER), payload, epoch(tg.clock.now() - timedelta(days=2))),
-        )
-        db.commit()
-    finally:
-        db.close()
+    query(
+        tg.settings,
+        "INSERT INTO inbox (update_id, chat, payload, received_at) VALUES (?, ?, ?, ?)",
+        (901, str(USER), payload, epoch(tg.clock.now() - timedelta(days=2))),
+    )
     await tg.start()
     assert await tg.fake.replies_until_idle(USER, idle=0.4) == []  # too old to answer now
     assert tg.core is not None

@@ -1,6 +1,6 @@
 """Nothing dropped: answers the Bot API could not take wait in the outbox and go out later.
 
-Through the real bot against the fake Bot API with a real SQLite file: an outage of 5xx holds
+Through the real bot against the fake Bot API on a real store (both): an outage of 5xx holds
 every answer (in the `outbox` table), they go out in order once it ends, crisis answers first;
 a blocked person's answers are dropped and counted; a restart of the real process, even a
 SIGKILL, loses none. The worker's backoff runs on real time (a few seconds per test); nothing
@@ -11,17 +11,22 @@ from __future__ import annotations
 
 import asyncio
 import re
-import sqlite3
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
+from bot.config import Settings, load_settings
 from bot.core.clock import ManualClock
 from bot.core.model import Reply
 from bot.storage import outbox, retention
 from tests.e2e import RunningBot, texts
 from tests.fakebot import Call, FakeBotApi
 from tests.process import BotProcess
+from tests.stores import query
+
+pytestmark = pytest.mark.both_stores
 
 USER = 7500001
 OTHER = 7500002
@@ -29,12 +34,8 @@ WAIT = 40.0  # seconds to wait for the worker, far above its longest pause (10 s
 UNKNOWN = re.compile(r"/(n\d+) ")  # "Het commando /n3 ken ik niet": which message it answers
 
 
-def _held(db: Path) -> int:
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        return int(conn.execute("SELECT COUNT(*) FROM outbox").fetchone()[0])
-    finally:
-        conn.close()
+def _held(settings: Settings) -> int:
+    return int(query(settings, "SELECT COUNT(*) FROM outbox")[0][0])
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], seconds: float = WAIT) -> None:
@@ -46,11 +47,11 @@ async def eventually(check: Callable[[], Awaitable[bool]], seconds: float = WAIT
     raise AssertionError(f"not reached within {seconds} s")
 
 
-async def _until_held(db: Path, count: int) -> None:
+async def _until_held(settings: Settings, count: int) -> None:
     """Wait until `count` replies are in the outbox table (another process may write it)."""
 
     async def enough() -> bool:
-        return _held(db) >= count
+        return _held(settings) >= count
 
     await eventually(enough)
 
@@ -67,7 +68,7 @@ async def test_outage_holds_every_answer_and_delivers_them_in_order(tg: RunningB
     mark = tg.fake.mark()
     for number in range(1, 6):
         tg.fake.send_text(USER, f"/n{number}")
-    await _until_held(tg.settings.db_path, 10)  # two replies each: the line and the question
+    await _until_held(tg.settings, 10)  # two replies each: the line and the question
     assert _answered(tg.fake.sent_to(USER)) == []
     tg.fake.set_outage(None)
     calls = await tg.fake.wait_for(
@@ -76,7 +77,7 @@ async def test_outage_holds_every_answer_and_delivers_them_in_order(tg: RunningB
     assert _answered(calls) == ["n1", "n2", "n3", "n4", "n5"]
     await tg.fake.replies_until_idle(USER, idle=0.3)
     assert _answered(tg.fake.sent_to(USER)) == ["n1", "n2", "n3", "n4", "n5"]  # none twice
-    assert _held(tg.settings.db_path) == 0
+    assert _held(tg.settings) == 0
 
 
 async def test_a_crisis_answer_goes_out_first(tg: RunningBot) -> None:
@@ -86,9 +87,9 @@ async def test_a_crisis_answer_goes_out_first(tg: RunningBot) -> None:
     tg.fake.set_outage("500")
     mark = tg.fake.mark()
     tg.fake.send_text(USER, "/n1")
-    await _until_held(tg.settings.db_path, 2)
+    await _until_held(tg.settings, 2)
     tg.fake.send_text(OTHER, "ik zie het niet meer zitten, ik wil er een eind aan maken")
-    await _until_held(tg.settings.db_path, 3)
+    await _until_held(tg.settings, 3)
     tg.fake.set_outage(None)
     (first,) = await tg.fake.wait_for("sendMessage", ok=True, since=mark, timeout=WAIT)
     assert first.chat_id == OTHER
@@ -102,7 +103,7 @@ async def test_held_answers_to_a_blocked_person_are_dropped(tg: RunningBot) -> N
     await tg.say(USER, "/start")
     tg.fake.set_outage("502")
     tg.fake.send_text(USER, "/n1")
-    await _until_held(tg.settings.db_path, 2)
+    await _until_held(tg.settings, 2)
     tg.fake.block(USER)
     tg.fake.set_outage(None)
     transport, core = tg.transport, tg.core
@@ -113,7 +114,7 @@ async def test_held_answers_to_a_blocked_person_are_dropped(tg: RunningBot) -> N
         return transport.outbox.counts.unreachable >= 2
 
     await eventually(dropped)
-    assert _held(tg.settings.db_path) == 0
+    assert _held(tg.settings) == 0
     loaded = await core.repo.load("telegram", str(USER))
     assert loaded is not None
     assert loaded[0].unreachable
@@ -126,6 +127,7 @@ async def test_held_answers_to_a_blocked_person_are_dropped(tg: RunningBot) -> N
 
 async def test_answers_held_by_a_killed_process_go_out_after_the_restart(tmp_path: Path) -> None:
     """SIGKILL while answers wait in the outbox: the next process sends each of them once."""
+    files = load_settings(_env_file=None, STERK_DB_PATH=str(tmp_path / "sterk.db"))
     async with FakeBotApi(token="123456:TEST-token") as fake:
         bot = BotProcess(fake, tmp_path, webhook=False)
         await bot.start()
@@ -136,7 +138,7 @@ async def test_answers_held_by_a_killed_process_go_out_after_the_restart(tmp_pat
             mark = fake.mark()
             for number in range(1, 4):
                 fake.send_text(USER, f"/n{number}")
-            await _until_held(tmp_path / "sterk.db", 6)
+            await _until_held(files, 6)
             await bot.kill()
             fake.set_outage(None)
             await bot.start()
@@ -148,7 +150,7 @@ async def test_answers_held_by_a_killed_process_go_out_after_the_restart(tmp_pat
             assert _answered(fake.sent_to(USER)) == ["n1", "n2", "n3"]
         finally:
             await bot.stop()
-    assert _held(tmp_path / "sterk.db") == 0
+    assert _held(files) == 0
 
 
 async def test_retention_drops_answers_undelivered_for_a_week(tg: RunningBot) -> None:

@@ -15,6 +15,8 @@ from bot.core.content import LANGUAGES, QuizItemDef
 from bot.flows import quiz as quiz_flow
 from tests.driver import ChatDriver
 
+pytestmark = pytest.mark.both_stores
+
 
 @pytest.fixture(autouse=True)
 def seeded(monkeypatch: pytest.MonkeyPatch) -> None:

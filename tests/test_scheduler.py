@@ -17,6 +17,8 @@ from scheduler.jobs import Delivery, JobRegistry, Postpone, jobs, schedule_remin
 from scheduler.service import Scheduler
 from tests.scheduling import RecordingSender, ams, onboarded, tick_until
 
+pytestmark = pytest.mark.both_stores
+
 
 @pytest.fixture
 def sender(core: Core, clock: ManualClock) -> RecordingSender:

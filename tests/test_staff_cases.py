@@ -16,6 +16,8 @@ from bot.storage import staff as store
 from bot.storage.coach import record_help_request, save_plan
 from tests.staffkit import ADMIN, GROUP, Office, office, staff_settings
 
+pytestmark = pytest.mark.both_stores
+
 YOUNG = 5001
 EDU, EDU2, COORD = 6001, 6002, 6003
 

@@ -15,6 +15,8 @@ from tests.e2e import RunningBot, running_bot, texts
 from tests.fakebot import Call
 from tests.staffkit import ADMIN, GROUP, staff_settings
 
+pytestmark = pytest.mark.both_stores
+
 YOUNG, NOOR, SEM, COORD, MOD = 7001, 7002, 7003, 7004, 7005
 IDLE = 0.15
 

@@ -20,6 +20,8 @@ from bot.storage.checkins import Outcome
 from tests.broadcastkit import add_people, plan
 from tests.staffkit import Office, office, staff_settings
 
+pytestmark = pytest.mark.both_stores
+
 ROLES = {"target": 6, "bystander": 2}  # people per role: 2 must show as <5
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sqlite3
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -16,6 +15,8 @@ from bot.core.clock import ManualClock
 from tests.fakewa import texts
 from tests.test_coach import PUBLIC_ROUTE
 from tests.wakit import VERIFY_TOKEN, RunningWhatsApp, running_whatsapp
+
+pytestmark = pytest.mark.both_stores
 
 PHONE = "31612345678"
 
@@ -122,6 +123,7 @@ async def test_media_gets_a_friendly_answer(wa: RunningWhatsApp) -> None:
         assert texts(shown).strip(), kind
 
 
+@pytest.mark.sqlite_only  # scans the SQLite files
 async def test_forget_removes_the_phone_number_from_every_file(wa: RunningWhatsApp) -> None:
     """ "vergeet mij" → confirm → the number is in no database file (db, -wal, -shm) any more."""
     await wa.onboard(PHONE)
@@ -148,6 +150,7 @@ async def test_restart_mid_conversation_carries_on(wa: RunningWhatsApp) -> None:
     assert "privacy" in texts(shown).lower() or shown
 
 
+@pytest.mark.sqlite_only  # scans the SQLite files
 async def test_duplicate_delivery_is_answered_once(wa: RunningWhatsApp) -> None:
     """Meta's retry of the same event, also two at the same moment, gets one answer."""
     event = wa.fake.message_event(PHONE, {"type": "text", "text": {"body": "hoi"}})
@@ -195,13 +198,10 @@ async def test_an_event_kept_before_a_crash_is_answered_at_start(wa: RunningWhat
     event = wa.fake.message_event(PHONE, {"type": "text", "text": {"body": "hulp"}})
     wa.fake.last_inbound[PHONE] = wa.clock.now()
     kept = json.dumps({"address": PHONE, "body": json.dumps(event)})
-    db = sqlite3.connect(wa.settings.db_path)
-    with db:
-        db.execute(
-            "INSERT INTO wa_inbox (event, chat, payload, received_at) VALUES ('k1', '-', ?, ?)",
-            (kept, int(wa.clock.now().timestamp())),
-        )
-    db.close()
+    wa.query(
+        "INSERT INTO wa_inbox (event, chat, payload, received_at) VALUES ('k1', '-', ?, ?)",
+        (kept, int(wa.clock.now().timestamp())),
+    )
     before = len(wa.fake.to(PHONE))
     await wa.start()
     await wa.fake.settle()

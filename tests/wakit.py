@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -12,6 +11,7 @@ from bot.config import Settings
 from bot.core.clock import Clock
 from bot.service import BotService
 from bot.transports.whatsapp import WhatsAppTransport
+from tests import stores
 from tests.fakewa import FakeWhatsApp, Sent
 
 VERIFY_TOKEN = "verify-me-please"
@@ -90,11 +90,7 @@ class RunningWhatsApp:
         return [p for p in (base, Path(f"{base}-wal"), Path(f"{base}-shm")) if p.exists()]
 
     def query(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
-        db = sqlite3.connect(self.settings.db_path)
-        try:
-            return list(db.execute(sql, params).fetchall())
-        finally:
-            db.close()
+        return stores.query(self.settings, sql, params)
 
 
 @asynccontextmanager

@@ -237,10 +237,12 @@ class Outbox:
             dropped = list(queue)
             del self._chats[chat]
             self._not_before.pop(chat, None)
-            self.counts.unreachable += len(dropped)
-            log.info("dropped %d undelivered repl(ies): the person is unreachable", len(dropped))
             await outbox.delivered(self.repo, [h.row for h in dropped if h.row is not None])
             await self._gone(chat)
+            # Counted once stored: whoever reads the count finds the rows gone and the person
+            # marked (on PostgreSQL those writes take a round trip each, long enough to see).
+            self.counts.unreachable += len(dropped)
+            log.info("dropped %d undelivered repl(ies): the person is unreachable", len(dropped))
             return
         except RetryLater as exc:
             self._not_before[chat] = self._monotonic() + max(exc.seconds, BACKOFF_FIRST)
