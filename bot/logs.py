@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterable, Mapping
 from enum import Enum
 from pathlib import PurePath
+from urllib.parse import urlsplit
 
 from bot.config import Settings
 
@@ -142,6 +143,7 @@ def setup(settings: Settings, *, chat: bool = False) -> None:
             settings.whatsapp_access_token,
             settings.whatsapp_app_secret,
             settings.whatsapp_verify_token,
+            urlsplit(settings.database_url).password if settings.database_url else None,
         ]
     )
     for handler in logging.getLogger().handlers:
@@ -155,6 +157,7 @@ def quiet_libraries() -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     logging.getLogger("aiosqlite").setLevel(logging.INFO)  # two lines per query, nothing else
+    logging.getLogger("psycopg").setLevel(logging.INFO)  # the pool's every hand-out at DEBUG
     # pywa logs raw updates and recipients at DEBUG and a line per update at INFO.
     for name in ("pywa", "pywa_async"):
         logging.getLogger(name).setLevel(logging.WARNING)

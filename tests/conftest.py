@@ -51,7 +51,7 @@ def postgres_database() -> Iterator[str]:
     url = stores.server_url()
     if url is None:
         pytest.skip(stores.NO_SERVER)
-    yield from stores.test_database(url)
+    yield from stores.test_database(url)  # a server that refuses us fails: it was meant to work
 
 
 @pytest.fixture

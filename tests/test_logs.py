@@ -6,14 +6,17 @@ import io
 import logging
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from telegram import Update
 
+from bot.config import load_settings
 from bot.logs import FORMAT, Redactor
 from tests.e2e import TOKEN
 from tests.fakebot import FakeBotApi
 from tests.process import SECRET, BotProcess
+from tests.stores import empty, query
 
 USER = 987654321
 NAME = "Zoëlinde"
@@ -137,3 +140,34 @@ def test_numbers_in_numeric_placeholders_still_format(
     logger, out = captured
     logger.info("listening on %s:%5d, %d updates, user %i", "127.0.0.1", 54321, 3, USER)
     assert "listening on 127.0.0.1:<id>, 3 updates, user <id>" in out.getvalue()
+
+
+async def test_debug_log_on_postgresql_holds_no_personal_data_or_password(
+    tmp_path: Path, postgres_database: str
+) -> None:
+    """On PostgreSQL at DEBUG (the driver's pool included), a conversation leaves no id, name,
+    text or database password in the log."""
+    empty(postgres_database)
+    password = "db-Geheim-8d1f"  # trust auth ignores it; the bot must still never show it
+    parts = urlsplit(postgres_database)
+    url = parts._replace(netloc=f"{parts.username}:{password}@{parts.hostname}:{parts.port}")
+    async with FakeBotApi(token=TOKEN) as fake:
+        bot = BotProcess(
+            fake, tmp_path, webhook=False, STERK_LOG_LEVEL="DEBUG", STERK_DATABASE_URL=url.geturl()
+        )
+        await bot.start()
+        try:
+            fake.send_text(USER, "/start", first_name=NAME, username=USERNAME)
+            await fake.replies_until_idle(USER, idle=0.4, timeout=15)
+            for _step in range(6):
+                await _tap_first(fake)
+            fake.send_text(USER, TYPED[0], first_name=NAME, username=USERNAME)
+            await fake.replies_until_idle(USER, idle=0.4, timeout=15)
+        finally:
+            await bot.stop()
+    logged = bot.log()
+    assert "DEBUG telegram" in logged
+    assert _leaks(logged) == []
+    assert password not in logged
+    stored = load_settings(_env_file=None, STERK_DATABASE_URL=postgres_database)
+    assert query(stored, "SELECT count(*) FROM users") == [(1,)]  # it ran on PostgreSQL
