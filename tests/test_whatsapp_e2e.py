@@ -235,3 +235,26 @@ async def test_taps_and_statuses_in_older_shapes_are_understood(wa: RunningWhats
     assert await wa.fake.post(status) == 200
     await wa.fake.settle()
     assert wa.query("SELECT status FROM wa_outbox ORDER BY id DESC LIMIT 1") == [("read",)]
+
+
+async def test_a_flood_gets_one_slow_down_line_then_silence(
+    wa: RunningWhatsApp, clock: ManualClock
+) -> None:
+    """Issue 13 on WhatsApp too: of 40 messages at once 19 more are answered (the first was
+    the greeting), the next gets one "rustig aan" line and the rest nothing; once the window
+    has passed the person is answered again."""
+    await wa.fake.text(PHONE, "hoi")
+    mark = len(wa.fake.sent)
+    events = [
+        wa.fake.message_event(PHONE, {"type": "text", "text": {"body": f"spam {n}"}})
+        for n in range(40)
+    ]
+    await asyncio.gather(*(wa.fake.post(event) for event in events))
+    await wa.fake.settle()
+    shown = texts([s for s in wa.fake.sent[mark:] if s.to == PHONE])
+    assert shown.count("Dat antwoord begrijp ik niet helemaal") == 19
+    assert shown.count("Rustig aan") == 1
+    clock.advance(seconds=11)
+    again = texts(await wa.fake.text(PHONE, "nog eentje"))
+    assert "Dat antwoord begrijp ik niet helemaal" in again
+    assert "Rustig aan" not in again

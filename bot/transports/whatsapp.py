@@ -71,6 +71,7 @@ from bot.config import SettingsError
 from bot.core.clock import epoch
 from bot.core.content import LANGUAGES, Content, default_content_dir, parse_yaml
 from bot.core.delivery import DeliveryFailed, RetryLater, Unreachable
+from bot.core.flood import FloodGate
 from bot.core.limits import SHORT_PREFIX, WHATSAPP
 from bot.core.model import Button, Document, Event, EventKind, Reply
 from bot.staff.relay import talking
@@ -154,6 +155,7 @@ class _Current:
     """The event pywa is handling in this task, and whether one of our handlers took it."""
 
     address: str
+    arrived: float  # clock seconds when the event came in (the flood limit counts arrivals)
     handled: bool = False
     forgotten: bool = False  # the turn deleted the person: empty the -wal after the inbox
 
@@ -582,6 +584,10 @@ class WhatsAppTransport:
         self._key = b""
         self._in_hand: set[str] = set()
         self._queues: dict[str, deque[Piece]] = {}
+        # The per-person limit (bot/core/flood.py), counted when each event arrived (key ->
+        # clock seconds), as on Telegram: a slow backlog does not open the window again.
+        self.flood = FloodGate(settings.flood_messages, settings.flood_seconds)
+        self._arrivals: dict[str, float] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._slots = asyncio.Semaphore(settings.concurrent_updates)
         self._send_locks: dict[str, asyncio.Lock] = {}
@@ -642,6 +648,7 @@ class WhatsAppTransport:
         return 200
 
     def _enqueue(self, chat: str, piece: Piece) -> None:
+        self._arrivals[piece.key] = self.core.clock.now().timestamp()
         queue = self._queues.get(chat)
         if queue is not None:
             queue.append(piece)
@@ -669,7 +676,8 @@ class WhatsAppTransport:
             del self._queues[chat]
 
     async def _handle(self, piece: Piece) -> None:
-        current = _Current(piece.address)
+        arrived = self._arrivals.pop(piece.key, self.core.clock.now().timestamp())
+        current = _Current(piece.address, arrived)
         token = _current.set(current)
         try:
             await self.wa.webhook_update_handler(piece.body)
@@ -778,7 +786,8 @@ class WhatsAppTransport:
         if known is not None:
             await self._opened(address, known[0])
             event = await self._relayable(known[0], known[1], event, ref)
-        outcome = await self.core.engine.handle(event)
+        verdict = self.flood.check(event, _current.get().arrived)
+        outcome = await self.core.engine.handle(event, verdict)
         after = await repo.load(CHANNEL, event.user)
         user = after[0] if after is not None else None
         if outcome.forgotten:  # /vergeetmij or under 16: nothing of the chat may stay behind
