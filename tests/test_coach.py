@@ -35,7 +35,7 @@ QUIET_ROUTE = [
 PUBLIC_ROUTE = [
     *QUIET_ROUTE[:7],
     "Toon empathie",
-    "Deze gebruik ik",
+    "Reactie 1",
     "Mijn eigen account",
     *QUIET_ROUTE[8:],
 ]
@@ -95,8 +95,13 @@ async def test_bystander_public_reply_ends_in_a_saved_plan(chat: ChatDriver, cor
     """Stop-en-denk, an approach, a strategy: a card, a plan with ids only, activity rows."""
     await chat.onboard()
     await _taps(chat, PUBLIC_ROUTE)
-    assert "📋 Jouw plan" in chat.text
-    assert "Aanpak: Toon empathie" in chat.text
+    assert "📋 Jouw plan · TikTok · Pesten" in chat.text
+    assert (
+        "1. Plaats één reactie, woord voor woord: “Zulke uitspraken raken echte mensen" in chat.text
+    )
+    assert "2. Maak screenshots (datum, tijd, link) en meld het op TikTok" in chat.text
+    assert "3. Vraag een vriend of vriendin om mee te doen" in chat.text
+    assert "4. Leg daarna je telefoon even weg." in chat.text
     assert await _plans(core, chat) == [
         {
             "role": "bystander",
@@ -105,6 +110,7 @@ async def test_bystander_public_reply_ends_in_a_saved_plan(chat: ChatDriver, cor
             "form": "bullying",
             "danger": "none",
             "approach": "empathy",
+            "reply": "1",
             "account": "own",
             "report": "yes",
             "with": "friend",
@@ -140,7 +146,7 @@ async def test_target_with_strong_feeling_gets_a_pause_and_low_risk_only(
         chat,
         [
             "Set the norm",
-            "I'll use this one",
+            "Reply 1",
             "A second account",
             "Not now",
             "Someone I trust",
@@ -159,7 +165,8 @@ async def test_spreader_path_is_short_and_ends_in_a_plan(chat: ChatDriver, core:
     await _taps(chat, SPREADER_ROUTE)
     assert "verwijderen" in chat.text
     assert "Sorry, dat was niet oké van me." in chat.text
-    assert "Herstel: Weghalen én sorry zeggen" in chat.text
+    assert "1. Haal je bericht weg en zeg daarna kort en eerlijk sorry." in chat.text
+    assert "2. Volgende keer: eerst even wachten, dan pas posten." in chat.text
     assert await _plans(core, chat) == [{"role": "spreader", "incident": "joke", "repair": "both"}]
     kinds = [row["kind"] for row in await _rows(core, chat, "activity")]
     assert kinds[-1] == "coach_completed"
@@ -279,11 +286,11 @@ async def test_plans_are_listed_shown_and_copied(
     plan_buttons = [label for label in chat.labels() if label[:2].isdigit()]
     assert plan_buttons == ["06-01 Actie achter de schermen", "05-01 Herstelplan"]
     await chat.tap("Actie achter de schermen")
-    assert "• Aanpak: Actie achter de schermen" in chat.text
+    assert "1. Reageer niet openlijk. Like steunende reacties" in chat.text
     await chat.tap("Kopieer als tekst")
     plain = chat.replies[0].text
     assert plain.startswith("Mijn plan tegen online haat (06-01-2026)")
-    assert "- Melden: Ja, ik meld het" in plain
+    assert "2. Maak screenshots (datum, tijd, link) en meld het op TikTok" in plain
     user_id, _ = await _state(core, chat)
     loaded = await core.repo.user_by_id(user_id)
     assert loaded is not None
@@ -318,7 +325,9 @@ async def test_latest_plan_and_summary_for_the_checkin(chat: ChatDriver, core: C
     )
     spreader = {"role": "spreader", "incident": "angry", "repair": "delete"}
     assert plan_summary(content, "en", spreader) == "Your plan: delete your post."
-    assert "Repair: Delete it" in plan_text(content, "en", spreader, "05-01-2026")
+    assert "1. Delete your post: press and hold it" in plan_text(
+        content, "en", spreader, "05-01-2026"
+    )
 
 
 @pytest.mark.parametrize(
@@ -402,9 +411,10 @@ async def test_every_approach_reads_well_on_a_phone(
         await _taps(chat, [label])
         card, examples, question = (r.text for r in chat.replies)
         assert "\n\n" in card
-        assert examples.count("\n• ") == 3
-        assert question.endswith("?")
-        assert len(chat.labels()) == 5  # use this, check my reply first, other; Menu, Help
+        assert [f"\n{n}. " in examples for n in (1, 2, 3)] == [True, True, True]
+        assert "?" in question
+        # one button per example reply, own words, check my reply first, other; Menu, Help
+        assert len(chat.labels()) == 8
         await _taps(chat, [other, show_all])
 
 

@@ -26,7 +26,7 @@ ONBOARDING = {
 }
 TARGET_TAIL_EN = [
     "Set the norm",
-    "I'll use this one",
+    "Reply 1",
     "A second account",
     "Not now",
     "Someone I trust",

@@ -63,6 +63,7 @@ class ConvState:
     text_input: dict[str, Any] | None = None
     prompt: dict[str, Any] | None = None
     resume: dict[str, Any] | None = None
+    paused: dict[str, Any] | None = None  # an interrupted coaching journey (bot.flows.journey)
     last_choice: str = ""
     last_choice_at: int = 0
 
@@ -77,6 +78,7 @@ class ConvState:
             "text_input": self.text_input,
             "prompt": self.prompt,
             "resume": self.resume,
+            "paused": self.paused,
             "last_choice": self.last_choice,
             "last_choice_at": self.last_choice_at,
         }
@@ -94,6 +96,7 @@ class ConvState:
         """Where to come back to after an interruption such as the crisis check."""
         data = self.to_json()
         data.pop("resume", None)
+        data.pop("paused", None)
         return data
 
 
@@ -200,6 +203,9 @@ class Engine:
         self.forget_hooks: list[Callable[[Turn], Awaitable[None]]] = []
         # First-time visitors before the age question: in memory only (bot/core/strangers.py).
         self.strangers = Strangers()
+        # Run when another flow is about to be entered, while the state is still the old one
+        # (with the flow id about to open), e.g. to keep an interrupted coaching journey.
+        self.leave_hooks: list[Callable[[Turn, str], None]] = []
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
         self._waiters: dict[tuple[str, str], int] = {}
 
@@ -564,6 +570,9 @@ class Engine:
         """Show a step (following auto-advancing steps) and remember what it offers."""
         state = turn.state
         flow_id, step_id = parse_target(state.flow or HOME[0], target)
+        if flow_id != state.flow:
+            for hook in self.leave_hooks:
+                hook(turn, flow_id)
         for _ in range(MAX_HOPS):
             flow = self.content.flows[flow_id]
             if step_id is None and flow.fresh:

@@ -14,8 +14,10 @@ from bot.core.content import ApproachDef
 from bot.core.engine import Choice, Turn
 from bot.core.model import Reply
 from bot.core.registry import registry
+from bot.flows import journey
 from bot.flows.checkin import checkin_due
-from bot.flows.plans import plan_card
+from bot.flows.danger import DANGERS, danger_topics, dangers
+from bot.flows.plans import plan_card, plan_help
 from bot.flows.replycheck import POSITIVE, PRIVACY, TONE, check_reply
 from bot.flows.system import _chunks, help_topics, helpline_lines
 from bot.storage.coach import record_help_request, save_plan, schedule_checkin
@@ -23,16 +25,6 @@ from bot.storage.coach import record_help_request, save_plan, schedule_checkin
 RECOMMENDED = 3
 MESSAGE_LIMIT = 600  # phone-sized messages
 STRONG_FEELINGS = frozenset({"angry", "scared", "numb"})
-# Helplines per danger, by the topics in helplines.yaml: violence → 112/police, doxing →
-# police + Helpwanted, sextortion → Helpwanted + police + Centrum Seksueel Geweld.
-DANGER_TOPICS: dict[str, frozenset[str]] = {
-    "threat": frozenset({"violence"}),
-    "doxing": frozenset({"doxing"}),
-    "sextortion": frozenset({"sextortion"}),
-    "offline": frozenset({"violence", "victim_support"}),
-}
-# The danger check's answers, most urgent first (several can be true at once).
-DANGERS = ("threat", "doxing", "sextortion", "offline")
 # Dangers where any public reply is a bad idea: replying to whoever threatens, doxes or
 # blackmails can make it worse, so straight to the behind-the-scenes actions.
 NO_PUBLIC_REPLY = frozenset({"threat", "doxing", "sextortion"})
@@ -55,6 +47,7 @@ PLAN_FIELDS = (
     "ground",
     "danger",
     "approach",
+    "reply",
     "account",
     "report",
     "with",
@@ -76,14 +69,6 @@ def strong_feeling(answers: Mapping[str, Any]) -> bool:
     """Feelings that call for a pause and self-care before acting (sad counts for targets)."""
     feeling = answers.get("feeling")
     return feeling in STRONG_FEELINGS or (feeling == "sad" and answers.get("role") == "target")
-
-
-def dangers(answers: Mapping[str, Any]) -> list[str]:
-    """The dangers found, most urgent first: a list in the conversation, space-separated in a
-    saved plan (plans hold strings), a single id or "none" in plans from before."""
-    value = answers.get("danger")
-    found = value if isinstance(value, list) else value.split() if isinstance(value, str) else []
-    return [danger for danger in DANGERS if danger in found]
 
 
 def in_danger(answers: Mapping[str, Any]) -> bool:
@@ -166,14 +151,20 @@ async def _request_help(turn: Turn, reason: str, urgent: bool) -> None:
 
 @registry.action("coach.start")
 async def start(turn: Turn) -> None:
-    """Count the start of a coaching conversation for the impact figures."""
+    """Count the start of a coaching conversation for the impact figures; an older journey
+    left half-way is not offered any more."""
+    journey.drop(turn)
     await turn.repo.record(turn.user.id, "coach_started", None, turn.now())
 
 
 @registry.action("coach.role")
 async def role(turn: Turn) -> None:
-    """Count which role people come with (target, bystander, spreader)."""
-    await turn.repo.record(turn.user.id, "role", str(turn.state.answers["role"]), turn.now())
+    """Count which role people come with (target, bystander, spreader); targets and
+    bystanders start step 1 of the three coaching steps."""
+    chosen = str(turn.state.answers["role"])
+    await turn.repo.record(turn.user.id, "role", chosen, turn.now())
+    if chosen != "spreader":
+        journey.progress(turn, 1)
 
 
 @registry.action("coach.feel_check")
@@ -254,11 +245,6 @@ async def safety(turn: Turn) -> None:
         turn.say(f"coach.safety.tip.{danger}")
 
 
-def danger_topics(answers: Mapping[str, Any]) -> set[str]:
-    """Helpline topics for every danger found."""
-    return set().union(*(DANGER_TOPICS[danger] for danger in dangers(answers)))
-
-
 def _help_topics(turn: Turn) -> set[str]:
     """/hulp during coaching lists first what fits: the lines for the dangers found, the
     discrimination report points, and someone to talk to after a strong feeling."""
@@ -269,7 +255,7 @@ def _help_topics(turn: Turn) -> set[str]:
     if answers.get("form") == "discrimination":
         topics.add("discrimination")
     if strong_feeling(answers):
-        topics.add("wellbeing")
+        topics |= {"under18", "young_adult"}  # someone to talk to (113 stays under the rest)
     return topics
 
 
@@ -288,6 +274,7 @@ async def safety_help(turn: Turn) -> None:
 async def resume(turn: Turn) -> None:
     """After the safety branch: react-or-not with low-risk options, or no public reply at all."""
     answers = turn.state.answers
+    journey.progress(turn, 2)
     if no_public_reply(answers):
         answers["approach"] = QUIET_APPROACH
         turn.goto(f"coach_approach:quiet_{side(answers)}")
@@ -302,6 +289,8 @@ async def resume(turn: Turn) -> None:
 async def react(turn: Turn) -> None:
     """Two or three approaches that fit, 'not publicly' and 'show all', as buttons."""
     answers = turn.state.answers
+    if "approach" not in answers and not in_danger(answers):  # the safety branch said it
+        journey.progress(turn, 2)
     picks = recommend(turn.content.approaches, answers)
     if not picks:
         advice = "none"
@@ -351,9 +340,34 @@ async def detail(turn: Turn) -> None:
         risk=turn.t(f"approaches.risk_labels.{approach.risk}"),
         when=turn.t(f"{key}.when"),
         why=turn.t(f"{key}.why"),
-        examples="\n".join(f"• {example}" for example in examples),
+        examples="\n".join(f"{number}. {text}" for number, text in enumerate(examples, 1)),
         caution=turn.t("coach_approach.caution") + "\n\n" if warn else "",
     )
+    # One button per example: the one picked goes into the plan word for word.
+    for number in range(1, len(examples) + 1):
+        label = turn.t("coach_approach.detail.options.pick", number=number)
+        use = "coach.use_approach"
+        set_ = {"reply": str(number)}
+        turn.offer(Choice(f"r{number}", label, next="coach_strategy:", action=use, set=set_))
+    turn.offer(
+        Choice(
+            "own",
+            turn.t("coach_approach.detail.options.own"),
+            next="coach_strategy:",
+            action="coach.use_approach",
+            set={"reply": ""},
+        )
+    )
+    turn.offer(
+        Choice(
+            "check",
+            turn.t("coach_approach.detail.options.check"),
+            next="coach_check:",
+            action="coach.use_approach",
+            set={"check_from": "coach", "reply": ""},
+        )
+    )
+    turn.offer(Choice("other", turn.t("coach_approach.detail.options.other"), next="react"))
 
 
 @registry.action("coach.use_approach")
@@ -404,6 +418,7 @@ async def check_leave(turn: Turn) -> None:
 @registry.action("coach.strategy")
 async def strategy(turn: Turn) -> None:
     """Which account only matters for a public reply."""
+    journey.progress(turn, 3)
     approach = _approach(turn)
     turn.goto("account" if approach is not None and approach.public else "report")
 
@@ -432,6 +447,10 @@ async def save(turn: Turn) -> None:
     answers["plan_id"] = await save_plan(turn.repo, turn.user.id, data, turn.now())
     await turn.repo.record(turn.user.id, "coach_completed", data.get("role"), turn.now())
     turn.send(Reply(plan_card(turn.content, turn.lang, data)))
+    helplines = plan_help(turn.content, turn.lang, data)
+    if helplines:
+        turn.send(Reply(helplines))
+    journey.drop(turn)
     turn.goto("offer" if turn.user.checkins else "checkins_off")
 
 

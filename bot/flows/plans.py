@@ -1,7 +1,10 @@
 """📋 My plans, and how a plan reads: as a card, as plain text to copy, as a one-line summary.
 
 A plan holds answer ids only. Every text is looked up in content at the moment it is shown, so a
-plan reads in the person's current language and never carries typed or personal text.
+plan reads in the person's current language and never carries typed or personal text. The card
+is the steps to take, numbered in order: the reply chosen (word for word, from the approach's
+examples), how to report on that platform, who to involve, self-care; after a danger the
+helplines that fit follow in a second message (not in the copy to forward).
 """
 
 from __future__ import annotations
@@ -11,41 +14,27 @@ from collections.abc import Mapping
 from bot.core.clock import from_epoch
 from bot.core.content import Content
 from bot.core.engine import Choice, Turn
+from bot.core.model import Reply
 from bot.core.registry import registry
+from bot.flows.danger import danger_topics
+from bot.flows.system import EMERGENCY, helpline_contact, short_line
 from bot.storage.coach import Plan, get_plan, latest_plan, recent_plans
 
-__all__ = ["latest_plan", "plan_card", "plan_summary", "plan_text"]
+__all__ = ["latest_plan", "plan_card", "plan_help", "plan_summary", "plan_text"]
 
 LISTED = 5  # plans shown under "My plans"; older ones stay in /mijndata
 MAX_LABEL = 30
 
-# Where the words for each stored answer live: mostly the button the person tapped.
+# Where the words for a stored answer live: the button the person tapped, or the approach.
 _VALUE_KEYS = {
-    "role": "coach.role.options.{}",
     "platform": "coach.where.options.{}",
     "form": "coach.form.options.{}",
     "ground": "coach.ground.options.{}",
     "approach": "approaches.{}.name",
-    "account": "coach_strategy.account.options.{}",
-    "report": "coach_strategy.report.options.{}",
-    "with": "coach_strategy.together.options.{}",
-    "selfcare": "coach_strategy.selfcare.options.{}",
-    "incident": "coach_repair.what.options.{}",
-    "repair": "coach_repair.impact.options.{}",
 }
-# Card order; `ground` is shown with `form`, `danger` stays out of anything that may be shared.
-CARD_FIELDS = (
-    "role",
-    "platform",
-    "form",
-    "approach",
-    "account",
-    "report",
-    "with",
-    "selfcare",
-    "incident",
-    "repair",
-)
+# What the card is about, in its first line; `ground` is shown with `form`.
+ABOUT_FIELDS = ("platform", "form")
+REPORT_HOW = {"tiktok": "tiktok", "instagram": "instagram"}  # others: the generic way
 
 
 def _value(content: Content, lang: str, field: str, data: Mapping[str, str]) -> str | None:
@@ -61,27 +50,84 @@ def _value(content: Content, lang: str, field: str, data: Mapping[str, str]) -> 
     return f"{text} ({ground})" if ground else text
 
 
-def plan_lines(content: Content, lang: str, data: Mapping[str, str]) -> list[tuple[str, str]]:
-    """(label, value) pairs for the fields this plan has."""
-    lines = []
-    for field in CARD_FIELDS:
-        value = _value(content, lang, field, data)
-        if value is not None:
-            lines.append((content.text(lang, f"plans.field.{field}"), value))
-    return lines
+def _example(content: Content, lang: str, approach: str, pick: str | None) -> str | None:
+    """The example reply the person picked (1-3), word for word."""
+    examples = content.messages(lang, f"approaches.{approach}.examples")
+    index = int(pick) - 1 if pick and pick.isdigit() else -1
+    return examples[index] if 0 <= index < len(examples) else None
+
+
+def plan_steps(content: Content, lang: str, data: Mapping[str, str]) -> list[str]:
+    """The next steps in order, each one thing to do."""
+
+    def say(key: str, **values: str) -> None:
+        if content.has(lang, key):
+            steps.append(content.text(lang, key, **values))
+
+    steps: list[str] = []
+    approach = next((a for a in content.approaches if a.id == data.get("approach")), None)
+    if approach is not None and approach.public:
+        say(f"plans.steps.account.{data.get('account')}")
+        reply = _example(content, lang, approach.id, data.get("reply"))
+        name = content.text(lang, f"approaches.{approach.id}.name")
+        say("plans.steps.reply", reply=reply) if reply else say("plans.steps.own", name=name)
+    elif approach is not None:
+        say(f"plans.steps.quiet.{'target' if data.get('role') == 'target' else 'bystander'}")
+    say(f"plans.steps.repair.{data.get('repair')}")
+    if data.get("report") == "yes":
+        how = REPORT_HOW.get(str(data.get("platform")), "other")
+        say("plans.steps.report", how=content.text(lang, f"plans.steps.how.{how}"))
+        if data.get("form") == "discrimination":
+            points = [
+                f"{content.text(lang, f'helplines.{line.id}.name')} "
+                f"({helpline_contact(content, lang, line)})"
+                for line in content.helplines
+                if "discrimination" in line.topics
+            ]
+            say("plans.steps.discrimination", points="; ".join(points))
+    elif data.get("report") == "no":
+        say("plans.steps.block")
+    say(f"plans.steps.with.{data.get('with')}")
+    say(f"plans.steps.selfcare.{data.get('selfcare')}")
+    if data.get("repair"):
+        say("plans.steps.next_time")
+    return [f"{number}. {step}" for number, step in enumerate(steps, 1)]
+
+
+def _about(content: Content, lang: str, data: Mapping[str, str]) -> str:
+    """'TikTok · Discriminatie (Geloof)': where and what, in a few words."""
+    parts = [_value(content, lang, field, data) for field in ABOUT_FIELDS]
+    return " · ".join(part for part in parts if part)
 
 
 def plan_card(content: Content, lang: str, data: Mapping[str, str]) -> str:
-    """The plan as the short card shown after saving and under My plans."""
-    rows = [f"• {label}: {value}" for label, value in plan_lines(content, lang, data)]
-    return "\n".join([content.text(lang, "plans.card.title"), *rows])
+    """The plan as the card shown after saving and under My plans: the steps, numbered."""
+    title = content.text(lang, "plans.card.title")
+    about = _about(content, lang, data)
+    head = f"{title} · {about}" if about else title
+    steps = plan_steps(content, lang, data) or [content.text(lang, "plans.summary.empty")]
+    return "\n".join([head, "", *steps])
+
+
+def plan_help(content: Content, lang: str, data: Mapping[str, str]) -> str | None:
+    """After a danger: 112 first, then the helplines that fit it, with their hours where
+    verified. None without a danger."""
+    topics = danger_topics(data)
+    if not topics:
+        return None
+    lines = [
+        short_line(content, lang, line)
+        for line in content.helplines
+        if topics & set(line.topics) and line.id != EMERGENCY  # 112 opens the message
+    ]
+    return "\n".join([content.text(lang, "plans.card.help"), *lines])
 
 
 def plan_text(content: Content, lang: str, data: Mapping[str, str], day: str) -> str:
     """The plan as plain text to copy or forward (ids turned into words, nothing personal)."""
-    rows = [f"- {label}: {value}" for label, value in plan_lines(content, lang, data)]
     title = content.text(lang, "plans.card.plain_title", date=day)
-    return "\n".join([title, "", *rows])
+    about = _about(content, lang, data)
+    return "\n".join([title, *([about] if about else []), "", *plan_steps(content, lang, data)])
 
 
 def plan_summary(content: Content, lang: str, data: Mapping[str, str]) -> str:
@@ -153,7 +199,10 @@ async def show_plan(turn: Turn) -> None:
     if plan is None:
         turn.goto("list")
         return
-    turn.vars["card"] = plan_card(turn.content, turn.lang, plan.data)
+    turn.send(Reply(plan_card(turn.content, turn.lang, plan.data)))
+    helplines = plan_help(turn.content, turn.lang, plan.data)
+    if helplines:
+        turn.send(Reply(helplines))
 
 
 @registry.action("plans.copy")

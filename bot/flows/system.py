@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.core.clock import from_epoch
-from bot.core.content import HelplineDef
+from bot.core.content import Content, HelplineDef
 from bot.core.engine import Choice, Turn
 from bot.core.model import Button, Document, Reply
 from bot.core.registry import registry
@@ -20,19 +20,26 @@ EMERGENCY = "emergency_112"  # opens /hulp as its first line, so not listed agai
 help_topics: list[Callable[[Turn], set[str]]] = []
 
 
-def helpline_contact(turn: Turn, line: HelplineDef) -> str:
+def helpline_contact(content: Content, lang: str, line: HelplineDef) -> str:
     """How to reach a line: numbers, chat or form (on its address when content has one), and
     its hours only where verified ("113 · 0800-0113 · chat op 113.nl · dag en nacht")."""
     parts = [part for part in (line.phone, line.phone_alt) if part]
     at = "_at" if line.url else ""
     for offered, kind in ((line.chat, "chat"), (line.form, "form")):
         if offered:
-            parts.append(turn.t(f"helplines.contact.{kind}{at}", url=line.url))
+            parts.append(content.text(lang, f"helplines.contact.{kind}{at}", url=line.url))
     if line.url and not (line.chat or line.form):
         parts.append(line.url)
     if line.hours:
-        parts.append(turn.t(f"helplines.hours.{line.hours}"))
+        parts.append(content.text(lang, f"helplines.hours.{line.hours}"))
     return " · ".join(parts)
+
+
+def short_line(content: Content, lang: str, line: HelplineDef) -> str:
+    """One helpline in a few words, for /hulp and the plan card."""
+    name = content.text(lang, f"helplines.{line.id}.name")
+    short = content.text(lang, f"helplines.{line.id}.short")
+    return f"• {name}: {helpline_contact(content, lang, line)} ({short})"
 
 
 def helpline_lines(turn: Turn, topics: set[str] | None = None) -> list[str]:
@@ -43,14 +50,9 @@ def helpline_lines(turn: Turn, topics: set[str] | None = None) -> list[str]:
             continue
         name = turn.t(f"helplines.{line.id}.name")
         what = turn.t(f"helplines.{line.id}.what")
-        contact = helpline_contact(turn, line)
+        contact = helpline_contact(turn.content, turn.lang, line)
         lines.append(f"• {name}" + (f" ({contact})" if contact else "") + f": {what}")
     return lines
-
-
-def _short_line(turn: Turn, line: HelplineDef) -> str:
-    name = turn.t(f"helplines.{line.id}.name")
-    return f"• {name}: {helpline_contact(turn, line)} ({turn.t(f'helplines.{line.id}.short')})"
 
 
 def _chunks(lines: list[str], limit: int) -> list[str]:
@@ -75,7 +77,9 @@ def help_messages(turn: Turn) -> list[str]:
     others: list[str] = []
     for line in turn.content.helplines:
         if line.id != EMERGENCY:
-            (fitting if topics & set(line.topics) else others).append(_short_line(turn, line))
+            (fitting if topics & set(line.topics) else others).append(
+                short_line(turn.content, turn.lang, line)
+            )
     lines = [turn.t("helplines.intro"), turn.t("helplines.emergency_line")]
     if fitting:
         lines += ["", turn.t("helplines.now"), *fitting, "", turn.t("helplines.more")]
