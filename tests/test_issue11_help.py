@@ -230,3 +230,23 @@ def test_personal_detail_reads_what_a_field_should_not_keep(
     """Town names pass, organisations may hold a short number; addresses, postcodes, phone
     numbers and e-mail addresses do not."""
     assert personal_detail(text, town) == found
+
+
+async def test_onboarding_town_field_refuses_a_postcode_and_keeps_the_name(
+    tg: RunningBot,
+) -> None:
+    """The same check in onboarding: a postcode is refused and asked again (skip still
+    offered); the town name is kept and onboarding goes on."""
+    await tg.say(9207, "/start")
+    for label in ONBOARDING["Nederlands"][:-1]:  # up to the place question
+        await tg.tap(9207, label)
+    await tg.tap(9207, "Woonplaats invullen")
+    refused = await tg.say(9207, "Utrecht 3512 AB")
+    assert "lijkt op een postcode" in texts(refused)
+    assert "Typ je woonplaats" in texts(refused)
+    assert "Toch overslaan" in _labels(refused)
+    kept = await tg.say(9207, "Utrecht")
+    assert "Klaar" in _labels(kept)
+    with sqlite3.connect(tg.settings.db_path) as db:
+        [(city,)] = db.execute("SELECT city FROM users").fetchall()
+    assert city == "Utrecht"
