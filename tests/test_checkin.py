@@ -208,10 +208,10 @@ async def test_english_checkin(core: Core, clock: ManualClock, sender: Recording
     chat, user = await onboarded(core, language="English")
     await _pushed_checkin(core, chat, user.id, sender, clock)
     assert "How did it go?" in chat.text
-    await chat.tap("I supported the target")
+    await chat.tap("Got or gave support")
     await chat.tap("5")
     await chat.tap("Skip")
-    assert "Great that you supported the target" in chat.text
+    assert "Good that you looked for or gave support" in chat.text
 
 
 USER = 5557001
@@ -243,7 +243,7 @@ async def test_checkin_end_to_end_over_the_bot_api(tg: RunningBot, clock: Manual
         clock.set(due)
         pushed = await tg.fake.next_reply(USER, timeout=5)
     assert "Hoe ging het?" in texts([pushed])
-    await tg.tap(USER, "Ik heb het doelwit gesteund")
+    await tg.tap(USER, "Steun gezocht of gegeven")
     await tg.tap(USER, "2")
     answer = await tg.say(USER, "Ik stuurde een privébericht")
     assert "peer educator" in texts(answer)

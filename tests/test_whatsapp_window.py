@@ -69,7 +69,7 @@ async def test_checkin_outside_the_window_goes_as_template_then_arrives(
     assert len(wa.fake.to(PHONE)) == mark + 1
     shown = await wa.fake.template_tap(PHONE, "wa:open")
     assert "Hoe ging het?" in texts(shown)
-    await wa.tap(PHONE, "🤝 Ik heb het doelwit gesteund")
+    await wa.tap(PHONE, "🤝 Steun gezocht of gegeven")
     await wa.fake.tap(PHONE, "2")
     await wa.fake.text(PHONE, "Ik stuurde een privébericht")
     assert await outcomes_of(wa.core.repo, user.id) == [
