@@ -1,9 +1,10 @@
 """Crisis detector figures: recall and false alarms per class on the dev and held-out parts.
 
 Run from the repository root: ``python bench/crisis.py``. It reads every YAML file under
-tests/data/crisis/dev/ and tests/data/crisis/heldout/ (if present) and prints, per part and per
-class, recall (a "possible" outcome counts as caught) and the false-alarm rate on harmless messages
-(a "possible" question counts as a false alarm), the gap between the parts, then p50/p99 time per
+tests/data/crisis/dev/ and tests/data/crisis/heldout/ (and says so plainly when the held-out
+folder is empty, as it is between blind parts) and prints, per part and per class, recall
+(a "possible" outcome counts as caught) and the false-alarm rate on harmless messages (a
+"possible" question counts as a false alarm), the gap between the parts, then p50/p99 time per
 message, the extra memory and the start-up cost. ``--misses`` lists what went wrong;
 ``--chat N`` pushes N sampled messages through the real ``sterk-online chat`` process, each with a
 fresh database, as the hidden check does, and counts an answer as caught when it names a helpline
@@ -155,7 +156,11 @@ def main(argv: list[str] | None = None) -> int:
     all_micros: list[float] = []
     for part, rows in parts.items():
         if not rows:
-            print(f"\n== {part}: no files (a held-out part, once seen, moves into dev)")
+            print(
+                f"\n== {part}: EMPTY - no YAML file in tests/data/crisis/{part}/, nothing measured"
+                "\n   (a held-out part, once seen, moves into dev; until a new blind part arrives,"
+                "\n   `python bench/train_crisis.py --cv` gives the out-of-fold figures)"
+            )
             continue
         results, micros = run(rows)
         all_micros += micros
