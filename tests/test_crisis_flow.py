@@ -37,6 +37,8 @@ SOFT = [
     "ik wil er even niet zijn",
     "i just want everything to stop",
     "i want to disappear",
+    "ik wil gewoon weg",  # the frozen model (2026-12-02) asks about these two as a draft
+    "i cant do this anymore",
 ]
 
 

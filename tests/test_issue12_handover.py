@@ -32,7 +32,8 @@ async def _start(tg: RunningBot) -> int:
     await onboard(tg, ANNA)
     case_id = await ask_for_help(tg, ANNA)
     await claim(tg, NOOR, case_id, ANNA)
-    await tg.say(ANNA, "Ze zetten mijn foto in een groep op Snapchat.")
+    # Plain hate, no crisis: "mijn foto in een groep" gets the possible-signal question now.
+    await tg.say(ANNA, "Ze schelden me uit in een groep op Snapchat.")
     await tg.fake.replies_until_idle(NOOR, idle=IDLE)
     await tg.say(NOOR, "Wat naar. Weet je wie de groep beheert?")
     await tg.fake.replies_until_idle(ANNA, idle=IDLE)

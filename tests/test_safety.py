@@ -13,7 +13,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.core.crisis.model import load as load_model
-from bot.core.safety import CrisisKind, CrisisSignal, Outcome, detect_crisis, normalise
+from bot.core.safety import (
+    CrisisKind,
+    CrisisSignal,
+    Outcome,
+    detect_crisis,
+    normalise,
+    read_message,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -130,6 +137,37 @@ def test_counter_speech_in_a_draft_is_not_the_writers_crisis() -> None:
     assert not found("Telling someone to kill themselves is never ok", "draft")
     assert not found("Jij schreef 'ik maak je af', dat is niet oké", "draft")
     assert "violence" in found("hij schreef dat hij me na school opwacht", "draft")
+
+
+def rule_kinds(text: str, where: str = "chat") -> set[str]:
+    """The kinds the rules alone name (the model left out): the part that is by design."""
+    reading = read_message(text, where)
+    return {hit.kind for hit in reading.hits} if reading else set()
+
+
+def test_quoted_words_in_a_chat_are_not_the_writers_wish_but_a_quoted_threat_is() -> None:
+    """Words in quotes are someone else's: a song line is no wish to die, a threat still counts."""
+    assert not rule_kinds("op tiktok gebruikt iedereen dat geluidje 'i wanna die' bij fails")
+    assert "suicide" in rule_kinds("i wanna die")
+    assert "violence" in rule_kinds("hij stuurde 'ik steek je neer' naar mij")  # you = me
+    assert "suicide" in rule_kinds("ze schreven 'ga dood' en ik wil eigenlijk ook dood")
+
+
+def test_a_story_of_something_over_is_left_to_the_model_but_again_is_not() -> None:
+    """ "Twee jaar geleden ..., nu gaat het goed" is recovery; "vroeger ..., nu weer" is not."""
+    assert not rule_kinds("twee jaar geleden deed ik aan zelfbeschadiging, nu ben ik clean")
+    assert not rule_kinds("i used to get death threats but thats been over for ages")
+    assert "self_harm" in rule_kinds("vroeger sneed ik mezelf en nu doe ik het weer")
+
+
+def test_topics_dates_and_plain_more_do_not_fire_rules() -> None:
+    """Prevention is a topic, "volgende week" a date, "deed meer pijn" is not "again"."""
+    assert not rule_kinds("mn zus is vrijwilliger bij een hulplijn voor zelfmoordpreventie")
+    assert not rule_kinds("volgende week ben ik er niet, ik ga op vakantie")
+    assert not rule_kinds("tattoo laten zetten op mn arm, deed meer pijn dan ik dacht")
+    assert not rule_kinds("ik wil nie meer leven zonder die ijsjes van de italiaan")
+    assert "self_harm" in rule_kinds("ik wil weer snijden")
+    assert "violence" in rule_kinds("ik krijg doodsbedreigingen")
 
 
 def test_people_at_the_door_is_acute() -> None:
@@ -253,6 +291,7 @@ NOISE = st.sampled_from(
     [
         *"abdeiklmnorstuwz013457@$!.,-_* '\u200b\u202e\u0301😂",
         *("ik ", "wil ", "dood", "kill", "my", "self", "zelf", "moord", "nudes", "adres", " me "),
+        *("'", '"', "“", "”", "‘", "’", "«", " je ", " you ", " zei ", " said "),  # quotes
     ]
 )
 
@@ -260,9 +299,11 @@ NOISE = st.sampled_from(
 @settings(max_examples=200, deadline=None)
 @given(st.lists(NOISE, max_size=120).map("".join))
 def test_texting_noise_is_handled(text: str) -> None:
-    """Leet, spacing, invisibles and crisis words in random mixes never raise."""
-    signal = detect_crisis(text)
-    assert signal is None or signal.kinds
+    """Leet, spacing, invisibles, quotes and crisis words in random mixes never raise, in a chat
+    (quoted words read from the writer's side) or in a draft."""
+    for where in ("chat", "draft"):
+        signal = detect_crisis(text, where)
+        assert signal is None or signal.kinds
 
 
 def test_very_long_input_is_handled() -> None:

@@ -59,7 +59,8 @@ async def test_two_educators_claim_at_once_one_wins(desk: Office) -> None:
     first name, the loser is told someone was faster."""
     young = await desk.young(YOUNG)
     case = await desk.ask_for_help(young)
-    await young.send("Er wordt over mij gelogen in een groepsapp.")
+    # Plain gossip ("gelogen in een groepsapp" gets the possible doxing question now).
+    await young.send("Ze roddelen over mij in een groepsapp.")
     assert "Je bericht staat klaar" in young.text
     noor = await desk.staff(EDU, "peer_educator", "Noor")
     sem = await desk.staff(EDU2, "peer_educator", "Sem")

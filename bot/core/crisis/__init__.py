@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from typing import Final
 
 from bot.core.crisis import concepts, text
 
-__all__ = ["read"]
+__all__ = ["addressed", "read", "unquoted"]
 
 # Quoted words in a draft reply are someone else's ("Jij schreef 'ik maak je af', dat is niet oké").
 _QUOTED = re.compile(
@@ -19,6 +20,49 @@ _QUOTED = re.compile(
 def _ready() -> None:
     """Give the normaliser the concept vocabulary to read typing slips against (once)."""
     text.set_vocabulary(set(concepts.vocabulary()))
+
+
+def unquoted(message: str) -> str | None:
+    """The message with quoted words left out, or ``None`` when nothing is quoted.
+
+    Why: in a chat, words in quotes are someone else's ("op tiktok zingt iedereen 'i wanna die'",
+    "hij schreef 'ga dood'"): they can be a threat against the writer, but they are not the
+    writer's own wish to die or to get hurt.
+    """
+    stripped = _QUOTED.sub(" ", message)
+    return None if stripped == message else stripped
+
+
+# Inside a quote sent to the writer, "you" is the writer and "I" is the sender.
+_TURN: Final = {
+    "je": "mij",
+    "jij": "mij",
+    "jou": "mij",
+    "jouw": "mijn",
+    "you": "me",
+    "u": "me",
+    "ya": "me",
+    "your": "my",
+    "ur": "my",
+    "ik": "hij",
+    "i": "he",
+    "mijn": "zijn",
+    "my": "his",
+}
+_PRONOUN = re.compile(r"\b(" + "|".join(_TURN) + r")\b", re.IGNORECASE)
+
+
+def addressed(message: str) -> str | None:
+    """The quoted words told from the writer's side, or ``None`` when nothing is quoted.
+
+    Why: "hij stuurde 'ik steek je neer'" is a threat against the writer, but the rules look for
+    "someone ... me". Inside the quotes "je" becomes "mij" and "ik" becomes "hij", so the same
+    rules read the threat the writer received.
+    """
+    quotes = [a or b for a, b in _QUOTED.findall(message)]
+    if not quotes:
+        return None
+    return " , ".join(_PRONOUN.sub(lambda m: _TURN[m.group(1).lower()], q) for q in quotes)
 
 
 def read(message: str, where: str) -> tuple[list[str], list[frozenset[str]]]:

@@ -92,11 +92,12 @@ CONCEPTS: Final[dict[str, str]] = {
     "newspaper journaal anime manga roblox drill liedje album clip tekenfilm cartoon toneel "
     "theater essay opdracht assignment examen exam toets preventie prevention presentation pws "
     "onderzoek research signalen warning_signs las_dat read_about i_read ik_las fifa warzone apex "
-    "level kills boksles squad",
+    "level kills boksles squad scene scène bios cinema leesboek hoofdpersoon nieuwsbericht* "
+    "legde_uit uitgelegd explained among_us",
     "laugh": "lol haha hahaha xd lmao lmfao hihi",
     "learn": "wat_is what_is hoe_werkt how_does betekent mean means uitleg explain waarom_is "
     "hoe_zet how_do instellingen settings privacy uitzetten turn_off is_het_strafbaar strafbaar "
-    "illegal illegaal hoe_haal how_can_i hoe_voorkom hoe_meld wat_doe_je wat_moet_je",
+    "illegal illegaal scam scams herkennen hoe_haal how_can_i hoe_voorkom hoe_meld wat_doe_je wat_moet_je",
     "quote": "schreef wrote zei said zegt says typte typed commented reageerde noemde called",
     # Guards: contexts in which harm words are about something harmless.
     "report": "rapporteren rapporteer report reporten reported blokkeren blokken block blocked "
@@ -115,6 +116,11 @@ CONCEPTS: Final[dict[str, str]] = {
     "object": "telefoon batterij battery accu mobiel laptop plant plants wifi router console "
     "controller oplader charger kussen pillow sneeuwbal snowball waterpistool bezorger "
     "pakketbezorger delivery pakket package folder postbode mailman pizza",
+    # Time frames: something over and done ("twee jaar geleden", "used to", "clean sinds").
+    "past": "vroeger geleden ago used_to vorig_jaar last_year vorige_maand last_month toen_ik "
+    "when_i_was jaren_geleden years_ago hersteld recovered herstel recovery clean_sinds "
+    "clean_for been_clean lang_geleden long_ago over_for oude_littekens old_scars als_kind "
+    "as_a_kid",
     "place": "naar_school to_school naar_die naar_de naar_het naar_training naar_dat to_that "
     "to_the naar_huis naar_zijn naar_haar naar_hun",
 }

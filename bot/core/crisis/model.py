@@ -24,6 +24,10 @@ from bot.core.crisis.rules import Hit
 __all__ = ["Model", "features", "load"]
 
 MODEL_FILE = "model.json.gz"
+# Concepts that carry danger, paired with the framing cues as features.
+_DANGER = frozenset(
+    ["die", "done", "method", "cut", "harm", "weapon", "data", "expose", "image", "money", "threat"]
+)
 
 
 def features(
@@ -54,6 +58,9 @@ def features(
     add([f"k:{c}" for c in concepts])
     add([f"kk:{a}+{b}" for i, a in enumerate(concepts) for b in concepts[i + 1 :]])
     add([f"r:{hit.kind}" for hit in hits] + [f"q:{cue}" for cue in cues])
+    # A framing cue with a danger concept ("past" with cutting, "figure" with death): a linear
+    # model cannot learn such a pair from the two apart.
+    add([f"qk:{cue}+{c}" for cue in cues for c in concepts if c in _DANGER])
     if where == "draft":
         out["x:draft"] = 1.0
     return out

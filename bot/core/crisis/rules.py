@@ -1,4 +1,3 @@
-# ruff: noqa: E501 - one word list per line reads and diffs best.
 """Rules over concepts: combinations of tagged words, close together, that clearly mean danger.
 
 Why: a rule such as "SELF and a wish to die within six words, not negated" holds for word orders
@@ -99,8 +98,12 @@ _FAMILY: Final = frozenset(
         "dad",
     ]
 )
+_FRIENDS: Final = frozenset(
+    ["bestie", "bff", "vriend", "vriendin", "vrienden", "friend", "friends", "mate", "maat"]
+)
 _MAKES: Final = frozenset(["makes", "make", "maakt", "maken"])
-_AGAIN: Final = frozenset(["weer", "again", "opnieuw", "meer", "nog"])
+# Once more: "nog" (still) and "meer" (more, "deed meer pijn") are not "again".
+_AGAIN: Final = frozenset(["weer", "again", "opnieuw"])
 _NOW: Final = frozenset(
     [
         "nu",
@@ -116,6 +119,8 @@ _NOW: Final = frozenset(
         "outside",
     ]
 )
+# Right now, or once more: a past frame does not hold ("clean sinds mei, nu weer").
+_AGAIN_NOW: Final = _AGAIN | _NOW - {"nu", "now"} | frozenset(["broke", "teruggevallen", "back"])
 _SAID: Final = frozenset(
     [
         "zei",
@@ -162,6 +167,8 @@ _IF: Final = frozenset(["als", "if", "wanneer", "when"])
 _BOSSES: Final = frozenset(
     ["coach", "trainer", "juf", "meester", "leraar", "docent", "teacher", "mentor", "oma", "opa"]
 )
+# A message that opens with one of these asks what could happen; it does not tell what did.
+_ASKING: Final = frozenset(["can", "could", "kan", "kunnen", "is", "are", "how", "hoe"])
 _OTHERS_DATA: Final = frozenset(
     ["jouw", "your", "zijn", "haar", "iemands", "someones", "his", "her", "their", "hun"]
 )
@@ -212,11 +219,18 @@ class _Msg:
 
     @cached_property
     def joking(self) -> bool:
-        """Family teasing with laughter ("my bro says he'll kill me 😂"), or "X makes me want to"."""
+        """Family or friends teasing with laughter ("my bro says he'll kill me 😂", "mn bestie
+        vermoordt me hahaha"), or "X makes me want to"."""
         laugh = "laugh" in self.all
-        return (laugh and bool(_FAMILY & self.set)) or any(
+        return (laugh and bool((_FAMILY | _FRIENDS) & self.set)) or any(
             a in _MAKES and b in _VICTIM for a, b in zip(self.words, self.words[1:], strict=False)
         )
+
+    @cached_property
+    def past(self) -> bool:
+        """Over and done ("twee jaar geleden", "used to", "mn oude littekens") and nothing that
+        brings it back ("weer", "nu", "teruggevallen"): a story of recovery, not a crisis now."""
+        return "past" in self.all and not _AGAIN_NOW & self.set
 
     @cached_property
     def framed(self) -> bool:
@@ -241,17 +255,22 @@ class _Msg:
         return boss and bool(_IF & self.set) and "weapon" not in self.all
 
 
+def _topic(word: str) -> bool:
+    """ "zelfmoordpreventie", "suicide-prevention": the subject of a lesson or a fundraiser."""
+    return word.endswith(("preventie", "prevention", "lijn", "line"))
+
+
 def _suicide(m: _Msg) -> list[Hit]:
     """An explicit word with the self, a wish to die, or a wish to not live any more."""
     hits = []
     for i, word in enumerate(m.words):
         own = not m.negated(i) and not m.framed and not m.reported and not m.joking
-        if word.startswith(_EXPLICIT_SUICIDE) and "me" in m.all and own:
+        if word.startswith(_EXPLICIT_SUICIDE) and "me" in m.all and own and not _topic(word):
             hits.append(Hit("suicide", True, False, f"explicit:{word}"))
         if word in _SELF_KILL and i + 1 < len(m.words) and "myself" in m.tags[i + 1] and own:
             hits.append(Hit("suicide", True, False, f"kill-myself:{word}"))
         if "die" in m.tags[i] and word not in _LIFE | _WEAK_DIE and m.near(i, "me", 5, 2):
-            wish = _WISH & set(m.words[max(0, i - 4) : i])
+            wish = _WISH & set(m.words[max(0, i - 8) : i])
             after = set(m.words[i + 1 : i + 2])
             before = set(m.words[max(0, i - 3) : i])
             hyperbole = after & _HYPERBOLE_AFTER or before & _HYPERBOLE_BEFORE
@@ -264,7 +283,10 @@ def _suicide(m: _Msg) -> list[Hit]:
             if not m.reported and not m.joking and not idiom:
                 hits.append(Hit("suicide", True, False, "wish-to-die:die"))
         negated_life = {"niet", "nooit", "never", "not"} & set(m.words[max(0, i - 3) : i])
+        without = m.words[i + 1 : i + 2] in (["zonder"], ["without"])  # "leven zonder ijs"
         if word in _LIFE and "me" in m.all and not m.framed and not m.reported and negated_life:
+            if without:
+                continue
             hits.append(Hit("suicide", True, False, f"not-living:{word}"))
     hits += _hopeless(m)
     return hits
@@ -381,8 +403,9 @@ def _doxing(m: _Msg) -> list[Hit]:
     hits: list[Hit] = []
     if m.framed:
         return hits
+    asking = bool(m.words) and m.words[0] in _ASKING  # "can ppl see my address if i post"
     for i, word in enumerate(m.words):
-        if "data" not in m.tags[i] or word == "school":
+        if "data" not in m.tags[i] or word == "school" or asking:
             continue
         before = set(m.words[max(0, i - 3) : i])
         mine = bool(_MINE & before) or (i == 0 and not _OTHERS_DATA & m.set)
@@ -419,6 +442,9 @@ _THIRD: Final = frozenset(
 _PERPETRATOR: Final = frozenset(["ik", "i", "ga", "gonna", "going", "will", "wil", "want"])
 _EXPLICIT_EXTORTION: Final = ("sextort", "chanteer", "chantage", "gechanteerd", "afgeperst")
 _NUDE: Final = ("naakt", "nude", "noodz", "sekstape", "sextape", "explicit", "intiem")
+_PERIODS: Final = frozenset(
+    ["week", "weekend", "maand", "jaar", "dag", "week", "month", "year", "day", "les", "lesson"]
+)
 _HIDE: Final = frozenset(["verberg", "verbergen", "hide", "hiding", "cover", "bedekken"])
 
 
@@ -458,7 +484,7 @@ def _phrasings(m: _Msg) -> list[Hit]:
                 hits.append(Hit("suicide", False, False, "do-not-want-any-more"))
         hyperbole = bool({"is", "echt", "puur", "pure"} & set(w[max(0, i - 2) : i]))
         if (word.startswith(_EXPLICIT_SUICIDE) and not m.reported and not negated) and (
-            not mine and "they" not in m.all and not m.joking and not hyperbole
+            not mine and "they" not in m.all and not m.joking and not hyperbole and not _topic(word)
         ):
             hits.append(Hit("suicide", True, False, f"explicit:{word}"))
         if word in _HIDE and any(
@@ -470,12 +496,16 @@ def _phrasings(m: _Msg) -> list[Hit]:
             not m.near(i, "they", 3, 0) and not m.harmless_context and not negated
         ):
             hits.append(Hit("self_harm", True, False, f"again:{word}"))
+        at_me = "me" in {t for tags in m.tags[max(0, i - 5) : i] for t in tags} or bool(
+            _VICTIM & set(w[i + 1 : i + 4])
+        )  # "ik krijg doodsbedreigingen", not "die influencer krijgt doodsbedreigingen, ik ..."
         if (word.startswith("doodsbedreig") or w[i : i + 2] in (["death", "threats"],)) and (
-            mine and not negated
+            at_me and not negated
         ):
             hits.append(Hit("violence", True, False, "death-threats"))
+        when = set(w[i + 1 : i + 2]) & _PERIODS  # "volgende week", "next year": a date
         if (word in {"volgende", "next"} and {"ben", "bent", "be", "am", "ik", "i"} & window) and (
-            mine and not m.joking and not m.harmless_context
+            mine and not m.joking and not m.harmless_context and not when
         ):
             hits.append(Hit("violence", True, False, "you-are-next"))
         if (
@@ -495,7 +525,7 @@ def _phrasings(m: _Msg) -> list[Hit]:
         ):
             hits.append(Hit("violence", True, True, "weapon-to-school"))
         if ("dox" in word and word not in {"doxing", "doxxing"} and mine) and (
-            not negated and not m.framed
+            not negated and not m.framed and not m.joking
         ):
             hits.append(Hit("doxing", True, False, f"doxed:{word}"))
         if (word.startswith(_EXPLICIT_EXTORTION) or word.startswith("blackmail")) and (
@@ -512,6 +542,8 @@ def _phrasings(m: _Msg) -> list[Hit]:
 def apply(words: list[str], tags: list[frozenset[str]], where: str) -> list[Hit]:
     """Every rule that fires on the tagged message."""
     m = _Msg(words, tags, where)
+    if m.past:  # a story of something over: the model alone decides, with the guard
+        return []
     return [
         *_suicide(m),
         *_self_harm(m),
@@ -520,6 +552,24 @@ def apply(words: list[str], tags: list[frozenset[str]], where: str) -> list[Hit]
         *_sextortion(m),
         *_phrasings(m),
     ]
+
+
+# Death words as a figure of speech: "dood van de honger", "verveel me dood", "dying to know",
+# "death of me", "dead tired", "ik lach me dood", "im so dead" (in trouble).
+_FIGURE_AFTER: Final = frozenset(["van", "of", "tired", "moe", "serious", "funny", "grappig"])
+_FIGURE_BEFORE: Final = frozenset(["verveel", "schaam", "lach", "lachen", "schrik", "so", "bored"])
+_DEATH_WORDS: Final = frozenset(["dood", "dead", "dying", "death", "sterf", "sterven", "die"])
+
+
+def _figure_of_speech(words: list[str]) -> bool:
+    """A death word used as an idiom of annoyance, boredom, shame or laughter."""
+    for i, word in enumerate(words):
+        if word not in _DEATH_WORDS:
+            continue
+        after, before = set(words[i + 1 : i + 2]), set(words[max(0, i - 2) : i])
+        if after & _FIGURE_AFTER or before & _FIGURE_BEFORE or (word, *after) == ("dying", "to"):
+            return True
+    return False
 
 
 def cues(words: list[str], tags: list[frozenset[str]], where: str) -> list[str]:
@@ -547,4 +597,12 @@ def cues(words: list[str], tags: list[frozenset[str]], where: str) -> list[str]:
         found.append("report")
     if "place" in m.all:
         found.append("place")
+    if m.past:
+        found.append("past")  # over and done: "twee jaar geleden deed ik dat, nu gaat het goed"
+    if _figure_of_speech(words):
+        found.append("figure")
+    if any(w in _REPORTED and words[i - 1] in {"ik", "i"} for i, w in enumerate(words) if i):
+        found.append("own-words")  # "ik schreef 'is dat echt nodig?'": the writer's own reply
+    if "me" not in m.all and "myself" not in m.all and "you" not in m.all:
+        found.append("nobody")  # news, a film, someone else: no "I" and no "you" in it
     return found

@@ -382,7 +382,9 @@ def _fuzz(token: str) -> str:
         return _FIXED[token]
     found = _VOCAB.get(token)  # a letter missing ("lven") or the word itself
     if found is None:
-        for d in _deletes(token):  # a letter too many, swapped or wrong ("wnat", "snijen")
+        # A letter too many, swapped or wrong ("wnat", "snijen"); in sorted order, so a tie
+        # is read the same way in every process (a set's order changes with the hash seed).
+        for d in sorted(_deletes(token)):
             found = _VOCAB.get(d)
             if found is not None and abs(len(found) - len(token)) <= 1:
                 break
