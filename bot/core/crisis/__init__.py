@@ -62,7 +62,7 @@ def addressed(message: str) -> str | None:
     quotes = [a or b for a, b in _QUOTED.findall(message)]
     if not quotes:
         return None
-    return " , ".join(_PRONOUN.sub(lambda m: _TURN[m.group(1).lower()], q) for q in quotes)
+    return " , ".join(_PRONOUN.sub(lambda m: _TURN.get(m.group(1).lower(), " "), q) for q in quotes)
 
 
 def read(message: str, where: str) -> tuple[list[str], list[frozenset[str]]]:
