@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import dataclasses
 import json
 import sys
@@ -98,6 +99,16 @@ async def _run(recipients: int, limit: float, share: float) -> dict[str, Any]:
                 async with Scheduler(core).running():
                     async with asyncio.timeout(recipients / rate * 3 + 60):
                         final = await _until_done(core.repo, broadcast_id)
+                    # The closed broadcast's report reaches the coordinator on a later tick:
+                    # stopping at once raced it (the check below then failed on a busy machine).
+                    with contextlib.suppress(TimeoutError):
+                        await fake.wait_for(
+                            "editMessageText",
+                            COORDINATOR,
+                            lambda call: f"Verstuurd: {recipients}" in str(call.params.get("text")),
+                            timeout=30,
+                            ok=True,
+                        )
             finally:
                 await transport.stop()
                 await core.close()
