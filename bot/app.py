@@ -13,7 +13,7 @@ from bot.core.content import Content, load_content
 from bot.core.delivery import Sender
 from bot.core.engine import Engine
 from bot.core.registry import registry
-from bot.flows import crisis, journey
+from bot.flows import crisis, journey, typed
 from bot.staff.router import install as install_staff
 from bot.storage.repository import Repository
 
@@ -51,6 +51,7 @@ async def open_core(
     engine = Engine(settings, content, repo, registry, clock)
     crisis.install(engine)  # the crisis check sees every free text first
     journey.install(engine)  # an interrupted coaching journey can be taken up again
+    typed.install(engine)  # typed stories at the menu and in coaching (after the crisis check)
     core = Core(settings, repo, content, engine, clock)
     install_staff(core)  # staff commands, case relay and invites (bot/staff)
     install_coordinator(core)  # broadcasts, groups, impact figures (bot/coordinator)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -46,6 +46,7 @@ MAX_TEXT = 4096
 HOME = ("menu", "main")
 RETURN_KEY = "return_to"  # in a detour flow's answers: the step to go back to (see `detour`)
 URGENT_FLOWS = ("crisis",)  # answers that end a turn in these flows are delivered first
+PREFILLED = "prefilled"  # in answers: answers read from typed text, taken when asked (`prefill`)
 
 TextFilter = Callable[["Turn", str], Awaitable[bool]]
 Interceptor = Callable[["Turn"], Awaitable[bool]]
@@ -197,6 +198,9 @@ class Engine:
         # Interceptors see every event after the safety filters and before the flows; one that
         # returns True has handled it (e.g. relaying to a peer educator during an open case).
         self.interceptors: list[Interceptor] = []
+        # Readers of typed text that no step asked for and no button label matched (the
+        # coach reads a typed story); one that returns True has answered it.
+        self.text_readers: list[TextFilter] = []
         self.start_hooks: list[Callable[[Turn, str], Awaitable[None]]] = []
         # Run just before a person's data is deleted (/vergeetmij), e.g. to end an open case
         # for the peer educator while it still exists.
@@ -532,6 +536,9 @@ class Engine:
                 state.last_choice = f"f:{state.seq}:{option_id}"
                 await self._apply(turn, choice)
                 return
+        for reader in self.text_readers:
+            if await reader(turn, text):
+                return
         turn.say("common.use_buttons")
         self.reshow(turn)
 
@@ -553,6 +560,33 @@ class Engine:
             await self.enter(turn, str(target))
         elif not turn.prompted:
             self.reshow(turn)
+
+    async def choose(self, turn: Turn, option: dict[str, Any]) -> None:
+        """Carry out one of the current question's options as if its button was tapped."""
+        await self._apply(turn, option)
+
+    @staticmethod
+    def prefill(turn: Turn, answers: dict[str, str]) -> None:
+        """Keep answers read from typed text: a later question they answer is passed, not shown.
+
+        Only answers not given yet; each is used once, by the first question that offers it.
+        """
+        held = turn.state.answers.setdefault(PREFILLED, {})
+        held.update({k: v for k, v in answers.items() if k not in turn.state.answers})
+
+    @staticmethod
+    def prefilled(turn: Turn, options: Iterable[dict[str, Any]]) -> dict[str, Any] | None:
+        """The option whose answers were all read from typed text already (taken from them)."""
+        held = turn.state.answers.get(PREFILLED)
+        if not isinstance(held, dict) or not held:
+            return None
+        for option in options:
+            wanted = option.get("set") or {}
+            if wanted and all(held.get(k) == v for k, v in wanted.items()):
+                for key in wanted:
+                    del held[key]
+                return option
+        return None
 
     @staticmethod
     def _save(turn: Turn, key: str, value: str) -> None:
@@ -599,6 +633,10 @@ class Engine:
             )
             options = [self._static_choice(turn, flow_id, step_id, o) for o in step.options]
             options += [self._dynamic_choice(c) for c in turn.choices]
+            known = None if step.input else self.prefilled(turn, options)
+            if known is not None:  # answered in a typed story: no need to ask
+                await self._apply(turn, known)
+                return
             if options or step.input:
                 self._prompt(turn, texts, options, step.columns, flow.nav and step.nav is not False)
                 state.text_input = (

@@ -1,0 +1,182 @@
+"""Typed text at the menu and in the coaching steps: read it, say so warmly, fill in, move on.
+
+A young person who types "iemand zet elke dag gemene comments onder mijn tiktoks 😭" instead of
+tapping gets one warm sentence ("Vervelend dat dit elke dag gebeurt."), a line with what was
+noted, and the first question still open; questions the story already answered are passed
+(``Engine.prefill``). A wish for a person offers the peer educator. Where nothing fits, a kind
+line for that step and its buttons again.
+
+Only texts no step asked for reach this (the engine calls it after the crisis check and after
+matching button labels): a draft in "check my reply" is the text of that step and is never
+read here. Nothing typed is stored: only the answer ids the reader found.
+"""
+
+from __future__ import annotations
+
+import re
+from difflib import SequenceMatcher
+
+from bot.core.engine import Engine, Turn
+from bot.core.model import Button, Reply
+from bot.core.registry import registry
+from bot.core.understand import Reading, read
+
+# Where typed text is read: the menu and the coaching journey. "Check my reply" (coach_check)
+# is missing on purpose: a draft is private and is the text to check, never a story.
+READ_IN = frozenset(
+    {"menu", "coach", "coach_approach", "coach_strategy", "coach_plan", "coach_repair"}
+)
+DANGER_FORMS = ("sextortion", "doxing", "threat")
+TALK = "typed:talk"
+TYPO_RATIO = 0.8  # how close a typed word must be to a button label to count as that button
+# Which button label names an answer in the "noted" line: the coach's own labels.
+NOTED_LABELS = {
+    "role": "coach.role.options.{}",
+    "feeling": "coach.feel.options.{}",
+    "platform": "coach.where.options.{}",
+    "form": "coach.form.options.{}",
+    "ground": "coach.ground.options.{}",
+    "danger": "coach.danger.options.{}",
+}
+_PLAIN = re.compile(r"[^\w\s]")
+
+
+def ack_key(reading: Reading) -> str:
+    """The one warm sentence that fits best: danger first, then what weighs most for them."""
+    found = reading.found
+    form = found.get("form")
+    if form in DANGER_FORMS:
+        return f"typed.ack.{form}"
+    if found.get("role") == "spreader":
+        return "typed.ack.spreader"
+    if reading.often:
+        return f"typed.ack.{reading.often}"
+    if "feeling" in found:
+        return f"typed.ack.feeling.{found['feeling']}"
+    if form:
+        return f"typed.ack.form.{form}"
+    if found.get("role") == "bystander":
+        return "typed.ack.bystander"
+    return "typed.ack.help" if reading.help and not found else "typed.ack.noted"
+
+
+def _plain(label: str) -> str:
+    return " ".join(_PLAIN.sub(" ", label.casefold()).split())
+
+
+def closest(turn: Turn, text: str) -> dict[str, object] | None:
+    """The one button of the current question the text is a typo of ("verdrietg"), if any."""
+    typed = _plain(text)
+    if len(typed) < 3:
+        return None
+    near = [
+        spec
+        for spec in turn.state.choices.values()
+        if SequenceMatcher(None, typed, _plain(str(spec.get("label", "")))).ratio() >= TYPO_RATIO
+    ]
+    return near[0] if len(near) == 1 else None
+
+
+def _talk_button(turn: Turn) -> Button:
+    return Button(turn.t("coach.care.options.talk"), TALK)
+
+
+def _acknowledge(turn: Turn, reading: Reading, filled: dict[str, str]) -> None:
+    """The warm sentence, then what was noted in the coach's own words."""
+    lines = [turn.t(ack_key(reading))]
+    noted = [turn.t(NOTED_LABELS[k].format(v)) for k, v in filled.items() if k in NOTED_LABELS]
+    if noted:
+        lines.append(turn.t("typed.noted", found=" · ".join(noted)))
+    turn.send(Reply("\n".join(lines)))
+
+
+async def _at_menu(turn: Turn, reading: Reading) -> None:
+    """A story starts the coach with what it said; only a wish for a person opens the talk."""
+    engine = turn.engine
+    filled = reading.answers()
+    if filled:
+        _acknowledge(turn, reading, filled)
+        turn.state.answers = {}
+        engine.prefill(turn, filled)
+        if reading.help:
+            turn.say("typed.talk_offer")
+            turn.extra_nav = (*turn.extra_nav, _talk_button(turn))
+        await engine.enter(turn, "coach:role")
+    elif reading.help:
+        turn.say("typed.ack.help")
+        await engine.enter(turn, "talk:")
+    else:
+        turn.say("typed.unclear.menu")
+        engine.reshow(turn)
+
+
+def _unclear(turn: Turn) -> None:
+    """A kind line for this question, then its buttons again (they are the closest answers)."""
+    key = f"typed.unclear.{turn.state.flow}.{turn.state.step}"
+    turn.say(key if turn.content.has(turn.lang, key) else "typed.unclear.default")
+    turn.engine.reshow(turn)
+
+
+def _reshow_with_talk(turn: Turn) -> None:
+    """The current question again, with the peer educator one tap away."""
+    prompt = turn.state.prompt
+    if prompt is None:
+        turn.engine.reshow(turn)
+        return
+    shown = Reply.from_json(prompt)
+    talk = _talk_button(turn)
+    if not any(b.data == TALK for row in shown.buttons for b in row):
+        shown = Reply(shown.text, (*shown.buttons, (talk,)))
+        turn.state.prompt = shown.to_json()
+    turn.send(shown)
+    turn.prompted = True
+
+
+async def _in_step(turn: Turn, reading: Reading) -> None:
+    """Fill what is still open; answer this question when the text does, else ask it again."""
+    engine, answers = turn.engine, turn.state.answers
+    filled = {k: v for k, v in reading.answers().items() if k not in answers}
+    engine.prefill(turn, filled)
+    option = engine.prefilled(turn, list(turn.state.choices.values()))
+    if not filled and not reading.help:
+        _unclear(turn)
+        return
+    _acknowledge(turn, reading, filled)
+    if reading.help:
+        turn.say("typed.talk_offer")
+    if option is not None:
+        if reading.help:
+            turn.extra_nav = (*turn.extra_nav, _talk_button(turn))
+        await engine.choose(turn, option)
+    elif reading.help:
+        _reshow_with_talk(turn)
+    else:
+        engine.reshow(turn)
+
+
+async def read_typed(turn: Turn, text: str) -> bool:
+    """Engine text reader: answer typed text at the menu and in coaching steps."""
+    state = turn.state
+    if state.flow not in READ_IN or state.text_input is not None:
+        return False
+    option = closest(turn, text)
+    if option is not None:
+        await turn.engine.choose(turn, option)
+        return True
+    reading = read(text)
+    if state.flow == "menu":
+        await _at_menu(turn, reading)
+    else:
+        await _in_step(turn, reading)
+    return True
+
+
+@registry.callback("typed")
+async def talk(turn: Turn, rest: str) -> None:
+    """The peer educator offered after a typed wish for a person; the talk leads back here."""
+    await turn.engine.detour(turn, "talk:")
+
+
+def install(engine: Engine) -> None:
+    """Read typed text that no step asked for (after the crisis check, which runs first)."""
+    engine.text_readers.append(read_typed)

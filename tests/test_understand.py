@@ -1,0 +1,114 @@
+"""The typed-story reader (bot/core/understand.py) on examples: each field, negation, emoji,
+the crisis normaliser's spelling fixes, danger answers and the reasons it gives."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.understand import Reading, read
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "iemand zet elke dag gemene comments onder mijn tiktoks, ik ben het zo zat 😭",
+            {"role": "target", "feeling": "sad", "platform": "tiktok", "form": "bullying"},
+        ),
+        (
+            "mijn vriendin wordt gepest op insta",
+            {"role": "bystander", "platform": "instagram", "form": "bullying"},
+        ),
+        (
+            "ik heb een racistische grap in de groepsapp gezet",
+            {
+                "role": "spreader",
+                "platform": "whatsapp",
+                "form": "discrimination",
+                "ground": "origin",
+            },
+        ),
+        (
+            "they call me gay as an insult in the cod lobby",
+            {
+                "role": "target",
+                "platform": "game",
+                "form": "discrimination",
+                "ground": "orientation",
+            },
+        ),
+        ("k word gepest op snap", {"role": "target", "platform": "snapchat", "form": "bullying"}),
+        (
+            "omdat ik een hoofddoek draag",
+            {"role": "target", "form": "discrimination", "ground": "religion"},
+        ),
+        ("ik voel niks", {"feeling": "numb"}),
+        ("op youtube", {"platform": "other"}),
+    ],
+)
+def test_fields_are_read_from_a_story(text: str, expected: dict[str, str]) -> None:
+    """Every field the story says is found, and nothing it does not say."""
+    assert read(text).found == expected
+
+
+def test_a_negated_feeling_does_not_count() -> None:
+    """ "niet bang maar wel boos" is angry; "not angry, more like shocked" is shocked."""
+    assert read("ik ben niet bang maar wel boos").found == {"feeling": "angry"}
+    assert read("not angry, more like shocked").found == {"feeling": "shocked"}
+
+
+def test_an_emoji_says_the_feeling() -> None:
+    """A crying face outweighs "zat" (fed up); an angry face alone is angry."""
+    assert read("ik ben het zo zat 😭").found["feeling"] == "sad"
+    assert read("ze doen het weer 😡").found["feeling"] == "angry"
+
+
+def test_the_crisis_normaliser_reads_shorthand_and_slips() -> None:
+    """ "k" is "ik", "tiktoks" is tiktok, "mn" is mijn: the crisis detector's folding is used."""
+    reading = read("k word gepest onder mn tiktoks")
+    assert reading.found == {"role": "target", "platform": "tiktok", "form": "bullying"}
+
+
+def test_sextortion_and_doxing_are_danger_answers() -> None:
+    """The coach asks doxing and sextortion in the danger check; the form counts as a threat."""
+    sextortion = read("een jongen heeft mijn nudes en wil geld, anders stuurt hij ze rond")
+    assert sextortion.found["form"] == "sextortion"
+    assert sextortion.answers()["danger"] == "sextortion"
+    assert sextortion.answers()["form"] == "threat"
+    doxing = read("iemand heeft mijn adres online gezet")
+    assert doxing.answers() == {"role": "target", "form": "threat", "danger": "doxing"}
+
+
+def test_a_ground_means_discrimination_unless_it_is_a_danger() -> None:
+    """A ground makes the form discrimination, a threat stays a threat."""
+    assert read("ze pesten me omdat ik moslim ben").found["form"] == "discrimination"
+    assert read("iemand dreigt alle homo's in elkaar te slaan").found["form"] == "threat"
+
+
+def test_a_wish_for_a_person() -> None:
+    """Asking for a person is read; saying no to one is not."""
+    assert read("kan ik met een echt mens praten?").help
+    assert read("can i talk to someone? im being bullied").help
+    assert not read("ik heb geen hulp nodig van een persoon").help
+
+
+@pytest.mark.parametrize("text", ["hoi", "ok", "asdfgh", "", "🙂", "x" * 5000, "lol lol lol"])
+def test_nothing_fits(text: str) -> None:
+    """Greetings, noise and odd input give an empty reading (and never raise)."""
+    assert not read(text)
+
+
+def test_the_reading_explains_itself() -> None:
+    """Each field names the cue that decided it, for peer educators and for tuning."""
+    reading = read("ik word gepest op tiktok 😢")
+    assert reading.why["platform"] == "tiktok*"
+    assert reading.why["feeling"] == "😢"
+    assert reading.why["form"] == "gepest ^3"
+    assert reading.often is None
+    assert read("ze doen het elke dag").often == "daily"
+
+
+def test_an_empty_reading_is_false() -> None:
+    """Only a reading with a field or a wish for a person counts as understood."""
+    assert not Reading()
+    assert Reading(help=True)
