@@ -49,17 +49,17 @@ async def test_story_at_the_menu_fills_answers_and_asks_the_first_open_question(
     tg: RunningBot,
 ) -> None:
     """A bystander's story starts the coach: one warm line, what was noted, then the feeling
-    (not said); after it, where and what kind of message are passed: the danger check is next."""
+    (not said); after it, who, where and what kind are passed: the danger check is next."""
     await _menu(tg)
     shown = await tg.say(USER, "mijn vriendin wordt elke dag gepest op tiktok")
     said = texts(shown)
     assert "Vervelend dat dit elke dag gebeurt." in said
-    assert "Ik noteer: Ik zie het bij een ander · TikTok · Pesten." in said
+    assert "Ik noteer: Ik zie het bij een ander · Iemand anders · TikTok · Pesten." in said
     assert "Hoe voel je je nu?" in said
     assert "Wie ben jij in dit verhaal?" not in said  # role was in the story
-    await tg.tap(USER, "Boos")
-    shown = await tg.tap(USER, "Iemand anders")
+    shown = await tg.tap(USER, "Boos")
     assert "Nog één check" in texts(shown)
+    assert "Wie wordt er aangevallen?" not in texts(shown)
     assert "Waar zie je het?" not in texts(shown)
     await tg.tap(USER, "Nee, niets hiervan")
     answers = _state(tg)["answers"]
@@ -136,6 +136,21 @@ async def test_a_wish_for_a_person_offers_the_peer_educator(tg: RunningBot) -> N
     assert "Wil je met een peer educator praten?" in texts(shown)
     assert "💬 Met een peer educator" in _labels(shown)
     assert "Hoe voel je je nu?" in texts(shown)
+    shown = await tg.tap(USER, "💬 Met een peer educator")
+    assert "Een peer educator is een getrainde jongere" in texts(shown)
+
+
+async def test_a_wish_for_a_person_in_a_step_keeps_the_question(tg: RunningBot) -> None:
+    """Asking for a person at the "where" question offers the peer educator under that same
+    question; the talk opened from there leads back to it."""
+    await _menu(tg)
+    for label in ("Ik zie nu iets haatdragends", "Ik zie het bij een ander", "Boos"):
+        await tg.tap(USER, label)
+    await tg.tap(USER, "Iemand anders")
+    shown = await tg.say(USER, "ik wil liever met een echt persoon praten")
+    assert "Wil je met een peer educator praten?" in texts(shown)
+    assert "Waar zie je het?" in texts(shown)
+    assert {"TikTok", "💬 Met een peer educator"} <= set(_labels(shown))
     shown = await tg.tap(USER, "💬 Met een peer educator")
     assert "Een peer educator is een getrainde jongere" in texts(shown)
 

@@ -112,3 +112,19 @@ def test_an_empty_reading_is_false() -> None:
     """Only a reading with a field or a wish for a person counts as understood."""
     assert not Reading()
     assert Reading(help=True)
+
+
+def test_who_is_hit_only_when_said_plainly() -> None:
+    """ "mijn vriendin" is someone else, "mensen zoals ik" the writer's own group; a story that
+    only says "me" leaves the question open."""
+    assert read("mijn vriendin wordt gepest").answers()["who"] == "someone"
+    assert read("ze haten mensen zoals ik").who == "own_group"
+    assert read("ze pesten me op insta").who is None
+
+
+def test_a_story_without_a_role_gets_one_from_its_person() -> None:
+    """A longer story about a kind of message: first person is the target, else a bystander;
+    a short answer ("pesten denk ik") gets no role."""
+    assert read("sarcastische reacties op alles wat ik post").found["role"] == "target"
+    assert read("op discord zeggen ze dat vrouwen dom zijn").found["role"] == "bystander"
+    assert "role" not in read("pesten denk ik").found

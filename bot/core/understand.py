@@ -77,6 +77,9 @@ class _Rules:
     ground_form: str  # a ground found means this form ...
     stronger_forms: frozenset[str]  # ... unless one of these was found
     coach: dict[str, dict[str, dict[str, str]]]  # field -> value -> coach answers
+    role_min_words: int  # a story this long with a form but no role gets a default role:
+    first_person: frozenset[str]  # ... with one of these words
+    role_default: tuple[str, str]  # ... the first, else the second
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +89,7 @@ class Reading:
     found: dict[str, str] = field(default_factory=dict)
     help: bool = False
     often: str | None = None  # "daily" or "often": for the acknowledgement only
+    who: str | None = None  # who is hit, when said plainly (me, own_group, someone, ...)
     why: dict[str, str] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
@@ -97,6 +101,8 @@ class Reading:
         out: dict[str, str] = {}
         for name, value in self.found.items():
             out.update(rules.coach.get(name, {}).get(value, {name: value}))
+        if self.who:
+            out["who"] = self.who
         return out
 
 
@@ -137,6 +143,9 @@ def _rules() -> _Rules:
         ground_form=str(data["ground_means_form"]),
         stronger_forms=frozenset(data["stronger_forms"]),
         coach={k: {v: dict(a) for v, a in m.items()} for k, m in data["coach"].items()},
+        role_min_words=int(data["default_role"]["min_words"]),
+        first_person=frozenset(data["default_role"]["first_person"]),
+        role_default=(str(data["default_role"]["yes"]), str(data["default_role"]["no"])),
     )
 
 
@@ -225,4 +234,14 @@ def read(text: str) -> Reading:
         if found.get("form") != rules.ground_form:
             why["form"] = f"ground: {found['ground']}"
         found["form"] = rules.ground_form
-    return Reading(found=found, help="help" in extra, often=extra.get("often"), why=why)
+    if "form" in found and "role" not in found and len(words) >= rules.role_min_words:
+        mine = not rules.first_person.isdisjoint(words)
+        found["role"] = rules.role_default[0 if mine else 1]
+        why["role"] = "story told in the first person" if mine else "story about others"
+    return Reading(
+        found=found,
+        help="help" in extra,
+        often=extra.get("often"),
+        who=extra.get("who"),
+        why=why,
+    )

@@ -30,14 +30,16 @@ DANGER_FORMS = ("sextortion", "doxing", "threat")
 TALK = "typed:talk"
 TYPO_RATIO = 0.8  # how close a typed word must be to a button label to count as that button
 # Which button label names an answer in the "noted" line: the coach's own labels.
-NOTED_LABELS = {
+NOTED_LABELS = {  # in the order the coach asks
     "role": "coach.role.options.{}",
     "feeling": "coach.feel.options.{}",
+    "who": "",  # depends on the answer (see `_label_key`)
     "platform": "coach.where.options.{}",
     "form": "coach.form.options.{}",
     "ground": "coach.ground.options.{}",
     "danger": "coach.danger.options.{}",
 }
+WHO_BYSTANDER = frozenset({"someone", "other_group"})  # else the target's labels
 _PLAIN = re.compile(r"[^\w\s]")
 
 
@@ -81,10 +83,19 @@ def _talk_button(turn: Turn) -> Button:
     return Button(turn.t("coach.care.options.talk"), TALK)
 
 
+def _label_key(name: str, value: str) -> str:
+    """The coach button that names this answer."""
+    if name == "who":
+        return f"coach.who_{'bystander' if value in WHO_BYSTANDER else 'target'}.options.{value}"
+    return NOTED_LABELS[name].format(value)
+
+
 def _acknowledge(turn: Turn, reading: Reading, filled: dict[str, str]) -> None:
     """The warm sentence, then what was noted in the coach's own words."""
     lines = [turn.t(ack_key(reading))]
-    noted = [turn.t(NOTED_LABELS[k].format(v)) for k, v in filled.items() if k in NOTED_LABELS]
+    order = list(NOTED_LABELS)
+    shown = sorted((k for k in filled if k in order), key=order.index)
+    noted = [turn.t(_label_key(k, filled[k])) for k in shown]
     if noted:
         lines.append(turn.t("typed.noted", found=" · ".join(noted)))
     turn.send(Reply("\n".join(lines)))
