@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.understand import Reading, read
+from bot.core.understand import Reading, problems, read
 
 
 @pytest.mark.parametrize(
@@ -128,3 +128,8 @@ def test_a_story_without_a_role_gets_one_from_its_person() -> None:
     assert read("sarcastische reacties op alles wat ik post").found["role"] == "target"
     assert read("op discord zeggen ze dat vrouwen dom zijn").found["role"] == "bystander"
     assert "role" not in read("pesten denk ik").found
+
+
+def test_the_cues_are_well_formed() -> None:
+    """No wildcard inside a word: it would never match."""
+    assert problems() == []

@@ -33,7 +33,7 @@ import yaml
 
 from bot.core.crisis import read as crisis_read
 
-__all__ = ["FIELDS", "Reading", "read"]
+__all__ = ["FIELDS", "Reading", "problems", "read", "warm_up"]
 
 FIELDS: Final = ("role", "feeling", "platform", "form", "ground")
 GAPS: Final = {"..": 3, "...": 6}  # words a gap may skip
@@ -134,7 +134,11 @@ def _rules() -> _Rules:
     for name, spec in data["fields"].items():
         values = []
         for value, per_lang in spec["values"].items():
-            cues = tuple(_cue(c) for lang in ("nl", "en") for c in per_lang.get(lang, []))
+            # A word both languages share ("gay", "hijab") counts once.
+            written = dict.fromkeys(
+                c.strip() for lang in ("nl", "en") for c in per_lang.get(lang, [])
+            )
+            cues = tuple(_cue(c) for c in written)
             values.append((str(value), cues, str(per_lang.get("emoji", ""))))
         fields[name] = _Field(tuple(values), bool(spec.get("negatable", True)))
     return _Rules(
@@ -147,6 +151,23 @@ def _rules() -> _Rules:
         first_person=frozenset(data["default_role"]["first_person"]),
         role_default=(str(data["default_role"]["yes"]), str(data["default_role"]["no"])),
     )
+
+
+def warm_up() -> None:
+    """Compile the cues and the normaliser's vocabulary at start-up, not in someone's turn."""
+    _rules()
+    read("")
+
+
+def problems() -> list[str]:
+    """Cue mistakes the YAML allows: a `*` not at the end of a word never matches."""
+    return [
+        f"{name}.{value}: {cue.text!r}: '*' only ends a word"
+        for name, spec in _rules().fields.items()
+        for value, cues, _ in spec.values
+        for cue in cues
+        if any("*" in alt.rstrip("*") for alt in re.split(r"[\s|&]+", cue.text))
+    ]
 
 
 def _seq_starts(seq: tuple[_Term, ...], words: list[str], tags: list[frozenset[str]]) -> list[int]:

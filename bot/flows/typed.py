@@ -19,7 +19,7 @@ from difflib import SequenceMatcher
 from bot.core.engine import Engine, Turn
 from bot.core.model import Button, Reply
 from bot.core.registry import registry
-from bot.core.understand import Reading, read
+from bot.core.understand import Reading, read, warm_up
 
 # Where typed text is read: the menu and the coaching journey. "Check my reply" (coach_check)
 # is missing on purpose: a draft is private and is the text to check, never a story.
@@ -190,4 +190,5 @@ async def talk(turn: Turn, rest: str) -> None:
 
 def install(engine: Engine) -> None:
     """Read typed text that no step asked for (after the crisis check, which runs first)."""
+    warm_up()
     engine.text_readers.append(read_typed)
