@@ -163,6 +163,17 @@ async def test_a_crisis_still_gets_the_crisis_answer_first(tg: RunningBot) -> No
     assert "Ik noteer" not in texts(shown)
 
 
+async def test_a_story_the_crisis_check_asked_about_is_read_after_no(tg: RunningBot) -> None:
+    """A story the crisis detector reads as a possible signal (today: images going round) gets
+    the one direct question first; after "no" the story is read as if typed at the menu."""
+    await _menu(tg)
+    shown = await tg.say(USER, "er gaat een filmpje van mij rond op snap waar ze me uitlachen")
+    assert "Klopt dat?" in texts(shown)
+    shown = await tg.tap(USER, "Nee, ik bedoelde iets anders")
+    assert "Ik noteer: Ik ben zelf het doelwit · Snapchat · Pesten." in texts(shown)
+    assert "Hoe voel je je nu?" in texts(shown)
+
+
 async def test_a_draft_in_check_my_reply_is_not_read(tg: RunningBot) -> None:
     """A draft that reads like a story is checked as a reply, never read as a story: no
     acknowledgement, nothing noted, no answers filled from it."""

@@ -21,6 +21,7 @@ from bot.core.model import EventKind, Reply
 from bot.core.registry import registry
 from bot.core.safety import CrisisKind, Outcome, detect_crisis, warm_up
 from bot.flows.system import help_topics, helpline_lines
+from bot.flows.typed import reads_stories
 from bot.storage.coach import record_help_request
 
 TOPICS: dict[CrisisKind, set[str]] = {
@@ -121,13 +122,14 @@ async def confirmed(turn: Turn) -> None:
 
 @registry.action("crisis.carry_on")
 async def carry_on(turn: Turn) -> None:
-    """They said no: back where they were, and what they typed is handled as usual."""
+    """They said no: back where they were, and what they typed is handled as usual (the
+    answer of a step that asked for text, or a story typed at the menu or in coaching)."""
     text = _take(turn)
     if not await turn.engine.resume(turn):
         turn.say("crisis.ask_ok")
         turn.goto("menu:" if turn.user.onboarded else "onboarding:")
         return
-    if text and turn.state.text_input is not None:
+    if text and (turn.state.text_input is not None or reads_stories(turn)):
         turn.replies.clear()  # the step's question again: its answer follows instead
         turn.say("crisis.ask_ok")
         turn.event = replace(turn.event, kind=EventKind.TEXT, text=text, choice="")

@@ -165,10 +165,15 @@ async def _in_step(turn: Turn, reading: Reading) -> None:
         engine.reshow(turn)
 
 
+def reads_stories(turn: Turn) -> bool:
+    """Whether typed text here is read as a story (the menu and coaching questions)."""
+    return turn.state.flow in READ_IN and turn.state.text_input is None
+
+
 async def read_typed(turn: Turn, text: str) -> bool:
     """Engine text reader: answer typed text at the menu and in coaching steps."""
     state = turn.state
-    if state.flow not in READ_IN or state.text_input is not None:
+    if not reads_stories(turn):
         return False
     option = closest(turn, text)
     if option is not None:
