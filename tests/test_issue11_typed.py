@@ -57,7 +57,7 @@ async def test_story_at_the_menu_fills_answers_and_asks_the_first_open_question(
     assert "Ik noteer: Ik zie het bij een ander · Iemand anders · TikTok · Pesten." in said
     assert "Hoe voel je je nu?" in said
     assert "Wie ben jij in dit verhaal?" not in said  # role was in the story
-    shown = await tg.tap(USER, "Boos")
+    shown = await tg.tap(USER, "Geschrokken")
     assert "Nog één check" in texts(shown)
     assert "Wie wordt er aangevallen?" not in texts(shown)
     assert "Waar zie je het?" not in texts(shown)
@@ -96,15 +96,17 @@ async def test_the_issue_story_gets_a_warm_answer_not_tap_a_button(tg: RunningBo
 
 
 async def test_typing_in_a_step_that_fits_fills_it(tg: RunningBot) -> None:
-    """At the feeling question "ik ben echt boos" is the Boos button, with a warm line."""
+    """At the feeling question "ik schrok me echt" is the Geschrokken button, with a warm line;
+    at "where", a typo of a button label is that button."""
     await _menu(tg)
     await tg.tap(USER, "Ik zie nu iets haatdragends")
     await tg.tap(USER, "Ik zie het bij een ander")
-    shown = await tg.say(USER, "ik ben echt boos eigenlijk")
-    assert "Logisch dat je boos bent." in texts(shown)
+    shown = await tg.say(USER, "ik schrok me echt")
+    assert "Logisch dat je daarvan schrikt." in texts(shown)
     assert "Wie wordt er aangevallen?" in texts(shown)
-    shown = await tg.say(USER, "instgram")  # a typo of a button label is that button
-    assert "Wat voor bericht is het?" not in texts(shown)
+    await tg.tap(USER, "Iemand anders")
+    shown = await tg.say(USER, "instgram")
+    assert "Wat voor bericht is het?" in texts(shown)
 
 
 async def test_nonsense_gets_a_kind_line_and_the_closest_buttons(tg: RunningBot) -> None:
@@ -116,7 +118,7 @@ async def test_nonsense_gets_a_kind_line_and_the_closest_buttons(tg: RunningBot)
     assert USE_BUTTONS not in texts(shown)
     await tg.tap(USER, "Ik zie nu iets haatdragends")
     await tg.tap(USER, "Ik zie het bij een ander")
-    await tg.tap(USER, "Boos")
+    await tg.tap(USER, "Geschrokken")
     shown = await tg.tap(USER, "Iemand anders")
     assert "Waar zie je het?" in texts(shown)
     shown = await tg.say(USER, "weet ik veel man")
@@ -144,7 +146,7 @@ async def test_a_wish_for_a_person_in_a_step_keeps_the_question(tg: RunningBot) 
     """Asking for a person at the "where" question offers the peer educator under that same
     question; the talk opened from there leads back to it."""
     await _menu(tg)
-    for label in ("Ik zie nu iets haatdragends", "Ik zie het bij een ander", "Boos"):
+    for label in ("Ik zie nu iets haatdragends", "Ik zie het bij een ander", "Geschrokken"):
         await tg.tap(USER, label)
     await tg.tap(USER, "Iemand anders")
     shown = await tg.say(USER, "ik wil liever met een echt persoon praten")
@@ -172,6 +174,20 @@ async def test_a_story_the_crisis_check_asked_about_is_read_after_no(tg: Running
     shown = await tg.tap(USER, "Nee, ik bedoelde iets anders")
     assert "Ik noteer: Ik ben zelf het doelwit · Snapchat · Pesten." in texts(shown)
     assert "Hoe voel je je nu?" in texts(shown)
+
+
+async def test_a_danger_denied_to_the_crisis_question_is_not_read_back(tg: RunningBot) -> None:
+    """'No, I meant something else' to "is someone sharing your details?": the story is read,
+    but not as doxing again (no doxing line, nothing ticked in the danger check)."""
+    await _menu(tg)
+    shown = await tg.say(USER, "iemand heeft mijn schoolrooster gedeeld in een groep")
+    assert "Klopt dat?" in texts(shown)
+    shown = await tg.tap(USER, "Nee, ik bedoelde iets anders")
+    assert "Ik noteer: Ik ben zelf het doelwit." in texts(shown)
+    assert "doxing" not in texts(shown)
+    answers = _state(tg)["answers"]
+    assert isinstance(answers, dict)
+    assert "danger" not in answers
 
 
 async def test_a_draft_in_check_my_reply_is_not_read(tg: RunningBot) -> None:

@@ -125,6 +125,7 @@ async def carry_on(turn: Turn) -> None:
     """They said no: back where they were, and what they typed is handled as usual (the
     answer of a step that asked for text, or a story typed at the menu or in coaching)."""
     text = _take(turn)
+    turn.vars["crisis_denied"] = [str(kind) for kind in _kinds(turn)]  # not read back as such
     if not await turn.engine.resume(turn):
         turn.say("crisis.ask_ok")
         turn.goto("menu:" if turn.user.onboarded else "onboarding:")

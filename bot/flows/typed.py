@@ -14,6 +14,7 @@ read here. Nothing typed is stored: only the answer ids the reader found.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from difflib import SequenceMatcher
 
 from bot.core.engine import Engine, Turn
@@ -27,6 +28,12 @@ READ_IN = frozenset(
     {"menu", "coach", "coach_approach", "coach_strategy", "coach_plan", "coach_repair"}
 )
 DANGER_FORMS = ("sextortion", "doxing", "threat")
+DANGER_STEPS = ("danger", "danger_more")
+DENIED_FORMS = {
+    "doxing": "doxing",
+    "sextortion": "sextortion",
+    "violence": "threat",
+}  # the coach's danger check (ticks, then "Klaar")
 TALK = "typed:talk"
 TYPO_RATIO = 0.8  # how close a typed word must be to a button label to count as that button
 # Which button label names an answer in the "noted" line: the coach's own labels.
@@ -90,6 +97,16 @@ def _label_key(name: str, value: str) -> str:
     return NOTED_LABELS[name].format(value)
 
 
+def _fill(turn: Turn, filled: dict[str, str]) -> None:
+    """Keep what was read for the questions still to come. A danger is ticked in the danger
+    check right away: that check is always shown, so the person confirms it with one tap."""
+    held = dict(filled)
+    danger = held.pop("danger", None)
+    if danger is not None and not turn.state.answers.get("danger"):
+        turn.state.answers["danger"] = [danger]
+    turn.engine.prefill(turn, held)
+
+
 def _acknowledge(turn: Turn, reading: Reading, filled: dict[str, str]) -> None:
     """The warm sentence, then what was noted in the coach's own words."""
     lines = [turn.t(ack_key(reading))]
@@ -108,7 +125,7 @@ async def _at_menu(turn: Turn, reading: Reading) -> None:
     if filled:
         _acknowledge(turn, reading, filled)
         turn.state.answers = {}
-        engine.prefill(turn, filled)
+        _fill(turn, filled)
         if reading.help:
             turn.say("typed.talk_offer")
             turn.extra_nav = (*turn.extra_nav, _talk_button(turn))
@@ -146,8 +163,8 @@ def _reshow_with_talk(turn: Turn) -> None:
 async def _in_step(turn: Turn, reading: Reading) -> None:
     """Fill what is still open; answer this question when the text does, else ask it again."""
     engine, answers = turn.engine, turn.state.answers
-    filled = {k: v for k, v in reading.answers().items() if k not in answers}
-    engine.prefill(turn, filled)
+    filled = {k: v for k, v in reading.answers().items() if not answers.get(k)}
+    _fill(turn, filled)
     option = engine.prefilled(turn, list(turn.state.choices.values()))
     if not filled and not reading.help:
         _unclear(turn)
@@ -155,7 +172,9 @@ async def _in_step(turn: Turn, reading: Reading) -> None:
     _acknowledge(turn, reading, filled)
     if reading.help:
         turn.say("typed.talk_offer")
-    if option is not None:
+    if "danger" in filled and turn.state.step in DANGER_STEPS:
+        await engine.enter(turn, "coach:danger_more")  # the check again, with it ticked
+    elif option is not None:
         if reading.help:
             turn.extra_nav = (*turn.extra_nav, _talk_button(turn))
         await engine.choose(turn, option)
@@ -163,6 +182,16 @@ async def _in_step(turn: Turn, reading: Reading) -> None:
         _reshow_with_talk(turn)
     else:
         engine.reshow(turn)
+
+
+def _not_denied(turn: Turn, reading: Reading) -> Reading:
+    """A story handed back after "no, I meant something else" to the crisis question: the
+    danger it asked about is not read into the story again."""
+    denied = {DENIED_FORMS.get(kind) for kind in turn.vars.get("crisis_denied", ())}
+    if reading.found.get("form") not in denied:
+        return reading
+    found = {k: v for k, v in reading.found.items() if k != "form"}
+    return replace(reading, found=found)
 
 
 def reads_stories(turn: Turn) -> bool:
@@ -179,7 +208,7 @@ async def read_typed(turn: Turn, text: str) -> bool:
     if option is not None:
         await turn.engine.choose(turn, option)
         return True
-    reading = read(text)
+    reading = _not_denied(turn, read(text))
     if state.flow == "menu":
         await _at_menu(turn, reading)
     else:
