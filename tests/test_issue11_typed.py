@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
+from bot.core.safety import Outcome, detect_crisis
 from tests.e2e import RunningBot, texts
 from tests.fakebot import Call
 from tests.test_coach import PUBLIC_ROUTE
@@ -165,29 +166,47 @@ async def test_a_crisis_still_gets_the_crisis_answer_first(tg: RunningBot) -> No
     assert "Ik noteer" not in texts(shown)
 
 
+# Stories about online hate that the shipped crisis detector asks one question about (a
+# possible doxing or threat signal); the first that still does is used, as in test_crisis_flow.
+ASKED_ABOUT = [
+    "ik heb gisteren iets racistisch gezegd in een tiktok live en nu heb ik spijt",
+    "er gaat een filmpje van mij rond op snap waar ze me uitlachen",
+]
+ASKED_ABOUT_THREAT = ["iemand dreigt me", "ze dreigen me"]
+
+
+def _asked(candidates: list[str]) -> str:
+    """The first story that gets the possible-signal question from the shipped detector."""
+    for text in candidates:
+        signal = detect_crisis(text, "chat")
+        if signal is not None and signal.outcome is Outcome.POSSIBLE:
+            return text
+    raise AssertionError("no story gets the possible-signal question any more")
+
+
 async def test_a_story_the_crisis_check_asked_about_is_read_after_no(tg: RunningBot) -> None:
-    """A story the crisis detector reads as a possible signal (today: images going round) gets
-    the one direct question first; after "no" the story is read as if typed at the menu."""
+    """A story the crisis detector reads as a possible danger signal gets the one direct
+    question first; after "no" the story is read as if typed at the menu."""
     await _menu(tg)
-    shown = await tg.say(USER, "er gaat een filmpje van mij rond op snap waar ze me uitlachen")
+    shown = await tg.say(USER, _asked(ASKED_ABOUT))
     assert "Klopt dat?" in texts(shown)
     shown = await tg.tap(USER, "Nee, ik bedoelde iets anders")
-    assert "Ik noteer: Ik ben zelf het doelwit · Snapchat · Pesten." in texts(shown)
-    assert "Hoe voel je je nu?" in texts(shown)
+    assert "Ik noteer: " in texts(shown)
+    assert "Wat wil je doen?" not in texts(shown)  # not just back at the menu
 
 
 async def test_a_danger_denied_to_the_crisis_question_is_not_read_back(tg: RunningBot) -> None:
-    """'No, I meant something else' to "is someone sharing your details?": the story is read,
-    but not as doxing again (no doxing line, nothing ticked in the danger check)."""
+    """'No, I meant something else' to the threat question: the story is read, but not as a
+    threat again (nothing noted as a threat, no form filled)."""
     await _menu(tg)
-    shown = await tg.say(USER, "iemand heeft mijn schoolrooster gedeeld in een groep")
+    shown = await tg.say(USER, _asked(ASKED_ABOUT_THREAT))
     assert "Klopt dat?" in texts(shown)
     shown = await tg.tap(USER, "Nee, ik bedoelde iets anders")
     assert "Ik noteer: Ik ben zelf het doelwit." in texts(shown)
-    assert "doxing" not in texts(shown)
+    assert "Bedreiging" not in texts(shown)
     answers = _state(tg)["answers"]
     assert isinstance(answers, dict)
-    assert "danger" not in answers
+    assert "form" not in answers
 
 
 async def test_a_draft_in_check_my_reply_is_not_read(tg: RunningBot) -> None:

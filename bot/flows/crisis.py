@@ -31,6 +31,7 @@ TOPICS: dict[CrisisKind, set[str]] = {
     CrisisKind.DOXING: {"doxing"},
     CrisisKind.SEXTORTION: {"sextortion", "sexual_violence"},
 }
+ABOUT_SELF = frozenset({CrisisKind.SUICIDE, CrisisKind.SELF_HARM})
 # Steps where the person types a reply they plan to post ("check my reply").
 DRAFT_STEPS = {("coach_check", "draft"), ("coach_check", "checked")}
 # The text of a possible signal, kept in this process's memory only (never in the database,
@@ -125,12 +126,16 @@ async def carry_on(turn: Turn) -> None:
     """They said no: back where they were, and what they typed is handled as usual (the
     answer of a step that asked for text, or a story typed at the menu or in coaching)."""
     text = _take(turn)
-    turn.vars["crisis_denied"] = [str(kind) for kind in _kinds(turn)]  # not read back as such
+    kinds = _kinds(turn)
+    turn.vars["crisis_denied"] = [str(kind) for kind in kinds]  # not read back as such
     if not await turn.engine.resume(turn):
         turn.say("crisis.ask_ok")
         turn.goto("menu:" if turn.user.onboarded else "onboarding:")
         return
-    if text and (turn.state.text_input is not None or reads_stories(turn)):
+    # A story about online hate the detector asked about (doxing, images, a threat) is read
+    # as one; a text about how someone feels is not turned into a coaching story.
+    story = reads_stories(turn) and not any(kind in ABOUT_SELF for kind in kinds)
+    if text and (turn.state.text_input is not None or story):
         turn.replies.clear()  # the step's question again: its answer follows instead
         turn.say("crisis.ask_ok")
         turn.event = replace(turn.event, kind=EventKind.TEXT, text=text, choice="")
