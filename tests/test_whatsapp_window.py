@@ -8,7 +8,9 @@ import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
+import aiohttp
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from bot.config import Settings
 from bot.core.clock import ManualClock
@@ -20,7 +22,7 @@ from bot.storage.checkins import outcomes_of
 from bot.storage.repository import User
 from scheduler.service import Scheduler
 from tests.fakewa import texts
-from tests.wakit import RunningWhatsApp, running_whatsapp
+from tests.wakit import ONBOARDING_NL, RunningWhatsApp, running_whatsapp
 
 PHONE = "31687654321"
 PLAN = {"role": "bystander", "approach": "ask_question", "report": "yes"}
@@ -234,3 +236,37 @@ async def test_daily_sweep_drops_old_whatsapp_rows(wa: RunningWhatsApp, clock: M
     await Scheduler(wa.core).tick()
     assert wa.query("SELECT COUNT(*) FROM wa_inbox") == [(0,)]
     assert await wa_store.relayable(wa.core.repo, user.id, kept) is None
+
+
+async def _metrics(wa: RunningWhatsApp) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    async with aiohttp.ClientSession() as session, session.get(f"{wa.web_url}/metrics") as got:
+        assert got.status == 200
+        text = await got.text()
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+async def test_metrics_show_the_whatsapp_inbox_retries_and_held_messages(
+    wa: RunningWhatsApp, clock: ManualClock
+) -> None:
+    """GET /metrics: WhatsApp events not handled yet, the hashes kept to spot Meta's retries,
+    retries answered once (counted per channel) and messages waiting for the window."""
+    user = await _person(wa)
+    duplicates = ("sterk_duplicate_updates_total", (("channel", "whatsapp"),))
+    before = await _metrics(wa)
+    assert before[("sterk_whatsapp_inbox_depth", ())] == 0
+    assert before[("sterk_whatsapp_inbox_seen", ())] >= len(ONBOARDING_NL)
+    event = wa.fake.message_event(PHONE, {"type": "text", "text": {"body": "menu"}})
+    for _ in range(3):
+        assert await wa.fake.post(event) == 200
+        await wa.fake.settle()
+    clock.advance(hours=30)
+    await wa.transport.send(user, [Reply("Tijd voor een check-in.")])
+    await wa.fake.settle()
+    after = await _metrics(wa)
+    assert after[duplicates] - before.get(duplicates, 0) == 2
+    assert after[("sterk_whatsapp_inbox_depth", ())] == 0
+    assert after[("sterk_whatsapp_held", ())] == 1

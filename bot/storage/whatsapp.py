@@ -221,6 +221,14 @@ async def back_to_held(repo: Repository, sent_hash: str, now: datetime) -> None:
         )
 
 
+async def depths(repo: Repository) -> tuple[int, int, int]:
+    """For /metrics: events not handled yet, handled ones remembered, messages held."""
+    inbox = await repo.fetch_one("SELECT COUNT(*) - COUNT(done_at), COUNT(done_at) FROM wa_inbox")
+    held = await repo.fetch_one("SELECT COUNT(*) FROM wa_outbox WHERE status = 'held'")
+    waiting, seen = inbox or (0, 0)
+    return int(waiting or 0), int(seen or 0), int(held[0]) if held else 0
+
+
 async def delivery_counts(repo: Repository) -> dict[str, int]:
     """Messages per delivery state (for tests and operators)."""
     rows = await repo.fetch("SELECT status, COUNT(*) FROM wa_outbox GROUP BY status")

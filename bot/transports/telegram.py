@@ -698,9 +698,11 @@ class TelegramTransport:
         # Claimed before the first await: a webhook post that arrives while the inbox is
         # replayed is queued twice, and both copies may be here at the same moment.
         if update.update_id in self._in_hand:
+            metrics.DUPLICATES.labels(CHANNEL).inc()
             raise ApplicationHandlerStop
         self._in_hand.add(update.update_id)
         if await inbox.is_answered(self.core.repo, update.update_id):
+            metrics.DUPLICATES.labels(CHANNEL).inc()
             self._in_hand.discard(update.update_id)
             self._done(update.update_id)
             raise ApplicationHandlerStop

@@ -633,6 +633,7 @@ class WhatsAppTransport:
         now = self.core.clock.now()
         for piece in split_events(data, self.core.settings.whatsapp_phone_number_id or ""):
             if piece.key in self._in_hand:  # claimed before any await: concurrent duplicates
+                metrics.DUPLICATES.labels(CHANNEL).inc()
                 continue
             self._in_hand.add(piece.key)
             chat = self.chat(piece.address)
@@ -643,7 +644,8 @@ class WhatsAppTransport:
             )
             if await store.claim(self.core.repo, piece.key, chat, payload, now):
                 self._enqueue(chat, piece)
-            else:
+            else:  # Meta's retry of an event kept before: answered once
+                metrics.DUPLICATES.labels(CHANNEL).inc()
                 self._in_hand.discard(piece.key)
         return 200
 

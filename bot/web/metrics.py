@@ -16,6 +16,7 @@ from prometheus_client import Counter, Gauge, Histogram, generate_latest
 from bot.core.clock import epoch
 from bot.core.delivery import DeliveryFailed, InDoubt, RetryLater, Unreachable
 from bot.storage import inbox, outbox
+from bot.storage import whatsapp as wa_store
 from bot.storage.repository import Repository
 
 UPDATES = Counter(
@@ -35,6 +36,21 @@ DELIVERY_FAILURES = Counter(
 )
 INBOX_DEPTH = Gauge("sterk_inbox_depth", "Updates received but not answered yet")
 OUTBOX_DEPTH = Gauge("sterk_outbox_depth", "Replies not delivered yet, kept for a retry")
+DUPLICATES = Counter(
+    "sterk_duplicate_updates",
+    "Updates delivered again by the channel (a retry of one already kept) and not handled twice",
+    ["channel"],
+)
+WA_INBOX_DEPTH = Gauge(
+    "sterk_whatsapp_inbox_depth", "WhatsApp webhook events kept but not handled yet"
+)
+WA_INBOX_SEEN = Gauge(
+    "sterk_whatsapp_inbox_seen", "Handled WhatsApp events remembered (hash only) to spot retries"
+)
+WA_HELD = Gauge(
+    "sterk_whatsapp_held",
+    "WhatsApp messages waiting for the person to open the 24-hour window again",
+)
 DUE_ROWS = Gauge(
     "sterk_scheduler_due_rows", "Scheduled messages that are due and still waiting", ["kind"]
 )
@@ -71,6 +87,7 @@ async def _refresh(repo: Repository, now: datetime) -> None:
     at = epoch(now)
     depth = await inbox.depth(repo)
     undelivered = await outbox.depth(repo)
+    wa_waiting, wa_seen, wa_held = await wa_store.depths(repo)
     due = await repo.fetch(
         "SELECT kind, COUNT(*), MIN(due_at) FROM scheduled "
         "WHERE status = 'pending' AND due_at <= ? GROUP BY kind",
@@ -85,6 +102,9 @@ async def _refresh(repo: Repository, now: datetime) -> None:
     )
     INBOX_DEPTH.set(depth)
     OUTBOX_DEPTH.set(undelivered)
+    WA_INBOX_DEPTH.set(wa_waiting)
+    WA_INBOX_SEEN.set(wa_seen)
+    WA_HELD.set(wa_held)
     DUE_ROWS.clear()
     for kind, count, _oldest in due:
         DUE_ROWS.labels(str(kind)).set(int(count))
