@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bot.app import load_checked_content
 from bot.core.content import LANGUAGES, Content
-from bot.flows.coach import DONE_MARK, RISK_ICON
+from bot.flows.coach import RISK_ICON
 
 ROOT = Path(__file__).resolve().parent.parent
 FACTS = (ROOT / "docs" / "content-facts.md").read_text(encoding="utf-8")
@@ -59,6 +59,9 @@ def test_fact_sheet_copy_is_readable() -> None:
     assert any("Helpwanted" in service for service in services)
 
 
+LABEL_PREFIXES = ("quiz.option_labels.", "common.nav.")
+
+
 def test_no_text_over_600_and_no_label_over_30() -> None:
     """Every text part is phone-sized; every button label fits, also the ones made at run time
     (approach buttons with their icon, ticked dangers, quiz answers)."""
@@ -67,8 +70,8 @@ def test_no_text_over_600_and_no_label_over_30() -> None:
     assert long_texts == []
     labels = []
     for lang, key, text in _texts(content):
-        if ".options." in key or key.startswith(("quiz.option_labels.", "common.nav.")):
-            labels.append((lang, key, f"{DONE_MARK} {text}" if ".danger." in key else text))
+        if ".options." in key or ".ticked." in key or key.startswith(LABEL_PREFIXES):
+            labels.append((lang, key, text))
     for lang in LANGUAGES:
         for approach in content.approaches:
             name = content.text(lang, f"approaches.{approach.id}.name")

@@ -9,9 +9,13 @@ from __future__ import annotations
 import json
 import sqlite3
 
+from bot.config import Settings
+from bot.core.clock import ManualClock
 from tests.e2e import RunningBot, texts
 from tests.fakebot import Call
+from tests.test_coach import PUBLIC_ROUTE
 from tests.test_e2e_coach import ONBOARDING
+from tests.wakit import running_whatsapp
 
 PUBLIC_APPROACHES = ("Toon empathie", "Stel een vraag", "Zet de norm", "Steun het doelwit")
 
@@ -164,6 +168,15 @@ async def test_angry_gets_the_pause_and_numb_is_not_a_strong_feeling(tg: Running
     )
     assert "Niks voelen kan ook" in texts(numb)
     assert "sterk gevoel" not in texts(numb)
+    react = [
+        *await tg.tap(9107, "Ik wil verder"),
+        *await tg.tap(9107, "Iemand anders"),
+        *await tg.tap(9107, "TikTok"),
+        *await tg.tap(9107, "Pesten"),
+        *await tg.tap(9107, "Nee, niets hiervan"),
+    ]
+    assert "Misschien voel je nu niks, maar het kan later nog binnenkomen" in texts(react)
+    assert "Omdat dit veel met je doet" not in texts(react)
 
 
 async def test_discrimination_strategy_shows_the_report_points(tg: RunningBot) -> None:
@@ -186,3 +199,23 @@ async def test_discrimination_strategy_shows_the_report_points(tg: RunningBot) -
     assert "Meld.Online Discriminatie (088-554 32 22 · online formulier)" in shown
     assert "Discriminatie.nl (online formulier op discriminatie.nl)" in shown
     assert "Ga je het melden?" in shown
+
+
+async def test_ticked_dangers_fit_whatsapps_list_rows_uncut(
+    settings: Settings, clock: ManualClock
+) -> None:
+    """On WhatsApp the danger check is a list (rows of 24 characters): a ticked danger shows
+    its own short label, never one cut mid-word with '…'."""
+    phone = "31687654321"
+    async with running_whatsapp(settings, clock) as wa:
+        await wa.onboard(phone)
+        for label in PUBLIC_ROUTE[:6]:
+            await wa.tap(phone, label)
+        for label in ("Dreiging met geweld", "Gegevens gedeeld", "Naaktfoto's/afpersing"):
+            await wa.tap(phone, label)
+        titles = [title for _, title, _ in wa.fake.last_options(phone)]
+        assert {"✅ Dreiging met geweld", "✅ Gegevens gedeeld", "✅ Naaktfoto's/afpersing"} <= set(
+            titles
+        ), titles
+        assert not any(title.endswith("…") for title in titles), titles
+        assert not wa.fake.refused

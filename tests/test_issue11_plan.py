@@ -5,6 +5,8 @@ Through python-telegram-bot and the fake Bot API on a real SQLite file, restart 
 
 from __future__ import annotations
 
+from bot.storage.coach import save_plan
+from bot.storage.staff import user_by_external
 from tests.e2e import RunningBot, texts
 from tests.fakebot import Call
 from tests.test_e2e_coach import ONBOARDING
@@ -160,3 +162,34 @@ async def test_carrying_on_after_a_language_change_shows_the_question_in_english
     assert "▶️ Carry on where you were" in _labels(menu)
     back = await tg.tap(user, "Carry on where you were")
     assert "Who are you in this story?" in texts(back) or "I'm the target" in _labels(back)
+
+
+async def test_own_words_and_plans_from_before_the_reply_was_kept(tg: RunningBot) -> None:
+    """'In mijn eigen woorden' reads so on the card; a plan saved before the picked reply was
+    stored (no `reply` at all) gets a neutral line, not 'in your own words'."""
+    seen = await _walk(
+        tg,
+        9304,
+        *TO_WHERE,
+        "Iemand anders",
+        "Instagram",
+        "Pesten",
+        "Nee, niets hiervan",
+        "Stel een vraag",
+        "In mijn eigen woorden",
+        "Mijn eigen account",
+        "Ja, ik meld het",
+        "Mijn groep of klas",
+        "Iets leuks doen",
+    )
+    assert "Plaats één reactie in je eigen woorden, met de aanpak 'Stel een vraag'" in texts(seen)
+    assert tg.core is not None
+    [user] = await user_by_external(tg.core.repo, "telegram", ["9304"])
+    old = {"role": "bystander", "approach": "set_norm", "platform": "instagram"}
+    await save_plan(tg.core.repo, user, old, tg.clock.now())
+    await tg.say(9304, "/menu")
+    listed = _labels(await tg.tap(9304, "Mijn plannen"))
+    [label] = [label for label in listed if "Zet de norm" in label]
+    card = texts(await tg.tap(9304, label))
+    assert "Plaats één reactie met de aanpak 'Zet de norm'. Ga daarna niet in discussie." in card
+    assert "eigen woorden" not in card

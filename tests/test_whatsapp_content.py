@@ -138,6 +138,7 @@ def test_validator_names_file_key_and_channel(
     nl = target / "nl" / "whatsapp.yaml"
     data = yaml.safe_load(nl.read_text(encoding="utf-8"))
     del data["labels"]["coach.role.options.target"]
+    del data["labels"]["coach.danger.ticked.sextortion"]
     data["labels"]["coach.nope.options.x"] = "Weg"
     nl.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     en = target / "en" / "whatsapp.yaml"
@@ -149,5 +150,9 @@ def test_validator_names_file_key_and_channel(
     assert (
         "content/nl/coach.yaml: coach.role.options.target: WhatsApp: 23 characters, "
         "a reply button allows 20"
+    ) in out
+    assert (
+        "content/nl/coach.yaml: coach.danger.ticked.sextortion: WhatsApp: 27 characters, "
+        "a list row allows 24"
     ) in out
     assert "whatsapp.labels.coach.nope.options.x: WhatsApp: short label for an unknown key" in out

@@ -21,6 +21,14 @@ from bot.core.content import LANGUAGES, Content, Problem, option_label_key, step
 SHORT_PREFIX = "whatsapp.labels."
 # Labels the Python code puts on buttons (not flow options): each may end up among 3 buttons.
 CODE_BUTTONS = ("common.nav.", "talk.buttons.", "explainer.buttons.", "quiz.option_labels.")
+# Labels of a list the Python code builds (the danger check: four dangers, ticked or not, and
+# "none"/"done"): each is a list row.
+CODE_ROWS = (
+    "coach.danger.options.",
+    "coach.danger.ticked.",
+    "coach.danger.none",
+    "coach.danger.done",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +107,10 @@ def _check_whatsapp(content: Content) -> Iterator[Problem]:
                 label = short_label(content, lang, key)
                 if len(label) > limits.button_label:
                     yield _too_long(lang, key, label, limits.button_label, "a reply button")
+            if key.startswith(CODE_ROWS):
+                label = short_label(content, lang, key)
+                if len(label) > limits.row_label:
+                    yield _too_long(lang, key, label, limits.row_label, "a list row")
             if key.startswith(SHORT_PREFIX):
                 full = key.removeprefix(SHORT_PREFIX)
                 short = content.text(lang, key)

@@ -17,7 +17,7 @@ from bot.core.registry import registry
 from bot.flows import journey
 from bot.flows.checkin import checkin_due
 from bot.flows.danger import DANGERS, danger_topics, dangers
-from bot.flows.plans import plan_card, plan_help
+from bot.flows.plans import OWN_WORDS, plan_card, plan_help
 from bot.flows.replycheck import POSITIVE, PRIVACY, TONE, check_reply
 from bot.flows.system import _chunks, help_topics, helpline_lines
 from bot.storage.coach import record_help_request, save_plan, schedule_checkin
@@ -28,7 +28,6 @@ STRONG_FEELINGS = frozenset({"angry", "scared", "numb"})
 # Dangers where any public reply is a bad idea: replying to whoever threatens, doxes or
 # blackmails can make it worse, so straight to the behind-the-scenes actions.
 NO_PUBLIC_REPLY = frozenset({"threat", "doxing", "sextortion"})
-DONE_MARK = "✅"
 QUIET_APPROACH = "low_risk"
 PLATFORM_TEXTS = {"instagram": "platforms.instagram", "tiktok": "platforms.tiktok"}
 RISK_ICON = {"low": "🟢", "medium": "🟠", "high": "🔴"}
@@ -206,11 +205,11 @@ async def danger_check(turn: Turn) -> None:
     found = dangers(answers)
     answers["danger"] = found
     for danger in DANGERS:
-        label = turn.t(f"coach.danger.options.{danger}")
+        ticked = "ticked" if danger in found else "options"
         turn.offer(
             Choice(
                 danger,
-                f"{DONE_MARK} {label}" if danger in found else label,
+                turn.t(f"coach.danger.{ticked}.{danger}"),
                 next="danger_more",
                 action="coach.danger_toggle",
                 arg=danger,
@@ -297,7 +296,8 @@ async def react(turn: Turn) -> None:
     elif in_danger(answers):
         advice = "danger"
     elif strong_feeling(answers):
-        advice = "feelings"
+        # Feeling nothing is not "this affects you a lot": it has its own words.
+        advice = "numb" if answers.get("feeling") == "numb" else "feelings"
     else:
         advice = "fit"
     turn.vars["advice"] = turn.t(f"coach_approach.advice.{advice}")
@@ -355,7 +355,7 @@ async def detail(turn: Turn) -> None:
             turn.t("coach_approach.detail.options.own"),
             next="coach_strategy:",
             action="coach.use_approach",
-            set={"reply": ""},
+            set={"reply": OWN_WORDS},
         )
     )
     turn.offer(
@@ -364,7 +364,7 @@ async def detail(turn: Turn) -> None:
             turn.t("coach_approach.detail.options.check"),
             next="coach_check:",
             action="coach.use_approach",
-            set={"check_from": "coach", "reply": ""},
+            set={"check_from": "coach", "reply": OWN_WORDS},
         )
     )
     turn.offer(Choice("other", turn.t("coach_approach.detail.options.other"), next="react"))

@@ -24,6 +24,7 @@ __all__ = ["latest_plan", "plan_card", "plan_help", "plan_summary", "plan_text"]
 
 LISTED = 5  # plans shown under "My plans"; older ones stay in /mijndata
 MAX_LABEL = 30
+OWN_WORDS = "own"  # a plan's `reply` when the person writes their own (else the example 1-3)
 
 # Where the words for a stored answer live: the button the person tapped, or the approach.
 _VALUE_KEYS = {
@@ -70,7 +71,12 @@ def plan_steps(content: Content, lang: str, data: Mapping[str, str]) -> list[str
         say(f"plans.steps.account.{data.get('account')}")
         reply = _example(content, lang, approach.id, data.get("reply"))
         name = content.text(lang, f"approaches.{approach.id}.name")
-        say("plans.steps.reply", reply=reply) if reply else say("plans.steps.own", name=name)
+        if reply:
+            say("plans.steps.reply", reply=reply)
+        elif data.get("reply") == OWN_WORDS:
+            say("plans.steps.own", name=name)
+        else:  # saved before the reply was kept: whether it was an example is not known
+            say("plans.steps.public", name=name)
     elif approach is not None:
         say(f"plans.steps.quiet.{'target' if data.get('role') == 'target' else 'bystander'}")
     say(f"plans.steps.repair.{data.get('repair')}")
