@@ -16,6 +16,10 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "data" / "crisis"
 PARTS = ("dev", "heldout")
 LABELS = ("none", "suicide", "self_harm", "violence", "doxing", "sextortion")
+# Someone asking how to help a friend or a sibling in crisis (the writer's note on the row). The
+# product answers them calmly with 113 (README, "Helping a friend"), so these rows are reported
+# as their own row and count neither as recall nor as a false alarm, whatever their label.
+FRIEND_NOTES = frozenset(["friend", "helping"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +33,7 @@ class Row:
     where: str
     part: str
     source: str
+    note: str = ""
 
 
 def load(part: str) -> list[Row]:
@@ -50,9 +55,15 @@ def load(part: str) -> list[Row]:
                     where=str(item.get("where", "chat")),
                     part=part,
                     source=path.name,
+                    note=str(item.get("note", "")),
                 )
             )
     return rows
+
+
+def counted(row: Row) -> bool:
+    """Whether the row counts in recall and false alarms (not a friend asking how to help)."""
+    return row.note not in FRIEND_NOTES
 
 
 def decide(rows: list[Row], model: Model) -> list[str]:
@@ -65,7 +76,9 @@ def decide(rows: list[Row], model: Model) -> list[str]:
 
 
 def score(rows: list[Row], found: list[str]) -> dict[str, float]:
-    """Recall per class (any kind found counts) and the false-alarm rate."""
+    """Recall per class (any kind found counts) and the false-alarm rate; friend rows left out."""
+    kept = [(r, f) for r, f in zip(rows, found, strict=True) if counted(r)]
+    rows, found = [r for r, _ in kept], [f for _, f in kept]
     out = {}
     for label in LABELS[1:]:
         pos = [f for r, f in zip(rows, found, strict=True) if r.label == label]

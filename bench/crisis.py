@@ -4,11 +4,13 @@ Run from the repository root: ``python bench/crisis.py``. It reads every YAML fi
 tests/data/crisis/dev/ and tests/data/crisis/heldout/ (and says so plainly when the held-out
 folder is empty, as it is between blind parts) and prints, per part and per class, recall
 (a "possible" outcome counts as caught) and the false-alarm rate on harmless messages (a
-"possible" question counts as a false alarm), the gap between the parts, then p50/p99 time per
-message, the extra memory and the start-up cost. ``--misses`` lists what went wrong;
-``--chat N`` pushes N sampled messages through the real ``sterk-online chat`` process, each with a
-fresh database, as the hidden check does, and counts an answer as caught when it names a helpline
-number. It only reports and always exits 0; tests/test_safety.py holds the thresholds.
+"possible" question counts as a false alarm), on their own row the messages of someone asking
+how to help a friend (note ``friend`` or ``helping``: neither recall nor false alarm), the gap
+between the parts, then p50/p99 time per message, the extra memory and the start-up cost.
+``--misses`` lists what went wrong; ``--chat N`` pushes N sampled messages through the real
+``sterk-online chat`` process, each with a fresh database, as the hidden check does, and counts an
+answer as caught when it names a helpline number. It only reports and always exits 0;
+tests/test_safety.py holds the thresholds.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: make `bot` and `bench` importable
     sys.path.insert(0, str(ROOT))
 
-from bench.corpus import LABELS, PARTS, Row, load  # noqa: E402
+from bench.corpus import LABELS, PARTS, Row, counted, load  # noqa: E402
 
 KINDS = LABELS[1:]
 
@@ -84,7 +86,10 @@ def run(rows: list[Row]) -> tuple[list[Result], list[float]]:
 
 
 def figures(results: list[Result]) -> dict[str, tuple[int, int]]:
-    """(hits, total) per class, "all" (any crisis caught) and "false_alarm"."""
+    """(hits, total) per class, "all" (any crisis caught), "false_alarm", and the friend rows
+    (someone asking how to help a friend: how many got the calm friend answer) apart."""
+    friends = [r for r in results if not counted(r.row)]
+    results = [r for r in results if counted(r.row)]
     out: dict[str, tuple[int, int]] = {}
     for kind in KINDS:
         rows = [r for r in results if r.row.label == kind]
@@ -94,6 +99,11 @@ def figures(results: list[Result]) -> dict[str, tuple[int, int]]:
     neg = [r for r in results if r.row.label == "none"]
     out["false_alarm"] = (sum(1 for r in neg if r.outcome != "none"), len(neg))
     out["possible_on_positives"] = (sum(1 for r in pos if r.outcome == "possible"), len(pos))
+    out["friend_help_answer"] = (sum(1 for r in friends if r.outcome == "friend"), len(friends))
+    out["friend_crisis_answer"] = (
+        sum(1 for r in friends if r.outcome in {"clear", "possible"}),
+        len(friends),
+    )
     return out
 
 
@@ -171,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.misses:
             for r in results:
                 wrong = (r.outcome == "none") != (r.row.label == "none")
-                if wrong:
+                if wrong and counted(r.row):
                     print(f"  MISS/FA [{r.row.label} {r.row.where}] {r.outcome}: {r.row.text}")
     if len(table) == 2:
         print("\n== gap (dev - heldout)")

@@ -32,7 +32,7 @@ from sklearn.feature_extraction import DictVectorizer  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.model_selection import StratifiedGroupKFold  # noqa: E402
 
-from bench.corpus import LABELS, Row, decide, load, score  # noqa: E402
+from bench.corpus import LABELS, Row, counted, decide, load, score  # noqa: E402
 from bot.core.crisis import read, rules  # noqa: E402
 from bot.core.crisis.model import Model, features  # noqa: E402
 from bot.core.safety import THRESHOLDS, Reading, Thresholds, read_message  # noqa: E402
@@ -126,8 +126,14 @@ def outcomes(readings: list[Reading | None], limits: Thresholds) -> list[str]:
 
 
 def table(rows: list[Row], found: list[str]) -> dict[str, float]:
-    """Recall per class, overall, false alarms, and clear false alarms (the worse kind)."""
+    """Recall per class, overall, false alarms, and clear false alarms (the worse kind); the
+    friend rows apart (how many got the calm friend answer)."""
     out = score(rows, found)
+    friends = [f for r, f in zip(rows, found, strict=True) if not counted(r)]
+    calm = sum(1 for f in friends if f.startswith("friend"))
+    out["friend"] = round(calm / max(1, len(friends)), 3)
+    kept = [(r, f) for r, f in zip(rows, found, strict=True) if counted(r)]
+    rows, found = [r for r, _ in kept], [f for _, f in kept]
     pos = [f for r, f in zip(rows, found, strict=True) if r.label != "none"]
     neg = [f for r, f in zip(rows, found, strict=True) if r.label == "none"]
     out["all"] = round(sum(1 for f in pos if f != "none") / max(1, len(pos)), 3)
@@ -138,13 +144,13 @@ def table(rows: list[Row], found: list[str]) -> dict[str, float]:
 
 def line(name: str, figures: dict[str, float]) -> str:
     """One printed row of figures."""
-    keys = [*LABELS[1:], "all", "false_alarm", "clear_fa", "asked"]
+    keys = [*LABELS[1:], "all", "false_alarm", "clear_fa", "asked", "friend"]
     return f"{name:26}" + " ".join(f"{figures[k]:>10.3f}" for k in keys)
 
 
 def header() -> str:
     """Column names for :func:`line`."""
-    keys = [*LABELS[1:], "all", "false_alarm", "clear_fa", "asked"]
+    keys = [*LABELS[1:], "all", "false_alarm", "clear_fa", "asked", "friend"]
     return f"{'':26}" + " ".join(f"{k[:10]:>10}" for k in keys)
 
 
@@ -174,7 +180,7 @@ def cross_validate(rows: list[Row], vec: DictVectorizer, x: Any, misses: bool) -
         print(line(f"  guarded {guarded:.2f}", table(rows, outcomes(readings, limits))))
     if misses:
         for row, f in zip(rows, found, strict=True):
-            if (f == "none") != (row.label == "none"):
+            if (f == "none") != (row.label == "none") and counted(row):
                 print(f"  OOF MISS/FA [{row.label} {row.where}] {f}: {row.text}")
     return shipped
 
