@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from bot.core.safety import Outcome, detect_crisis
+from bot.core.safety import CrisisKind, Outcome, detect_crisis
 from tests.e2e import RunningBot, texts
 from tests.fakebot import Call
 from tests.test_coach import PUBLIC_ROUTE
@@ -171,15 +171,22 @@ async def test_a_crisis_still_gets_the_crisis_answer_first(tg: RunningBot) -> No
 ASKED_ABOUT = [
     "ik heb gisteren iets racistisch gezegd in een tiktok live en nu heb ik spijt",
     "er gaat een filmpje van mij rond op snap waar ze me uitlachen",
+    "er gaat een foto van mij rond in de klassenapp",
+    "iemand heeft een filmpje van mij op tiktok gezet",
+    "ze hebben een foto van mij in de groep gezet en lachen me uit",
+    "ze delen screenshots van mijn chats in de klas",
 ]
 ASKED_ABOUT_THREAT = ["iemand dreigt me", "ze dreigen me"]
 
 
 def _asked(candidates: list[str]) -> str:
-    """The first story that gets the possible-signal question from the shipped detector."""
+    """The first story that gets the possible-signal question from the shipped detector, about
+    a danger from others (a question about the writer's own safety is never read back as a
+    story; the candidates are several because each retrain moves the model's scores)."""
     for text in candidates:
         signal = detect_crisis(text, "chat")
-        if signal is not None and signal.outcome is Outcome.POSSIBLE:
+        asked = signal is not None and signal.outcome is Outcome.POSSIBLE
+        if asked and signal and not signal.kinds & {CrisisKind.SUICIDE, CrisisKind.SELF_HARM}:
             return text
     raise AssertionError("no story gets the possible-signal question any more")
 
