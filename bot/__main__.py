@@ -1,4 +1,4 @@
-"""Command line: `sterk-online [run|chat|migrate|validate-content DIR]`.
+"""Command line: `sterk-online [run|chat|migrate|validate-content DIR|diagram FLOW]`.
 
 Without a Telegram token or WhatsApp settings the bot opens the local terminal chat, so a fresh
 install can be tried at once; with `TELEGRAM_BOT_TOKEN` it runs on Telegram (webhook when a URL
@@ -84,6 +84,29 @@ def _validate(folder: str | None) -> int:
     return 0
 
 
+def _diagram(flow_id: str | None, write: str | None) -> int:
+    """Print one flow's Mermaid diagram, or write every flow's page into a folder."""
+    from bot.core.diagram import document, mermaid
+
+    try:
+        content = load_checked_content()
+    except ContentError as exc:
+        print(exc)
+        return EXIT_CONTENT
+    if write:
+        folder = Path(write)
+        folder.mkdir(parents=True, exist_ok=True)
+        for flow in content.flows.values():
+            (folder / f"{flow.id}.md").write_text(document(flow), encoding="utf-8")
+        print(f"{len(content.flows)} diagram(s) written to {folder}.")
+        return 0
+    if flow_id not in content.flows:
+        print(f"Unknown flow '{flow_id}'; flows: {', '.join(sorted(content.flows))}.")
+        return EXIT_CONTENT
+    print(mermaid(content.flows[flow_id]), end="")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `sterk-online` console script."""
     parser = argparse.ArgumentParser(prog="sterk-online", description=__doc__)
@@ -97,10 +120,15 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("migrate", help="apply pending database migrations, then stop")
     check = sub.add_parser("validate-content", help="check content YAML and list every problem")
     check.add_argument("dir", nargs="?", help="content folder (default: the bundled content)")
+    draw = sub.add_parser("diagram", help="print a flow's Mermaid diagram, from its table")
+    draw.add_argument("flow", nargs="?", help="flow id, e.g. coach")
+    draw.add_argument("--write", metavar="DIR", help="write every flow as DIR/<flow>.md")
     args = parser.parse_args(argv)
 
     if args.command == "validate-content":
         return _validate(args.dir)
+    if args.command == "diagram":
+        return _diagram(args.flow, args.write)
     try:
         settings = load_settings()
     except SettingsError as exc:

@@ -37,8 +37,14 @@ class Core:
 
 
 def load_checked_content(content_dir: Path | None = None) -> Content:
-    """Content validated against the registered actions (raises `ContentError`)."""
-    return load_content(content_dir, known_hooks=registry.actions)
+    """Content validated against the registered actions, their outcomes and the predicates
+    (raises `ContentError`)."""
+    return load_content(
+        content_dir,
+        known_hooks=registry.actions,
+        predicates=registry.predicates,
+        outcomes=registry.outcomes,
+    )
 
 
 async def open_core(

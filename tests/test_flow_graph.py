@@ -49,6 +49,7 @@ STARTED_ELSEWHERE: dict[tuple[str, str], dict[str, Any]] = {
     ("selfreport", "offer2"): {"round": 2},  # round 2 of the self-report, from the scheduler
     ("talk", "active"): {},  # a conversation a peer educator has taken on
     ("crisis", "ask"): {"crisis_kinds": ["suicide"]},  # a possible crisis signal, from the filter
+    ("crisis", "alert"): {"crisis_kinds": ["suicide"]},  # a clear signal, from the filter
 }
 _MISSING_KEY = re.compile(r"^[a-z0-9_]+(?:\.[a-z0-9_\"]+){2,}$")  # a key shown instead of text
 _UNFILLED = re.compile(r"\{[a-z_]+\}")

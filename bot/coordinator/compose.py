@@ -116,40 +116,36 @@ async def text_filter(turn: Turn, _text: str) -> bool:
     spec = state.text_input
     if state.flow != FLOW or spec is None or event.kind is not EventKind.TEXT or event.chat:
         return False
-    turn.arg = event.text.strip()
-    await turn.engine.registry.actions[str(spec["on_text"])](turn)
-    target = turn.redirect or spec.get("next")
-    turn.redirect = None
-    if target:
-        await turn.engine.enter(turn, str(target))
+    await turn.engine.take_text(turn, event.text.strip())
     return True
 
 
-def _again(turn: Turn, step: str, error: str, **values: Any) -> None:
+def _again(turn: Turn, error: str, **values: Any) -> None:
+    """Say what is wrong with the typed answer; the step's `invalid` outcome asks again."""
     turn.say(f"broadcast.errors.{error}", **values)
-    turn.goto(step)
+    turn.outcome("invalid")
 
 
-@registry.action("broadcast.text")
+@registry.action("broadcast.text", outcomes=("invalid",))
 async def take_text(turn: Turn) -> None:
     """The message itself: not empty and within Telegram's limit (it is sent as typed)."""
     text = turn.arg or ""
     if not text:
-        _again(turn, "text", "empty")
+        _again(turn, "empty")
     elif len(text) > MAX_TEXT:
-        _again(turn, "text", "too_long", length=len(text), limit=MAX_TEXT)
+        _again(turn, "too_long", length=len(text), limit=MAX_TEXT)
     else:
         turn.state.answers["text"] = text
 
 
-@registry.action("broadcast.link")
+@registry.action("broadcast.link", outcomes=("invalid",))
 async def take_link(turn: Turn) -> None:
     """A web link, optionally preceded by the text for its button."""
     link = parse_link(turn.arg or "")
     if link is None:
-        _again(turn, "link", "bad_link")
+        _again(turn, "bad_link")
     elif link[0] is not None and len(link[0]) > MAX_BUTTON:
-        _again(turn, "link", "long_label", limit=MAX_BUTTON)
+        _again(turn, "long_label", limit=MAX_BUTTON)
     else:
         turn.state.answers.update(link_label=link[0], link_url=link[1])
 
@@ -165,12 +161,12 @@ async def offer_tags(turn: Turn) -> None:
         turn.offer(Choice(f"t{tag.id}", f"{tag.code} ({tag.members})", next="quiet", set=answers))
 
 
-@registry.action("broadcast.tag")
+@registry.action("broadcast.tag", outcomes=("invalid",))
 async def take_tag(turn: Turn) -> None:
     """A typed group code."""
     code = (turn.arg or "").strip().lower()
     if not await store.tags(turn.repo, code):
-        _again(turn, "tag", "unknown_tag", code=code[:40])
+        _again(turn, "unknown_tag", code=code[:40])
     else:
         turn.state.answers.update(segment="tag", segment_value=code)
 
@@ -178,18 +174,18 @@ async def take_tag(turn: Turn) -> None:
 async def _take_place(turn: Turn, kind: str) -> None:
     place = " ".join((turn.arg or "").split())
     if not 1 <= len(place) <= MAX_PLACE:
-        _again(turn, kind, "bad_place", limit=MAX_PLACE)
+        _again(turn, "bad_place", limit=MAX_PLACE)
     else:
         turn.state.answers.update(segment=kind, segment_value=place)
 
 
-@registry.action("broadcast.city")
+@registry.action("broadcast.city", outcomes=("invalid",))
 async def take_city(turn: Turn) -> None:
     """People whose town is this one (as they typed it)."""
     await _take_place(turn, "city")
 
 
-@registry.action("broadcast.organisation")
+@registry.action("broadcast.organisation", outcomes=("invalid",))
 async def take_organisation(turn: Turn) -> None:
     """People whose organisation is this one (as they typed it)."""
     await _take_place(turn, "organisation")
@@ -205,11 +201,14 @@ async def quiet_hours(turn: Turn) -> None:
     )
 
 
+DRAFT_GAPS = ("no_text", "no_segment")  # outcomes of the actions that need a whole draft
+
+
 def _draft(turn: Turn) -> Draft | None:
     """The draft, or None after sending the coordinator back to what is missing."""
     draft = Draft.of(turn.state.answers)
     if draft is None:
-        turn.goto("segment" if turn.state.answers.get("text") else "text")
+        turn.outcome("no_segment" if turn.state.answers.get("text") else "no_text")
     return draft
 
 
@@ -222,7 +221,7 @@ async def _summary(turn: Turn, draft: Draft) -> None:
     )
 
 
-@registry.action("broadcast.preview")
+@registry.action("broadcast.preview", outcomes=DRAFT_GAPS)
 async def preview(turn: Turn) -> None:
     """The message exactly as people will get it, then how many people it reaches now."""
     draft = _draft(turn)
@@ -232,21 +231,21 @@ async def preview(turn: Turn) -> None:
     await _summary(turn, draft)
 
 
-@registry.action("broadcast.restart")
+@registry.action("broadcast.restart", outcomes=("restart",))
 async def restart(turn: Turn) -> None:
-    """Start again with an empty draft. A redirect rather than `next: text`: in the flow tables
-    the start stays a step only /bericht opens (tests/test_flow_graph.py relies on that)."""
+    """Start again with an empty draft. An outcome rather than `next: text`: in the options'
+    `next` the start stays a step only /bericht opens (tests/test_flow_graph.py relies on it)."""
     turn.state.answers = {}
-    turn.goto("text")
+    turn.outcome("restart")
 
 
-@registry.action("broadcast.when")
+@registry.action("broadcast.when", outcomes=("invalid",))
 async def take_moment(turn: Turn) -> None:
     """A moment as staff type it elsewhere ("morgen 15:00", "vrijdag 10:00")."""
     now = turn.now()
     when = parse_when(turn.arg or "", now, turn.engine.settings.tz)
     if when is None or when.rest:
-        _again(turn, "when", "bad_time")
+        _again(turn, "bad_time")
     else:
         turn.state.answers["send_at"] = epoch(when.due)
 
@@ -268,7 +267,7 @@ def _when(turn: Turn, draft: Draft) -> str:
     return turn.t("broadcast.when_at", moment=moment)
 
 
-@registry.action("broadcast.confirm")
+@registry.action("broadcast.confirm", outcomes=DRAFT_GAPS)
 async def confirm(turn: Turn) -> None:
     """Say once more what will happen, to whom and when."""
     draft = _draft(turn)
@@ -278,7 +277,7 @@ async def confirm(turn: Turn) -> None:
     turn.vars["when"] = _when(turn, draft)
 
 
-@registry.action("broadcast.send")
+@registry.action("broadcast.send", outcomes=DRAFT_GAPS)
 async def send(turn: Turn) -> None:
     """Store the broadcast; the scheduler starts it at its moment. Audited like staff actions."""
     if not await may_broadcast(turn):

@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 LANGUAGES = ("nl", "en")
 MAX_MESSAGE = 4096  # Telegram's hard limit for one message
@@ -37,11 +37,22 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+OutcomeName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{1,32}$")]
+
+
+class BranchDef(_Frozen):
+    """Where a step leads when a named condition (a registered predicate) holds."""
+
+    when: str
+    next: str
+
+
 class OptionDef(_Frozen):
     """A button in a step: where it leads and what it records."""
 
     id: str = Field(pattern=r"^[a-z0-9_]{1,24}$")
     next: str | None = None
+    outcomes: dict[OutcomeName, str] = Field(default_factory=dict)  # per outcome of `action`
     set: dict[str, str | int | bool | None] = Field(default_factory=dict)
     profile: dict[str, str | bool | None] = Field(default_factory=dict)
     action: str | None = None
@@ -62,6 +73,12 @@ class StepDef(_Frozen):
     action: str | None = None
     next: str | None = None
     nav: bool | None = None
+    # Tried in order after the action; the first whose predicate holds leads on.
+    branch: list[BranchDef] = Field(default_factory=list)
+    # Where each outcome an action of this step reports leads: the step's `action`, its
+    # `on_text`, the actions of its options and of the run-time buttons listed in `offers`.
+    outcomes: dict[OutcomeName, str] = Field(default_factory=dict)
+    offers: list[str] = Field(default_factory=list)  # actions of run-time buttons (`Turn.offer`)
 
 
 class FlowDef(_Frozen):
@@ -373,9 +390,14 @@ def check_content(
     content: Content,
     known_hooks: Iterable[str],
     required_keys: Iterable[str] = (),
+    predicates: Iterable[str] = (),
+    outcomes: Mapping[str, Iterable[str]] | None = None,
 ) -> list[Problem]:
-    """Cross-reference checks: targets, hooks, translations, limits, placeholders."""
+    """Cross-reference checks: targets, hooks, predicates, outcomes, translations, limits,
+    placeholders. `outcomes` maps an action to the outcomes it may report (none if absent)."""
     hooks = set(known_hooks)
+    conditions = set(predicates)
+    reports = {name: set(names) for name, names in (outcomes or {}).items()}
     problems: list[Problem] = []
     needed: dict[str, str] = dict.fromkeys(required_keys, "common texts")
 
@@ -395,6 +417,37 @@ def check_content(
         if name is not None and name not in hooks:
             problems.append(Problem(flow_file(flow_id), where, f"unknown action '{name}'"))
 
+    def check_reported(
+        flow_id: str, where: str, actions: Iterable[str | None], mapped: Mapping[str, str]
+    ) -> None:
+        """Every outcome these actions may report has a target (an edge in the table)."""
+        for action in actions:
+            for name in sorted(reports.get(action or "", ())):
+                if name not in mapped:
+                    problems.append(
+                        Problem(
+                            flow_file(flow_id),
+                            f"{where}.outcomes",
+                            f"outcome '{name}' of action '{action}' has no target",
+                        )
+                    )
+
+    def check_outcomes(
+        flow_id: str, where: str, mapped: Mapping[str, str], actions: Iterable[str | None]
+    ) -> None:
+        """Each mapped outcome is one an action here reports, and leads somewhere real."""
+        known = set().union(*(reports.get(action or "", set()) for action in actions))
+        for name, target in mapped.items():
+            if name not in known:
+                problems.append(
+                    Problem(
+                        flow_file(flow_id),
+                        f"{where}.outcomes.{name}",
+                        "no action of this step reports this outcome",
+                    )
+                )
+            check_target(flow_id, f"{where}.outcomes.{name}", target)
+
     for flow_id, flow in content.flows.items():
         if flow.start not in flow.steps:
             problems.append(Problem(flow_file(flow_id), "start", f"unknown step '{flow.start}'"))
@@ -405,6 +458,23 @@ def check_content(
             check_target(flow_id, f"{where}.next", step.next)
             check_hook(flow_id, f"{where}.action", step.action)
             check_hook(flow_id, f"{where}.on_text", step.on_text)
+            for index, name in enumerate(step.offers):
+                check_hook(flow_id, f"{where}.offers[{index}]", name)
+            for index, branch in enumerate(step.branch):
+                if branch.when not in conditions:
+                    problems.append(
+                        Problem(
+                            flow_file(flow_id),
+                            f"{where}.branch[{index}].when",
+                            f"unknown predicate '{branch.when}'",
+                        )
+                    )
+                check_target(flow_id, f"{where}.branch[{index}].next", branch.next)
+            own = [step.action, step.on_text, *step.offers]
+            check_reported(flow_id, where, own, step.outcomes)
+            check_outcomes(
+                flow_id, where, step.outcomes, own + [option.action for option in step.options]
+            )
             if (
                 step.save
                 and step.save.startswith("profile.")
@@ -434,6 +504,10 @@ def check_content(
                     problems.append(Problem(flow_file(flow_id), owhere, "needs next or action"))
                 check_target(flow_id, f"{owhere}.next", option.next)
                 check_hook(flow_id, f"{owhere}.action", option.action)
+                check_reported(
+                    flow_id, owhere, [option.action], {**step.outcomes, **option.outcomes}
+                )
+                check_outcomes(flow_id, owhere, option.outcomes, [option.action])
                 needed[option_label_key(flow_id, step_id, option)] = flow_file(flow_id)
                 data = f"f:{999999}:{option.id}"
                 if len(data.encode()) > MAX_CALLBACK:
@@ -565,12 +639,16 @@ def _check_catalogues(content: Content) -> list[Problem]:
 
 
 def load_content(
-    root: Path | None = None, known_hooks: Iterable[str] = (), required_keys: Iterable[str] = ()
+    root: Path | None = None,
+    known_hooks: Iterable[str] = (),
+    required_keys: Iterable[str] = (),
+    predicates: Iterable[str] = (),
+    outcomes: Mapping[str, Iterable[str]] | None = None,
 ) -> Content:
     """Load and fully validate; raise `ContentError` listing every problem."""
     content, problems = read_content(root or default_content_dir())
     if not problems:
-        problems = check_content(content, known_hooks, required_keys)
+        problems = check_content(content, known_hooks, required_keys, predicates, outcomes)
     if problems:
         raise ContentError(problems)
     return content

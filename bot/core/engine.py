@@ -21,6 +21,7 @@ from bot.core.content import (
     PROFILE_SETTABLE,
     Content,
     OptionDef,
+    StepDef,
     option_label_key,
     parse_target,
     step_text_key,
@@ -123,6 +124,7 @@ class Turn:
         self.event = event
         self.replies: list[Reply] = []
         self.redirect: str | None = None
+        self.reported: str | None = None  # the outcome the running action reported
         self.choices: list[Choice] = []
         self.vars: dict[str, Any] = {}
         self.arg: str | None = None
@@ -170,8 +172,14 @@ class Turn:
         self.replies.append(reply)
 
     def goto(self, target: str) -> None:
-        """After the current action, continue at `step` or `flow:step`."""
+        """After the current action, continue at `step` or `flow:step` (only where the target
+        is data, e.g. a step kept elsewhere; a choice between steps is an `outcome`)."""
         self.redirect = target
+
+    def outcome(self, name: str) -> None:
+        """End the current action with a named outcome: the flow YAML says where it leads
+        (`outcomes:` of the step or option), so every edge is in the table."""
+        self.reported = name
 
     def offer(self, choice: Choice) -> None:
         """Add a run-time button to the step being shown."""
@@ -518,17 +526,11 @@ class Engine:
                 self.reshow(turn)
                 return
             if spec.get("on_text"):
-                turn.arg = text
-                await self._run(turn, str(spec["on_text"]))
-                if turn.deleted:
-                    return
-                target = turn.redirect or spec.get("next")
-                turn.redirect = None
-            else:
-                self._save(turn, str(spec["save"]), text)
-                target = spec.get("next")
-            if target:
-                await self.enter(turn, str(target))
+                await self.take_text(turn, text)
+                return
+            self._save(turn, str(spec["save"]), text)
+            if spec.get("next"):
+                await self.enter(turn, str(spec["next"]))
             return
         typed = text.casefold()
         for option_id, choice in state.choices.items():
@@ -542,20 +544,57 @@ class Engine:
         turn.say("common.use_buttons")
         self.reshow(turn)
 
+    async def take_text(self, turn: Turn, text: str) -> None:
+        """Give typed text to the current step's `on_text` action, then go where it leads."""
+        spec = turn.state.text_input or {}
+        outcomes = self._outcomes(turn)
+        turn.arg = text
+        await self._run(turn, str(spec["on_text"]))
+        if turn.deleted:
+            return
+        target = self._next(turn, outcomes, spec.get("next"))
+        if target:
+            await self.enter(turn, str(target))
+
     # -- stepping ---------------------------------------------------------------------------
+
+    def _outcomes(self, turn: Turn, option_id: str | None = None) -> dict[str, str]:
+        """Where the outcomes of an action run at the current step (or its option) lead."""
+        flow = self.content.flows.get(turn.state.flow)
+        step = flow.steps.get(turn.state.step) if flow else None
+        if step is None:
+            return {}
+        found = dict(step.outcomes)
+        for option in step.options:
+            if option.id == option_id:
+                found.update(option.outcomes)
+        return found
+
+    @staticmethod
+    def _next(turn: Turn, outcomes: dict[str, str], default: Any) -> str | None:
+        """Where to go after an action: its reported outcome's target, a `goto`, or `default`."""
+        reported, redirect = turn.reported, turn.redirect
+        turn.reported = turn.redirect = None
+        if reported is not None:
+            if reported in outcomes:
+                return outcomes[reported]
+            log.error(
+                "outcome %s has no target at %s.%s", reported, turn.state.flow, turn.state.step
+            )
+        return redirect or (str(default) if default else None)
 
     async def _apply(self, turn: Turn, spec: dict[str, Any]) -> None:
         """Carry out a chosen option: record, run its action, move on."""
         turn.state.answers.update(spec.get("set") or {})
         for name, value in (spec.get("profile") or {}).items():
             setattr(turn.user, name, value)
+        outcomes = self._outcomes(turn, spec.get("id"))
         if spec.get("action"):
             turn.arg = spec.get("arg")
             await self._run(turn, str(spec["action"]))
             if turn.deleted:
                 return
-        target = turn.redirect or spec.get("next")
-        turn.redirect = None
+        target = self._next(turn, outcomes, spec.get("next"))
         if target:
             await self.enter(turn, str(target))
         elif not turn.prompted:
@@ -608,7 +647,14 @@ class Engine:
             for hook in self.leave_hooks:
                 hook(turn, flow_id)
         for _ in range(MAX_HOPS):
-            flow = self.content.flows[flow_id]
+            flow = self.content.flows.get(flow_id)
+            if flow is None or (step_id is not None and step_id not in flow.steps):
+                # A saved conversation (or a button shown before an update) points at a step
+                # the content no longer has: start that flow again rather than fail.
+                log.warning("step %s:%s no longer exists; starting over", flow_id, step_id)
+                turn.say("common.step_gone")
+                flow_id, step_id = (flow_id, None) if flow is not None else (HOME[0], None)
+                continue
             if step_id is None and flow.fresh:
                 state.answers = {}
             step_id = step_id or flow.start
@@ -620,10 +666,14 @@ class Engine:
                 await self._run(turn, step.action)
                 if turn.deleted:
                     return
-                if turn.redirect:
-                    flow_id, step_id = parse_target(flow_id, turn.redirect)
-                    turn.redirect = None
+                onward = self._next(turn, dict(step.outcomes), None)
+                if onward:
+                    flow_id, step_id = parse_target(flow_id, onward)
                     continue
+            onward = await self._branch(turn, step)
+            if onward:
+                flow_id, step_id = parse_target(flow_id, onward)
+                continue
             texts = (
                 []
                 if step.silent
@@ -658,6 +708,13 @@ class Engine:
             log.error("flow loop at %s.%s", flow_id, step_id)
         if (flow_id, step_id) != HOME:
             await self.enter(turn, "menu:")
+
+    async def _branch(self, turn: Turn, step: StepDef) -> str | None:
+        """The target of the first `branch:` entry whose predicate holds."""
+        for branch in step.branch:
+            if await self.registry.predicates[branch.when](turn):
+                return branch.next
+        return None
 
     def _static_choice(
         self, turn: Turn, flow_id: str, step_id: str, option: OptionDef

@@ -1,7 +1,10 @@
-"""Named Python pieces that flow YAML may refer to: step actions and commands.
+"""Named Python pieces that flow YAML may refer to: step actions, predicates and commands.
 
 Flows are data, but some steps need logic (saving a plan, deleting data). YAML names an action;
 the validator checks the name exists here, so a typo is caught at start-up, not by a user.
+Where the logic decides where to go, the YAML still holds the edge: an action reports a named
+outcome (declared here, mapped to a step under the step's `outcomes:`), or a step's `branch:`
+names a predicate registered here.
 """
 
 from __future__ import annotations
@@ -15,24 +18,41 @@ if TYPE_CHECKING:
 Action = Callable[["Turn"], Awaitable[None]]
 CommandHandler = Callable[["Turn", str], Awaitable[None]]
 CallbackHandler = Callable[["Turn", str], Awaitable[None]]
+Predicate = Callable[["Turn"], Awaitable[bool]]
 
 
 class Registry:
-    """Actions by name, commands by name (with aliases) and callback prefixes for staff."""
+    """Actions (with the outcomes they may report) and predicates by name, commands by name
+    (with aliases) and callback prefixes for staff."""
 
     def __init__(self) -> None:
         self.actions: dict[str, Action] = {}
+        self.outcomes: dict[str, frozenset[str]] = {}
+        self.predicates: dict[str, Predicate] = {}
         self.commands: dict[str, CommandHandler] = {}
         self.callbacks: dict[str, CallbackHandler] = {}
         self.ungated: set[str] = set()
 
-    def action(self, name: str) -> Callable[[Action], Action]:
-        """Register a step/option action under the name YAML uses."""
+    def action(self, name: str, outcomes: tuple[str, ...] = ()) -> Callable[[Action], Action]:
+        """Register a step/option action under the name YAML uses, with the outcomes it may
+        report (`Turn.outcome`); the validator wants a target in the YAML for each."""
 
         def register(func: Action) -> Action:
             if name in self.actions:
                 raise ValueError(f"action {name} registered twice")
             self.actions[name] = func
+            self.outcomes[name] = frozenset(outcomes)
+            return func
+
+        return register
+
+    def predicate(self, name: str) -> Callable[[Predicate], Predicate]:
+        """Register a condition a step's `branch:` may name (`when: <name>`)."""
+
+        def register(func: Predicate) -> Predicate:
+            if name in self.predicates:
+                raise ValueError(f"predicate {name} registered twice")
+            self.predicates[name] = func
             return func
 
         return register

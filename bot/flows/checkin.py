@@ -125,7 +125,12 @@ async def checkin_close(turn: Turn) -> None:
     outcome = as_outcome(answers.get("outcome"))
     if outcome is not None:
         turn.say(f"checkin.reaction.{outcome}")
-    turn.goto("offer_help" if _went_badly(answers) else "thanks")
+
+
+@registry.predicate("checkin.went_badly")
+async def went_badly(turn: Turn) -> bool:
+    """After the check-in: offer a peer educator (else just thanks)."""
+    return _went_badly(turn.state.answers)
 
 
 def _went_badly(answers: Mapping[str, Any]) -> bool:
@@ -159,21 +164,21 @@ async def checkin_help(turn: Turn) -> None:
     await record_help_request(turn.repo, turn.user.id, f"checkin:{outcome}", False, turn.now())
 
 
-@registry.action("checkin.finish")
+@registry.action("checkin.finish", outcomes=("nowhere",))
 async def pushed_flow_finish(turn: Turn) -> None:
     """End of a pushed flow: back to where the person was, or the menu."""
     if not turn.state.resume:
-        turn.goto("menu:")
+        turn.outcome("nowhere")
         return
     turn.offer(Choice("resume", turn.t("common.nav.back"), action="checkin.resume"))
     turn.offer(Choice("menu", turn.t("common.nav.menu"), next="menu:"))
 
 
-@registry.action("checkin.resume")
+@registry.action("checkin.resume", outcomes=("nowhere",))
 async def pushed_flow_resume(turn: Turn) -> None:
     """Continue where the check-in interrupted the person."""
     if not await turn.engine.resume(turn):
-        turn.goto("menu:")
+        turn.outcome("nowhere")
 
 
 # -- self-report flow -----------------------------------------------------------------------
@@ -190,7 +195,7 @@ async def selfreport_first(turn: Turn) -> None:
 async def selfreport_save(turn: Turn) -> None:
     """Store the four scores; after round 1, plan round 2."""
     answers = turn.state.answers
-    round_ = 2 if answers.get("round") == 2 else 1
+    round_ = 2 if await second_round(turn) else 1
     scores = {factor: _int(answers.get(factor)) for factor in FACTORS}
     complete = {factor: score for factor, score in scores.items() if score is not None}
     if len(complete) == len(FACTORS):
@@ -198,4 +203,9 @@ async def selfreport_save(turn: Turn) -> None:
         if round_ == 1:
             due = checkin_due(turn.engine.settings, turn.now(), SECOND_SELFREPORT_DAYS)
             await _schedule_selfreport(turn, 2, due)
-    turn.goto(f"thanks{round_}")
+
+
+@registry.predicate("selfreport.second_round")
+async def second_round(turn: Turn) -> bool:
+    """The self-report after the first weeks (round 2), not the one after onboarding."""
+    return turn.state.answers.get("round") == 2

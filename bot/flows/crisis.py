@@ -118,10 +118,9 @@ async def confirmed(turn: Turn) -> None:
     """They said yes: drop the kept text, ask a peer educator, and show the full crisis answer."""
     _take(turn)
     await _escalate(turn, _kinds(turn)[0])
-    turn.goto("alert")
 
 
-@registry.action("crisis.carry_on")
+@registry.action("crisis.carry_on", outcomes=("nowhere", "nowhere_new"))
 async def carry_on(turn: Turn) -> None:
     """They said no: back where they were, and what they typed is handled as usual (the
     answer of a step that asked for text, or a story typed at the menu or in coaching)."""
@@ -130,7 +129,7 @@ async def carry_on(turn: Turn) -> None:
     turn.vars["crisis_denied"] = [str(kind) for kind in kinds]  # not read back as such
     if not await turn.engine.resume(turn):
         turn.say("crisis.ask_ok")
-        turn.goto("menu:" if turn.user.onboarded else "onboarding:")
+        turn.outcome("nowhere" if turn.user.onboarded else "nowhere_new")
         return
     # A story about online hate the detector asked about (doxing, images, a threat) is read
     # as one; a text about how someone feels is not turned into a coaching story.
@@ -177,12 +176,12 @@ async def not_safe(turn: Turn) -> None:
     await turn.repo.record(turn.user.id, "crisis_not_safe", None, turn.now())
 
 
-@registry.action("crisis.resume")
+@registry.action("crisis.resume", outcomes=("nowhere",))
 async def resume(turn: Turn) -> None:
     """Back to the question the person was answering before the crisis message."""
     if not await turn.engine.resume(turn):
         turn.say("crisis.nothing_to_resume")
-        turn.goto("menu:")
+        turn.outcome("nowhere")
 
 
 def install(engine: Engine) -> None:

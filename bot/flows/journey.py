@@ -43,13 +43,13 @@ async def menu_main(turn: Turn) -> None:
         turn.offer(Choice("resume", turn.t("menu.resume"), action="journey.resume"))
 
 
-@registry.action("journey.resume")
+@registry.action("journey.resume", outcomes=("nowhere",))
 async def resume(turn: Turn) -> None:
     """Back to the coaching question the person left, in their current language."""
     paused, turn.state.paused = turn.state.paused, None
     turn.state.resume = paused
     if not await turn.engine.resume(turn):
-        turn.goto("menu:")
+        turn.outcome("nowhere")
 
 
 def install(engine: Engine) -> None:

@@ -45,18 +45,18 @@ async def _save(turn: Turn, field: str) -> None:
     found = personal_detail(text, town=field == "city")
     if found is not None:
         turn.say(f"settings.refused.{found}")
-        turn.goto(turn.state.step)
+        turn.outcome("refused")  # the same question again
         return
     setattr(turn.user, field, text)  # the step's `next` follows
 
 
-@registry.action("place.city")
+@registry.action("place.city", outcomes=("refused",))
 async def save_city(turn: Turn) -> None:
     """The town field."""
     await _save(turn, "city")
 
 
-@registry.action("place.organisation")
+@registry.action("place.organisation", outcomes=("refused",))
 async def save_organisation(turn: Turn) -> None:
     """The organisation field."""
     await _save(turn, "organisation")

@@ -170,12 +170,12 @@ def _clip(label: str) -> str:
     return label if len(label) <= MAX_LABEL else label[: MAX_LABEL - 1].rstrip() + "…"
 
 
-@registry.action("plans.list")
+@registry.action("plans.list", outcomes=("none",))
 async def list_plans(turn: Turn) -> None:
     """The latest plans as buttons, newest first; nobody has to remember an id."""
     plans = await recent_plans(turn.repo, turn.user.id, LISTED)
     if not plans:
-        turn.goto("empty")
+        turn.outcome("none")
         return
     for plan in plans:
         label = f"{_day(turn, plan)[:5]} {_title(turn.content, turn.lang, plan.data)}"
@@ -198,12 +198,12 @@ async def _chosen(turn: Turn) -> Plan | None:
     return await get_plan(turn.repo, turn.user.id, plan_id)
 
 
-@registry.action("plans.show")
+@registry.action("plans.show", outcomes=("gone",))
 async def show_plan(turn: Turn) -> None:
     """One plan as a card."""
     plan = await _chosen(turn)
     if plan is None:
-        turn.goto("list")
+        turn.outcome("gone")
         return
     turn.send(Reply(plan_card(turn.content, turn.lang, plan.data)))
     helplines = plan_help(turn.content, turn.lang, plan.data)
@@ -211,11 +211,11 @@ async def show_plan(turn: Turn) -> None:
         turn.send(Reply(helplines))
 
 
-@registry.action("plans.copy")
+@registry.action("plans.copy", outcomes=("gone",))
 async def copy_plan(turn: Turn) -> None:
     """The plan as plain text in its own message, easy to long-press and copy."""
     plan = await _chosen(turn)
     if plan is None:
-        turn.goto("list")
+        turn.outcome("gone")
         return
     turn.vars["plain"] = plan_text(turn.content, turn.lang, plan.data, _day(turn, plan))

@@ -65,25 +65,25 @@ def _current(turn: Turn) -> QuizItemDef | None:
     return items[round_ids[index]] if index < len(round_ids) else None
 
 
-@registry.action("quiz.new_round")
+@registry.action("quiz.new_round", outcomes=("empty",))
 async def new_round(turn: Turn) -> None:
     """Pick the next round from this person's history and reset position and score."""
     latest = await store.latest_results(turn.repo, turn.user.id)
     round_ids = pick_round([item.id for item in turn.content.quiz], latest, RNG)
     if not round_ids:
         turn.say("quiz.empty")
-        turn.goto("menu:")
+        turn.outcome("empty")
         return
     turn.state.answers.pop(LAST, None)
     turn.state.answers.update({ROUND: round_ids, INDEX: 0, SCORE: 0})
 
 
-@registry.action("quiz.ask")
+@registry.action("quiz.ask", outcomes=("done",))
 async def ask(turn: Turn) -> None:
     """Show the post with its question and offer the item's options as buttons."""
     item = _current(turn)
     if item is None:
-        turn.goto("result")
+        turn.outcome("done")
         return
     answers = turn.state.answers
     turn.vars.update(
@@ -104,12 +104,12 @@ async def ask(turn: Turn) -> None:
         )
 
 
-@registry.action("quiz.answer")
+@registry.action("quiz.answer", outcomes=("done",))
 async def answer(turn: Turn) -> None:
     """Score the chosen option, store it in the history and move to the next position."""
     item = _current(turn)
     if item is None or turn.arg is None:
-        turn.goto("result")
+        turn.outcome("done")
         return
     correct = turn.arg == item.correct
     await store.record_answer(turn.repo, turn.user.id, item.id, correct, turn.now())
@@ -119,14 +119,14 @@ async def answer(turn: Turn) -> None:
     answers[LAST] = {"item": item.id, "correct": correct}
 
 
-@registry.action("quiz.feedback")
+@registry.action("quiz.feedback", outcomes=("gone",))
 async def feedback(turn: Turn) -> None:
     """Right or wrong (with the right answer), the explanation, then next question or score."""
     answers = turn.state.answers
     last = answers.get(LAST) or {}
     item = next((i for i in turn.content.quiz if i.id == last.get("item")), None)
     if item is None:
-        turn.goto("question")
+        turn.outcome("gone")
         return
     verdict = (
         turn.t("quiz.right")
@@ -140,13 +140,13 @@ async def feedback(turn: Turn) -> None:
         turn.offer(Choice("finish", turn.t("quiz.buttons.finish"), next="result"))
 
 
-@registry.action("quiz.result")
+@registry.action("quiz.result", outcomes=("empty",))
 async def result(turn: Turn) -> None:
     """The score, a note that mistakes return, and one activity row for the impact figures."""
     answers = turn.state.answers
     score, total = int(answers.get(SCORE, 0)), len(answers.get(ROUND, []))
     if total == 0:  # every item of the round vanished from content: start a fresh round
-        turn.goto("round")
+        turn.outcome("empty")
         return
     turn.say("quiz.score", score=score, total=total)
     if score < total:

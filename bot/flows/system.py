@@ -221,21 +221,21 @@ async def settings_command(turn: Turn, _args: str) -> None:
         await turn.engine.detour(turn, "settings:main")
 
 
-@registry.action("settings.language_set")
+@registry.action("settings.language_set", outcomes=("saved",))
 async def language_set(turn: Turn) -> None:
     """After /taal mid-journey straight back to the question, now in the new language."""
     if turn.state.answers.get(LANGUAGE_ONLY) and turn.engine.can_go_back(turn):
         turn.say("settings.saved.text")
         await turn.engine.go_back(turn)
     else:
-        turn.goto("saved")
+        turn.outcome("saved")
 
 
-@registry.action("settings.back")
+@registry.action("settings.back", outcomes=("nowhere",))
 async def settings_back(turn: Turn) -> None:
     """'Carry on where I was' from the settings."""
     if not await turn.engine.go_back(turn):
-        turn.goto("menu:")
+        turn.outcome("nowhere")
 
 
 @registry.action("settings.summary")

@@ -313,20 +313,21 @@ async def close_case(st: StaffTurn, case: store.Case, outcome: str, note: str | 
     await desk.send(person, [notice, *(pushed[1] if pushed else [])])
 
 
-async def end_by_person(desk: Desk, turn: Turn, case_id: int) -> str:
-    """The person ends the conversation (or withdraws the request); where they go next."""
+async def end_by_person(desk: Desk, turn: Turn, case_id: int) -> bool:
+    """The person ends the conversation (or withdraws the request); True when someone had
+    taken it on, so the person is asked to rate it (the answers then hold its `case_id`)."""
     case = await store.active_case_of(desk.repo, turn.user.id)
     if case is None or case.id != case_id:
         turn.say("staff.person.no_conversation")
-        return "menu:"
+        return False
     await store.close(desk.repo, case.id, "ended", None, desk.now())
     await refresh_card(desk, case.id)
     if case.claimed_by is None:
         turn.say("staff.person.withdrawn")
-        return "menu:"
+        return False
     await tell_holder(desk, case, "staff.notify.ended")
     turn.state.answers = {"case_id": case.id}
-    return "rate:ask"
+    return True
 
 
 # -- supervision ------------------------------------------------------------------------------

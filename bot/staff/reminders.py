@@ -97,19 +97,19 @@ async def _wellbeing_case(turn: Turn) -> None:
     await open_for(desk, turn.user, "wellbeing", f"wellbeing:{score}", False, {})
 
 
-@registry.action("wellbeing.score")
+@registry.action("wellbeing.score", outcomes=("invalid", "low", "fine"))
 async def wellbeing_score(turn: Turn) -> None:
     """Store the score; a low one opens a case so a peer educator reaches out."""
     score = turn.state.answers.get("score")
     if not isinstance(score, int) or not 1 <= score <= 5:
-        turn.goto("ask")
+        turn.outcome("invalid")
         return
     await store.record_wellbeing(turn.repo, turn.user.id, score, turn.now())
     if score <= LOW_WELLBEING:
         await _wellbeing_case(turn)
-        turn.goto("low")
+        turn.outcome("low")
     else:
-        turn.goto("fine")
+        turn.outcome("fine")
 
 
 @registry.action("wellbeing.talk")

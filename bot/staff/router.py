@@ -185,12 +185,13 @@ class StaffRouter:
         if verb in privacy.VERBS:
             await privacy.answer(self.desk, turn, verb, case_id)
         elif verb == "end":
-            target = await casework.end_by_person(self.desk, turn, case_id)
-            await turn.engine.enter(turn, target)
+            rated = await casework.end_by_person(self.desk, turn, case_id)
+            await turn.engine.enter(turn, "rate:ask" if rated else "menu:")
         elif verb == "talk":
             await talk.open_talk(turn, case_id)
         elif verb == "leave" and _talking(turn):
-            await talk.leave(turn)
+            if not await talk.leave(turn):
+                await turn.engine.enter(turn, "menu:")
         else:  # "carry on where I was", or leaving a conversation already left
             turn.engine.reshow(turn)
 

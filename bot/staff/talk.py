@@ -5,17 +5,7 @@ Only the chat steps of the `talk` flow relay what they type (bot/staff/router.py
 there on purpose (the menu, "✉️" under coaching steps) or when an educator picks up or writes
 first while they are at the menu. `back` returns to the step the talk was opened from.
 
-Flows: `talk` (see talk.yaml) and `rate` (pushed when a case closes).
-```mermaid
-flowchart TD
-  intro -->|already a case| chat
-  intro -->|yes| about --> request --> chat{case}
-  chat -->|open, staffed| waiting
-  chat -->|open, off hours| offhours
-  chat -->|claimed| active
-  waiting & offhours & active -->|back| back([where the person was, or menu])
-  waiting & offhours & active -->|end| rate([rate:ask, if someone had claimed it])
-```
+Flows: `talk` and `rate` (pushed when a case closes); diagrams in docs/flows/ (generated).
 """
 
 from __future__ import annotations
@@ -33,11 +23,11 @@ from bot.storage.coach import record_help_request
 RATINGS = range(1, 6)
 
 
-@registry.action("talk.check")
+@registry.action("talk.check", outcomes=("open",))
 async def check(turn: Turn) -> None:
     """Someone with an open request goes straight to the conversation instead of asking twice."""
     if await store.active_case_of(turn.repo, turn.user.id) is not None:
-        turn.goto("chat")
+        turn.outcome("open")
 
 
 @registry.action("talk.request")
@@ -49,28 +39,27 @@ async def request(turn: Turn) -> None:
     summary = await build_summary(desk, turn.user, turn.state.answers)
     await open_for(desk, turn.user, "request", "asked", False, summary, request_id=request_id)
     await turn.repo.record(turn.user.id, "peer_requested", None, now)
-    turn.goto("chat")
 
 
-@registry.action("talk.route")
+@registry.action("talk.route", outcomes=("no_case", "claimed", "staffed", "off_hours"))
 async def route(turn: Turn) -> None:
     """The chat step that fits the case: waiting, off hours or talking with someone."""
     desk = desk_for(turn)
     case = await store.active_case_of(turn.repo, turn.user.id)
     if case is None:
         turn.say("staff.person.no_conversation")
-        turn.goto("menu:")
+        turn.outcome("no_case")
         return
     now, hours = turn.now(), desk.settings.staffed_hours
     if case.status == "claimed" and case.claimed_by is not None:
         member = await store.member(turn.repo, case.claimed_by)
         turn.vars["name"] = member.name if member else "?"
-        turn.goto("active")
+        turn.outcome("claimed")
     elif hours.is_open(now, desk.settings.tz):
-        turn.goto("waiting")
+        turn.outcome("staffed")
     else:
         turn.vars["when"] = desk.moment(turn.lang, hours.next_open(now, desk.settings.tz))
-        turn.goto("offhours")
+        turn.outcome("off_hours")
 
 
 @registry.action("talk.mode")
@@ -83,25 +72,26 @@ async def mode(turn: Turn) -> None:
         turn.offer(Choice("end", end_label(desk_for(turn), turn.lang, case), action="talk.end"))
 
 
-@registry.action("talk.typed")
+@registry.action("talk.typed", outcomes=("closed",))
 async def typed(turn: Turn) -> None:
     """Typed in a chat step while no case is open any more (open ones are relayed first)."""
     turn.say("staff.person.no_conversation")
-    turn.goto("menu:")
+    turn.outcome("closed")
 
 
-@registry.action("talk.leave")
+@registry.action("talk.leave", outcomes=("nowhere",))
 async def leave_action(turn: Turn) -> None:
     """The back button of the chat steps."""
-    await leave(turn)
+    if not await leave(turn):
+        turn.outcome("nowhere")
 
 
-async def leave(turn: Turn) -> None:
-    """Out of the talk conversation (the request stays open): back where the person was."""
+async def leave(turn: Turn) -> bool:
+    """Out of the talk conversation (the request stays open): back where the person was;
+    False when there is nowhere to go back to (the caller shows the menu)."""
     back = turn.engine.can_go_back(turn)
     turn.say("talk.left.back" if back else "talk.left.menu")
-    if not await turn.engine.go_back(turn):
-        await turn.engine.enter(turn, "menu:")
+    return await turn.engine.go_back(turn)
 
 
 async def open_talk(turn: Turn, case_id: int) -> None:
@@ -135,14 +125,13 @@ async def status(turn: Turn) -> None:
     turn.offer(Choice("withdraw", label, action="talk.end"))
 
 
-@registry.action("talk.end")
+@registry.action("talk.end", outcomes=("closed", "rate"))
 async def end(turn: Turn) -> None:
-    """The person's own "withdraw" / "end conversation" button."""
+    """The person's own "withdraw" / "end conversation" button: rating a conversation someone
+    took on, else the menu."""
     case = await store.active_case_of(turn.repo, turn.user.id)
-    if case is None:
-        turn.goto("menu:")
-        return
-    turn.goto(await end_by_person(desk_for(turn), turn, case.id))
+    rated = case is not None and await end_by_person(desk_for(turn), turn, case.id)
+    turn.outcome("rate" if rated else "closed")
 
 
 @registry.action("rate.save")
