@@ -69,6 +69,9 @@ class Settings(BaseSettings):
         default=None, alias="STERK_WEBHOOK_SECRET", validate_default=True
     )
     concurrent_updates: int = Field(default=32, ge=1, le=512, alias="STERK_CONCURRENT_UPDATES")
+    # Replicas on PostgreSQL: how long a claim on an update holds without renewal, so how soon
+    # another replica takes over the updates of one that was killed (bot/transports/replicas.py).
+    inbox_lease: float = Field(default=10.0, ge=1, le=600, alias="STERK_INBOX_LEASE_SECONDS")
     telegram_max_rate: float = Field(default=30.0, gt=0, le=10000, alias="STERK_TELEGRAM_MAX_RATE")
     # Per person at most this many messages per STERK_FLOOD_SECONDS (0: no limit); see
     # bot/core/flood.py. Taps on buttons do not count.

@@ -433,6 +433,19 @@ class _Window:
         return len(self.hits) >= self.capacity
 
 
+def _update_chat(update: dict[str, Any]) -> Any:
+    """The chat an update belongs to (for posting one chat's updates one at a time)."""
+    for value in update.values():
+        if isinstance(value, dict):
+            chat = value.get("chat") or (value.get("message") or {}).get("chat")
+            if isinstance(chat, dict):
+                return chat.get("id")
+            sender = value.get("from")
+            if isinstance(sender, dict):
+                return sender.get("id")
+    return None
+
+
 class FakeBotApi:
     """Fake Telegram Bot API server; see the module docstring for an example."""
 
@@ -464,6 +477,7 @@ class FakeBotApi:
         self.webhook_url = ""
         self.webhook_secret: str | None = None
         self.webhook_statuses: list[int] = []  # what the bot answered each webhook post
+        self.webhook_connections = 1  # posts at once (Telegram's max_connections; it has 40)
         self._webhook_task: asyncio.Task[None] | None = None
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.banned: set[tuple[int, int]] = set()  # (chat, user) after banChatMember
@@ -1210,27 +1224,51 @@ class FakeBotApi:
         return task
 
     async def _post_updates(self, url: str) -> None:
-        """Deliver queued updates to the webhook one by one, as Telegram does, until a 2xx."""
+        """Deliver queued updates to the webhook until each gets a 2xx, as Telegram does: over
+        `webhook_connections` connections at once, never two updates of one chat at a time
+        (so a chat's updates are posted in order, each after the one before was taken)."""
         headers = {}
         if self.webhook_secret is not None:
             headers["X-Telegram-Bot-Api-Secret-Token"] = self.webhook_secret
-        async with aiohttp.ClientSession() as session:
+        posting: set[int] = set()  # update ids on their way
+        busy: set[Any] = set()  # chats with an update on its way
+
+        def next_update() -> dict[str, Any] | None:
+            for update in self._pending:
+                chat = _update_chat(update)
+                if id(update) not in posting and (chat is None or chat not in busy):
+                    return update
+            return None
+
+        async def post(session: aiohttp.ClientSession) -> None:
             while not self._closing.is_set():
-                if not self._pending:
+                update = next_update()
+                if update is None:
                     await self._updates_changed.wait(1.0)
                     continue
-                update = self._pending[0]
+                chat = _update_chat(update)
+                posting.add(id(update))
+                if chat is not None:
+                    busy.add(chat)
                 try:
-                    async with session.post(url, json=update, headers=headers) as answer:
-                        status = answer.status
-                except aiohttp.ClientError:
-                    status = 0  # the bot is not listening (yet, or any more)
-                self.webhook_statuses.append(status)
-                if 200 <= status < 300:
-                    if self._pending and self._pending[0] is update:
-                        self._pending.pop(0)
-                else:
-                    await asyncio.sleep(0.05)  # Telegram backs off too; a test's pace is enough
+                    try:
+                        async with session.post(url, json=update, headers=headers) as answer:
+                            status = answer.status
+                    except aiohttp.ClientError:
+                        status = 0  # the bot is not listening (yet, or any more)
+                    self.webhook_statuses.append(status)
+                    if 200 <= status < 300:
+                        with contextlib.suppress(ValueError):
+                            self._pending.remove(update)
+                        self._updates_changed.fire()
+                    else:
+                        await asyncio.sleep(0.05)  # Telegram backs off too; a test's pace
+                finally:
+                    posting.discard(id(update))
+                    busy.discard(chat)
+
+        async with aiohttp.ClientSession() as session:
+            await asyncio.gather(*(post(session) for _ in range(self.webhook_connections)))
 
     def _get_webhook_info(self, params: dict[str, Any]) -> dict[str, Any]:
         return {

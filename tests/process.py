@@ -82,6 +82,12 @@ class BotProcess:
                     pass
                 await asyncio.sleep(0.1)
 
+    @property
+    def pid(self) -> int:
+        """The running child's process id."""
+        assert self.child is not None
+        return self.child.pid
+
     def log(self) -> str:
         """Everything the child has logged so far."""
         return self.log_path.read_text(encoding="utf-8", errors="replace")

@@ -23,6 +23,12 @@ IMMEDIATE` plus an asyncio lock on the one connection; on PostgreSQL an asyncio 
 process plus a transaction-level advisory lock (`pg_advisory_xact_lock`), so a read-then-write
 transaction written for SQLite (look for an open request, insert one if there is none) stays
 correct with several processes on one database. Reads take no lock on either store.
+
+The hot path opts out with `serial=False` (PostgreSQL only; SQLite has one writer anyway):
+writes that are one statement each, or only touch one chat's rows while the inbox claim
+(bot/storage/inbox.py) lets only one replica handle that chat: keeping and crossing off an
+update, the turn save, the outbox. With every write under the one lock, replicas added no
+throughput (bench/replicas.py).
 """
 
 from __future__ import annotations
@@ -179,11 +185,12 @@ class Database(ABC):
         """Release connections."""
 
     @abstractmethod
-    def transaction(self) -> AbstractAsyncContextManager[Transaction]:
-        """A write transaction, serialised with every other writer (see the module docstring)."""
+    def transaction(self, serial: bool = True) -> AbstractAsyncContextManager[Transaction]:
+        """A write transaction, serialised with every other writer unless `serial` is False
+        (see the module docstring for when that is safe)."""
 
     @abstractmethod
-    async def batch(self, statements: Sequence[Statement]) -> list[Cursor]:
+    async def batch(self, statements: Sequence[Statement], serial: bool = True) -> list[Cursor]:
         """Several statements as one write transaction, in as few hops as the store allows."""
 
     @abstractmethod
@@ -279,7 +286,7 @@ class Sqlite(Database):
         return not next(iter(rows))[0]
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Transaction]:
+    async def transaction(self, serial: bool = True) -> AsyncIterator[Transaction]:
         async with self._write_lock:
             await self.conn.execute("BEGIN IMMEDIATE")
             try:
@@ -290,7 +297,7 @@ class Sqlite(Database):
                 raise
             await self.conn.execute("COMMIT")
 
-    async def batch(self, statements: Sequence[Statement]) -> list[Cursor]:
+    async def batch(self, statements: Sequence[Statement], serial: bool = True) -> list[Cursor]:
         """On the database thread in a single hop.
 
         Every awaited aiosqlite call is a hand-over to its thread and back (about 0.1 ms of the
@@ -412,13 +419,17 @@ class Postgres(Database):
         await self.pool.close()
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Transaction]:
+    async def transaction(self, serial: bool = True) -> AsyncIterator[Transaction]:
+        if not serial:
+            async with self.pool.connection() as conn, conn.transaction():
+                yield PostgresTransaction(conn)
+            return
         async with self._write_lock, self.pool.connection() as conn, conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
             yield PostgresTransaction(conn)
 
-    async def batch(self, statements: Sequence[Statement]) -> list[Cursor]:
-        async with self.transaction() as tx:
+    async def batch(self, statements: Sequence[Statement], serial: bool = True) -> list[Cursor]:
+        async with self.transaction(serial) as tx:
             return [await tx.execute(sql, params) for sql, params in statements]
 
     async def fetch_named(

@@ -72,7 +72,7 @@ async def hold(
 ) -> list[int]:
     """Keep replies in this order; their row ids."""
     ids = []
-    async with repo.transaction() as conn:
+    async with repo.transaction(serial=False) as conn:  # inserts only
         for reply in replies:
             cur = await conn.execute(
                 "INSERT INTO outbox (channel, chat, user_id, urgent, reply, created_at) "
@@ -96,7 +96,7 @@ async def delivered(repo: Repository, ids: list[int]) -> None:
     """The replies went out (or will never go out): delete their rows."""
     if not ids:
         return
-    async with repo.transaction() as conn:
+    async with repo.transaction(serial=False) as conn:  # deletes by id only
         await conn.executemany("DELETE FROM outbox WHERE id = ?", [(i,) for i in ids])
 
 

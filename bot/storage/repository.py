@@ -141,9 +141,10 @@ class Repository:
             log.warning("WAL checkpoint could not finish (a reader was busy)")
         return done
 
-    def transaction(self) -> AbstractAsyncContextManager[Transaction]:
-        """A write transaction, serialised with other writers (see bot/storage/db.py)."""
-        return self.db.transaction()
+    def transaction(self, serial: bool = True) -> AbstractAsyncContextManager[Transaction]:
+        """A write transaction, serialised with other writers unless `serial` is False (only
+        where that is safe with several replicas: see bot/storage/db.py)."""
+        return self.db.transaction(serial)
 
     async def schema_version(self) -> int:
         """The highest applied migration number."""
@@ -202,7 +203,8 @@ class Repository:
                             pseudonym,
                         ),
                     )
-                ]
+                ],
+                serial=False,  # one statement; the unique keys settle a race
             )
             if done.rows:
                 return _user(done.rows[0])
@@ -236,7 +238,8 @@ class Repository:
                     "updated_at=excluded.updated_at",
                     stored,
                 ),
-            ]
+            ],
+            serial=False,  # one person's rows; the inbox claim keeps their turns apart
         )
 
     async def user_by_id(self, user_id: int) -> User | None:
@@ -246,7 +249,7 @@ class Repository:
 
     async def mark_unreachable(self, user_id: int) -> None:
         """The person blocked the bot: stop trying until they write again."""
-        async with self.transaction() as conn:
+        async with self.transaction(serial=False) as conn:  # one statement
             await conn.execute("UPDATE users SET unreachable = 1 WHERE id = ?", (user_id,))
 
     async def cancel_scheduled(
@@ -272,7 +275,7 @@ class Repository:
 
     async def record(self, user_id: int, kind: str, detail: str | None, now: datetime) -> None:
         """Log one coaching activity (no free text) for impact figures."""
-        async with self.transaction() as conn:
+        async with self.transaction(serial=False) as conn:  # one insert
             await conn.execute(
                 "INSERT INTO activity (user_id, kind, detail, at) VALUES (?, ?, ?, ?)",
                 (user_id, kind, detail, epoch(now)),

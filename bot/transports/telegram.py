@@ -57,6 +57,7 @@ from bot.storage import db, inbox
 from bot.storage.files import disk_trouble
 from bot.storage.repository import User
 from bot.transports.botapi import MAX_STORAGE_WAIT, PerPersonProcessor, TolerantBot
+from bot.transports.replicas import SharedInbox
 from bot.web import metrics
 from bot.web.server import Ingress, WebServer, secret_header
 
@@ -319,6 +320,13 @@ class TelegramTransport:
         self.outbox = Outbox(
             core.repo, core.clock, CHANNEL, self._send_held, self._mark_unreachable
         )
+        # Webhook mode on PostgreSQL: replicas may share the database, so an update is handled
+        # by the replica that claims it from the inbox, not by the one it was posted to.
+        self.shared: SharedInbox | None = None
+        if settings.webhook_url and core.repo.dialect == "postgresql":
+            self.shared = SharedInbox(
+                core.repo, settings.concurrent_updates, settings.inbox_lease, self._claimed
+            )
         core.senders[CHANNEL] = self
 
     # -- incoming ---------------------------------------------------------------------------
@@ -389,8 +397,8 @@ class TelegramTransport:
 
     def _arrived(self, update: object) -> None:
         """`PerPersonProcessor`: note when an update came in, before it waits for its turn."""
-        if isinstance(update, Update):
-            self._arrivals[update.update_id] = self.core.clock.now().timestamp()
+        if isinstance(update, Update):  # a claimed update arrived when it was kept
+            self._arrivals.setdefault(update.update_id, self.core.clock.now().timestamp())
             if len(self._arrivals) > MAX_ARRIVALS:  # never marked answered (failed): forget
                 del self._arrivals[next(iter(self._arrivals))]
 
@@ -703,6 +711,9 @@ class TelegramTransport:
         self._in_hand.add(update.update_id)
         if await inbox.is_answered(self.core.repo, update.update_id):
             metrics.DUPLICATES.labels(CHANNEL).inc()
+            if self.shared is not None:  # kept again as it was answered: cross it off again
+                await inbox.answered(self.core.repo, update.update_id, self.core.clock.now())
+                self.shared.done(update.update_id)
             self._in_hand.discard(update.update_id)
             self._done(update.update_id)
             raise ApplicationHandlerStop
@@ -718,6 +729,8 @@ class TelegramTransport:
             # Only now: a second copy (the inbox replay and Telegram's redelivery of the same
             # update) let in before the row was written was answered twice.
             self._in_hand.discard(update.update_id)
+            if self.shared is not None:
+                self.shared.done(update.update_id)
         self._done(update.update_id)
 
     def _done(self, update_id: int) -> None:
@@ -766,12 +779,30 @@ class TelegramTransport:
         if self._refuse_wait:
             self._refuse_wait = 0.0
             disk_trouble.recovered()
-        await self.app.update_queue.put(update)
+        if self.shared is not None:
+            self.shared.wake()  # this replica or another claims it (bot/transports/replicas.py)
+        else:
+            await self.app.update_queue.put(update)
         return 200
+
+    async def _claimed(self, update_id: int, payload: str, received_at: int) -> None:
+        """`SharedInbox`: an update this replica claimed, to handle now."""
+        update = Update.de_json(json.loads(payload), self.app.bot)
+        if update is None:
+            await inbox.answered(self.core.repo, update_id, self.core.clock.now())
+            if self.shared is not None:
+                self.shared.done(update_id)
+            return
+        self._arrivals[update_id] = float(received_at)
+        if self.watch is not None:
+            self.watch.update_taken(update_id)
+        await self.app.update_queue.put(update)
 
     async def _replay_inbox(self) -> None:
         """Queue what a previous process fetched but never answered, before polling starts."""
         await inbox.purge(self.core.repo, self.core.clock.now())
+        if self.shared is not None:  # other replicas hold some: the claim loop takes the rest
+            return
         waiting = await inbox.unanswered(self.core.repo)
         for payload in waiting:
             update = Update.de_json(json.loads(payload), self.app.bot)
@@ -794,6 +825,8 @@ class TelegramTransport:
             log.warning("could not register commands: %s", type(exc).__name__)
         await self.app.start()
         self.outbox.start()
+        if self.shared is not None:
+            self.shared.start()
         if settings.webhook_url:
             await self.app.bot.set_webhook(
                 settings.webhook_url.rstrip("/") + WEBHOOK_PATH,
@@ -818,7 +851,11 @@ class TelegramTransport:
         """
         if self.app.updater is not None and self.app.updater.running:
             await self.app.updater.stop()
+        if self.shared is not None:
+            await self.shared.stop()
         if self.app.running:
             await self.app.stop()
+        if self.shared is not None:
+            await self.shared.release()
         await self.outbox.stop()  # what still waits is in the database for the next start
         await self.app.shutdown()

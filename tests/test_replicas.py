@@ -1,0 +1,133 @@
+"""Replicas (issue 15, item 3): real `sterk-online` processes in webhook mode on one PostgreSQL
+database, behind a balancer that posts each update to a random replica.
+
+Each person sends a burst of commands without waiting for answers; every command has its own
+answer, so the answers per chat show whether each update was handled once and in order, even
+though consecutive updates of one chat mostly reach different replicas.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import pytest
+
+from bot.config import load_settings
+from tests import stores
+from tests.balancer import Balancer
+from tests.e2e import TOKEN
+from tests.fakebot import FakeBotApi
+from tests.process import BotProcess
+
+BASE = 7_150_000
+# A command and how one message of its answer starts, for a person who has only said /start
+# (the other messages of an answer, such as the language question shown again, are not counted).
+BURST = (("/hulp", "🆘 Hulp"), ("/privacy", "Zo ga ik met je gegevens"), ("/menu", "Beantwoord eerst"))
+ROUNDS = 3
+
+
+@pytest.fixture
+def database(postgres_database: str) -> str:
+    """The worker's PostgreSQL database, emptied and migrated."""
+    stores.empty(postgres_database)
+    return postgres_database
+
+
+@asynccontextmanager
+async def replicas(
+    fake: FakeBotApi, folder: Path, url: str, count: int
+) -> AsyncIterator[tuple[list[BotProcess], Balancer]]:
+    """`count` replicas on `url` behind one balancer, started one after the other."""
+    bots = [
+        BotProcess(fake, folder, STERK_DATABASE_URL=url, STERK_INBOX_LEASE_SECONDS="2")
+        for _ in range(count)
+    ]
+    balancer = Balancer([bot.url for bot in bots])
+    await balancer.start()
+    for bot in bots:
+        bot.env["STERK_WEBHOOK_URL"] = balancer.url
+        bot.env["STERK_WEBHOOK_PORT"] = str(bot.port)
+    try:
+        for bot in bots:
+            await bot.start()
+        yield bots, balancer
+    finally:
+        for bot in bots:
+            await bot.stop()
+        await balancer.stop()
+
+
+def answered(fake: FakeBotApi, chat: int) -> list[str]:
+    """Which burst commands the bot answered in a chat, in the order of their answers."""
+    texts = [call.text or "" for call in fake.sent_to(chat) if call.method == "sendMessage"]
+    return [command for text in texts for command, start in BURST if text.startswith(start)]
+
+
+async def wait_for(fake: FakeBotApi, chats: list[int], done: Callable[[int], bool]) -> None:
+    """Until `done` holds for every chat, at most two minutes (the assertions then say what)."""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(120):
+            while not all(done(chat) for chat in chats):
+                await asyncio.sleep(0.2)
+
+
+@pytest.mark.parametrize("count", [1, 3])
+async def test_replicas_answer_each_update_once_in_order(
+    tmp_path: Path, database: str, count: int
+) -> None:
+    """Bursts of commands spread over the replicas come back once each, in order per chat."""
+    people = [BASE + n for n in range(8)]
+    async with FakeBotApi(token=TOKEN) as fake:
+        fake.webhook_connections = 8
+        async with replicas(fake, tmp_path, database, count) as (_bots, balancer):
+            for person in people:
+                fake.send_text(person, "/start")
+            await wait_for(fake, people, lambda chat: bool(fake.sent_to(chat)))
+            for _round in range(ROUNDS):
+                for person in people:
+                    for command, _ in BURST:
+                        fake.send_text(person, command)
+            expected = [command for command, _ in BURST] * ROUNDS
+            await wait_for(fake, people, lambda chat: len(answered(fake, chat)) >= len(expected))
+            await asyncio.sleep(1.0)  # a doubled answer would come now
+    if count > 1:
+        assert all(balancer.posts.values()), balancer.posts  # every replica was posted to
+    for person in people:
+        assert answered(fake, person) == expected
+    settings = load_settings(_env_file=None, STERK_DATABASE_URL=database)
+    assert stores.query(settings, "SELECT COUNT(*) FROM inbox") == [(0,)]
+
+
+async def test_killed_replica_updates_are_taken_over_once_in_order(
+    tmp_path: Path, database: str
+) -> None:
+    """SIGKILL the replica handling a chat's first update: after its lease another replica
+    answers that update once, then the chat's later ones, in order."""
+    person = BASE + 99
+    settings = load_settings(_env_file=None, STERK_DATABASE_URL=database)
+    async with FakeBotApi(token=TOKEN) as fake:
+        fake.webhook_connections = 4
+        async with replicas(fake, tmp_path, database, 3) as (bots, _balancer):
+            fake.fail_next("sendMessage", "timeout", chat_id=person)  # the answer hangs
+            fake.send_text(person, "/start")
+            await fake.wait_for("sendMessage", chat_id=person, timeout=30)
+            for command, _ in BURST:
+                fake.send_text(person, command)
+            [(holder,)] = stores.query(
+                settings, "SELECT claimed_by FROM inbox WHERE claimed_by IS NOT NULL"
+            )
+            [victim] = [bot for bot in bots if f":{bot.pid}:" in holder]
+            await victim.kill()
+            assert fake.sent_to(person) == []  # the held call was never answered
+            expected = [command for command, _ in BURST]
+            await wait_for(fake, [person], lambda chat: len(answered(fake, chat)) >= 3)
+            await asyncio.sleep(1.0)
+    texts = [call.text or "" for call in fake.sent_to(person)]
+    assert "In welke taal" in texts[0]  # /start answered once, before the burst
+    assert texts[1].startswith(BURST[0][1])
+    assert answered(fake, person) == expected
+    assert stores.query(settings, "SELECT COUNT(*) FROM inbox") == [(0,)]
