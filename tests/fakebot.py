@@ -813,6 +813,10 @@ class FakeBotApi:
             f"{c.method}(chat_id={c.chat_id!r}, text={c.text!r}) -> {c.status}" for c in shown
         )
 
+    async def call_made(self, timeout: float = 1.0) -> None:  # noqa: ASYNC109 - a pause at most
+        """Until the bot makes its next call (or `timeout` passes): for waits on a condition."""
+        await self._calls_changed.wait(timeout)
+
     async def wait_for(
         self,
         method: str | None = None,

@@ -26,7 +26,11 @@ from tests.process import BotProcess
 BASE = 7_150_000
 # A command and how one message of its answer starts, for a person who has only said /start
 # (the other messages of an answer, such as the language question shown again, are not counted).
-BURST = (("/hulp", "🆘 Hulp"), ("/privacy", "Zo ga ik met je gegevens"), ("/menu", "Beantwoord eerst"))
+BURST = (
+    ("/hulp", "🆘 Hulp"),
+    ("/privacy", "Zo ga ik met je gegevens"),
+    ("/menu", "Beantwoord eerst"),
+)
 ROUNDS = 3
 
 
@@ -72,7 +76,7 @@ async def wait_for(fake: FakeBotApi, chats: list[int], done: Callable[[int], boo
     with contextlib.suppress(TimeoutError):
         async with asyncio.timeout(120):
             while not all(done(chat) for chat in chats):
-                await asyncio.sleep(0.2)
+                await fake.call_made()
 
 
 @pytest.mark.parametrize("count", [1, 3])
