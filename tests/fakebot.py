@@ -233,6 +233,10 @@ def _decode(name: str, raw: str) -> Any:
     return raw
 
 
+# The start of a JPEG file (what users' photos hold; the bot tells pictures apart by it).
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
+
+
 def _photo_sizes(file_id: str, unique_id: str, size: int) -> list[dict[str, Any]]:
     """PhotoSize list (small to large) as Telegram returns it; the largest has ``file_id``."""
     widths = (90, 320, 1280)
@@ -482,6 +486,8 @@ class FakeBotApi:
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.banned: set[tuple[int, int]] = set()  # (chat, user) after banChatMember
         self.uploads: dict[str, UploadedFile] = {}
+        self.user_files: dict[str, bytes] = {}  # what users sent: file id -> content (getFile)
+        self.file_downloads = 0
         self._counts: Counter[str] = Counter()
         self._replies: dict[ChatKey, list[Call]] = {}
         self._reply_cursor: dict[ChatKey, int] = {}
@@ -522,6 +528,7 @@ class FakeBotApi:
             "sendPhoto": self._send_photo,
             "sendDocument": self._send_document,
             "copyMessage": self._copy_message,
+            "getFile": self._get_file,
             "forwardMessage": self._forward_message,
             "editMessageText": self._edit_message_text,
             "editMessageReplyMarkup": self._edit_message_reply_markup,
@@ -613,10 +620,35 @@ class FakeBotApi:
     # ------------------------------------------------------------------ HTTP
 
     async def _handle_file(self, request: web.Request) -> web.Response:
-        """File downloads are not supported: answer 404 like Telegram for unknown files."""
-        return web.json_response(
-            {"ok": False, "error_code": 404, "description": "Not Found"}, status=404
-        )
+        """Downloads of files getFile named (users' photos and documents); else 404."""
+        found = self._file_content(request.match_info.get("path", "").rsplit("/", 1)[-1])
+        if request.match_info.get("token") != self.token or found is None:
+            return web.json_response(
+                {"ok": False, "error_code": 404, "description": "Not Found"}, status=404
+            )
+        self.file_downloads += 1
+        return web.Response(body=found, content_type="application/octet-stream")
+
+    def _file_content(self, file_id: str) -> bytes | None:
+        if file_id in self.user_files:
+            return self.user_files[file_id]
+        upload = self.uploads.get(file_id)
+        return upload.content if upload is not None else None
+
+    def _get_file(self, params: dict[str, Any]) -> dict[str, Any]:
+        """getFile: where to download a file (up to 20 MB, as Telegram's limit)."""
+        file_id = str(params.get("file_id") or "")
+        content = self._file_content(file_id)
+        if content is None:
+            raise _bad("invalid file_id")
+        if len(content) > 20 * 1024 * 1024:
+            raise _bad("file is too big")
+        return {
+            "file_id": file_id,
+            "file_unique_id": f"u-{file_id}",
+            "file_size": len(content),
+            "file_path": f"files/{file_id}",
+        }
 
     async def _handle(self, request: web.Request) -> web.Response:
         """Entry point for ``/bot{token}/{method}``."""
@@ -1577,7 +1609,8 @@ class FakeBotApi:
     def send_photo(self, user_id: int, caption: str | None = None) -> dict[str, Any]:
         """A user sends a photo (optionally with a caption)."""
         file_id, unique = self._new_file_id("photo")
-        photo = _photo_sizes(file_id, unique, 50_000)
+        photo = _photo_sizes(file_id, unique, len(JPEG))
+        self.user_files[file_id] = JPEG
         return self._user_message(user_id, {"photo": photo, "caption": caption})
 
     def send_voice(self, user_id: int, duration: int = 3) -> dict[str, Any]:
@@ -1597,12 +1630,14 @@ class FakeBotApi:
     ) -> dict[str, Any]:
         """A user sends a document."""
         file_id, unique = self._new_file_id("document")
+        content = b"%PDF-1.4\n%test\n" if mime_type == "application/pdf" else b"test file\n"
+        self.user_files[file_id] = content
         document = {
             "file_id": file_id,
             "file_unique_id": unique,
             "file_name": file_name,
             "mime_type": mime_type,
-            "file_size": 12345,
+            "file_size": len(content),
         }
         return self._user_message(user_id, {"document": document})
 

@@ -497,18 +497,26 @@ class FakeWhatsApp:
         )
 
     async def media(self, phone: str, kind: str, caption: str = "") -> list[Sent]:
-        """Send a sticker, image, audio, location or contact card (media can be downloaded)."""
+        """Send a sticker, image, audio, document, location or contact card (media can be
+        downloaded)."""
         bodies: dict[str, Any] = {
             "sticker": {"mime_type": "image/webp", "sha256": "x", "id": "5551", "animated": False},
             "image": {"mime_type": "image/png", "sha256": "x", "id": "5552"},
             "audio": {"mime_type": "audio/ogg; codecs=opus", "sha256": "x", "id": "5553"},
+            "document": {
+                "mime_type": "application/pdf",
+                "sha256": "x",
+                "id": "5554",
+                "filename": "bewijs.pdf",
+            },
             "location": {"latitude": 52.37, "longitude": 4.89},
             "contacts": [{"name": {"formatted_name": "Kim", "first_name": "Kim"}}],
         }
         body = bodies[kind]
         if isinstance(body, dict) and "mime_type" in body:
             body = body | {"id": str(next(self._ids) + 700000000000000)}
-            self.user_media[body["id"]] = (body["mime_type"], PNG if kind == "image" else b"OggS")
+            data = {"image": PNG, "document": b"%PDF-1.4\n"}.get(kind, b"OggS")
+            self.user_media[body["id"]] = (body["mime_type"], data)
             if caption:
                 body["caption"] = caption
         return await self.user_sends(phone, {"type": kind, kind: body})

@@ -10,7 +10,7 @@ import pytest
 from bot.config import Settings
 from bot.core.clock import ManualClock
 from tests.e2e import RunningBot, texts
-from tests.fakebot import FakeBotApi
+from tests.fakebot import JPEG, FakeBotApi
 from tests.fakewa import FakeWhatsApp
 from tests.fakewa import texts as wa_texts
 from tests.staffkit import ADMIN, GROUP, staff_settings
@@ -96,6 +96,10 @@ async def test_whatsapp_person_and_telegram_educator(both: Both) -> None:
     photos = await tg.fake.replies_until_idle(NOOR, idle=IDLE)
     assert [c.method for c in photos] == ["sendPhoto"]
     assert wa.downloads == 1  # downloaded from Meta and uploaded to Telegram, not linked
+    await wa.media(PHONE, "document", caption="bewijs")
+    files = await tg.fake.replies_until_idle(NOOR, idle=IDLE)
+    assert [c.method for c in files] == ["sendDocument"]
+    assert tg.fake.uploads[files[0].result["document"]["file_id"]].content.startswith(b"%PDF")
 
     mark = len(wa.to(PHONE))
     sent = await tg.say(NOOR, "Wat rot. Heb je screenshots?", first_name="Noor")
@@ -103,6 +107,26 @@ async def test_whatsapp_person_and_telegram_educator(both: Both) -> None:
     await wa.settle()
     answer = wa.to(PHONE)[mark:]
     assert "Noor: Wat rot. Heb je screenshots?" in wa_texts(answer)
+
+    mark = len(wa.to(PHONE))  # the educator's photo and PDF: downloaded, uploaded to Meta
+    tg.fake.send_photo(NOOR, caption="Zo maak je een screenshot")
+    assert "→ Jongere #" in texts(await tg.replies(NOOR))
+    tg.fake.send_document(NOOR, file_name="stappen.pdf")
+    assert "→ Jongere #" in texts(await tg.replies(NOOR))
+    await wa.settle()
+    media = [s for s in wa.to(PHONE)[mark:] if s.type in ("image", "document")]
+    assert [s.type for s in media] == ["image", "document"]
+    assert media[0].text == "Noor: Zo maak je een screenshot"
+    assert wa.uploads[media[0].body["image"]["id"]] == ("image/jpeg", "image.jpg", JPEG)
+    mime, name, data = wa.uploads[media[1].body["document"]["id"]]
+    assert (mime, name, media[1].body["document"]["filename"]) == (
+        "application/pdf",
+        "stappen.pdf",
+        "stappen.pdf",
+    )
+    assert data.startswith(b"%PDF")
+    assert all("link" not in s.body[s.type] for s in media)
+    assert tg.fake.file_downloads == 2
 
     await tg.say(NOOR, "/sluit geholpen", first_name="Noor")
     await wa.settle()

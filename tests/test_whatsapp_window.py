@@ -14,6 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot.config import Settings
 from bot.core.clock import ManualClock
+from bot.core.delivery import DeliveryFailed
 from bot.core.model import Reply
 from bot.flows.checkin import checkin_due
 from bot.storage import coach
@@ -21,6 +22,7 @@ from bot.storage import whatsapp as wa_store
 from bot.storage.checkins import outcomes_of
 from bot.storage.repository import User
 from scheduler.service import Scheduler
+from tests.fakebot import JPEG
 from tests.fakewa import texts
 from tests.wakit import ONBOARDING_NL, RunningWhatsApp, running_whatsapp
 
@@ -270,3 +272,19 @@ async def test_metrics_show_the_whatsapp_inbox_retries_and_held_messages(
     assert after[duplicates] - before.get(duplicates, 0) == 2
     assert after[("sterk_whatsapp_inbox_depth", ())] == 0
     assert after[("sterk_whatsapp_held", ())] == 1
+
+
+async def test_a_photo_outside_the_window_is_refused_not_dropped(
+    wa: RunningWhatsApp, clock: ManualClock
+) -> None:
+    """Files are never kept, so a relayed photo cannot wait for the window: the send fails
+    (the peer educator hears it did not arrive) instead of vanishing."""
+    user = await _person(wa)
+    assert wa.core is not None
+    clock.advance(hours=30)
+    mark = len(wa.fake.to(PHONE))
+    with pytest.raises(DeliveryFailed):
+        await wa.transport.send(user, [Reply("Noor: kijk", image=JPEG)])
+    await wa.fake.settle()
+    assert wa.fake.to(PHONE)[mark:] == []
+    assert (await wa_store.delivery_counts(wa.core.repo)).get("held", 0) == 0

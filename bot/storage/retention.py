@@ -12,7 +12,8 @@
 - the text, link and shown preview of broadcasts that ended that long ago (the counts stay);
 - the inbox: updates never answered within a day, and bare ids of answered ones (`inbox.purge`);
 - the outbox: replies still undelivered after a week (`outbox.purge`; an answer that late only
-  confuses).
+  confuses);
+- Telegram file ids of staff members' photos and files, after a week (`tgfiles.purge`).
 
 After the sweep and its hooks the scheduler empties the -wal file, so the deleted texts do not
 linger there either.
@@ -24,7 +25,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.core.clock import epoch
-from bot.storage import inbox, outbox
+from bot.storage import inbox, outbox, tgfiles
 from bot.storage.repository import Repository
 
 
@@ -59,6 +60,7 @@ async def sweep(repo: Repository, before: datetime, now: datetime) -> dict[str, 
         )
     inboxed = await inbox.purge(repo, now)
     undelivered = await outbox.purge(repo, now)
+    files = await tgfiles.purge(repo, now)
     return {
         "stories": stories.rowcount,
         "scheduled": queue.rowcount,
@@ -68,4 +70,5 @@ async def sweep(repo: Repository, before: datetime, now: datetime) -> dict[str, 
         "broadcasts": broadcasts.rowcount,
         "inbox": inboxed,
         "outbox": undelivered,
+        "files": files,
     }

@@ -52,8 +52,9 @@ from bot.core.delivery import (
     Unreachable,
 )
 from bot.core.flood import FloodGate
-from bot.core.model import Button, Event, EventKind, Outcome, Reply
-from bot.storage import db, inbox
+from bot.core.model import Button, Document, Event, EventKind, Outcome, Reply
+from bot.storage import db, inbox, tgfiles
+from bot.storage import staff as staff_store
 from bot.storage.files import disk_trouble
 from bot.storage.repository import User
 from bot.transports.botapi import MAX_STORAGE_WAIT, PerPersonProcessor, TolerantBot
@@ -102,6 +103,16 @@ MEDIA_KINDS = (
     "poll",
     "dice",
 )
+
+
+def _file_of(message: Message) -> tgfiles.File | None:
+    """The photo (largest size) or document of a message; other media are not relayed
+    across channels."""
+    if message.photo:
+        return tgfiles.File("photo", message.photo[-1].file_id, None)
+    if message.document is not None:
+        return tgfiles.File("document", message.document.file_id, message.document.file_name)
+    return None
 
 
 def _markup(reply: Reply) -> InlineKeyboardMarkup | None:
@@ -336,7 +347,46 @@ class TelegramTransport:
             return
         event = message_event(update.message)
         if event is not None:
+            if event.kind is EventKind.MEDIA:
+                await self._keep_file(event, update.message)
             await self._process(event, update.update_id)
+
+    async def _keep_file(self, event: Event, message: Message) -> None:
+        """A staff member's photo or file: its file id, so a relay to a young person on a
+        channel that cannot take a Telegram copy (WhatsApp) can download and upload it."""
+        found = _file_of(message)
+        if found is None or set(self.core.senders) <= {CHANNEL} or event.message_id is None:
+            return
+        loaded = await self.core.repo.load(CHANNEL, event.user)
+        if loaded is None:
+            return
+        roles, _case = await staff_store.context(self.core.repo, loaded[0].id)
+        if roles or int(event.user) in self.core.settings.admin_ids:
+            now = self.core.clock.now()
+            await tgfiles.keep(self.core.repo, loaded[0].id, event.message_id, found, now)
+
+    async def replies_for(
+        self,
+        source: User,
+        message_id: int,
+        caption: str | None,
+        buttons: tuple[tuple[Button, ...], ...],
+    ) -> list[Reply] | None:
+        """`Relayer` (bot/staff/channel.py): a staff member's photo or file for another
+        channel, downloaded with getFile to be uploaded there (never a link to it)."""
+        found = await tgfiles.get(self.core.repo, source.id, message_id)
+        if found is None:
+            return None
+        try:
+            file = await self.app.bot.get_file(found.file_id)
+            data = bytes(await file.download_as_bytearray())
+        except TelegramError as exc:  # gone, over 20 MB, or no connection: not relayed
+            log.warning("Telegram file not downloaded: %s", type(exc).__name__)
+            return None
+        text = caption or ""
+        if found.kind == "photo":
+            return [Reply(text, buttons, image=data)]
+        return [Reply(text, buttons, document=Document(found.filename or "bestand", data))]
 
     async def _on_edited(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         if update.edited_message is None:

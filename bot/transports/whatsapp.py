@@ -32,6 +32,7 @@ import hashlib
 import hmac
 import json
 import logging
+import mimetypes
 import re
 from collections import deque
 from collections.abc import Iterator, Mapping
@@ -397,9 +398,21 @@ def render(replies: list[Reply], labels: Labels) -> list[Outgoing]:
 
 
 def as_text_document(document: Document) -> Document:
-    """Meta refuses `application/json` uploads: the export goes as a .txt file."""
-    stem = document.filename.rsplit(".", 1)[0] if "." in document.filename else document.filename
-    return Document(f"{stem}.txt", document.content)
+    """Meta refuses `application/json` uploads: the export goes as a .txt file (other files,
+    such as a peer educator's PDF, go as they are)."""
+    if not document.filename.endswith(".json"):
+        return document
+    return Document(document.filename.removesuffix(".json") + ".txt", document.content)
+
+
+def document_mime(document: Document) -> str:
+    """The type Meta is told a file has, from its name (a relayed file keeps its own)."""
+    return mimetypes.guess_type(document.filename)[0] or "application/octet-stream"
+
+
+def image_mime(data: bytes) -> str:
+    """Charts are PNG, photos relayed from Telegram JPEG: told apart by their first bytes."""
+    return "image/jpeg" if data.startswith(b"\xff\xd8\xff") else "image/png"
 
 
 # -- webhook events -----------------------------------------------------------------------------
@@ -873,6 +886,8 @@ class WhatsAppTransport:
             await self._flush(contact.phone, user)  # what waited goes first
             await self._deliver(contact.phone, user, outgoing, False)
             return
+        if any(message.to_json() is None for message in outgoing):  # files are never kept
+            raise DeliveryFailed("a photo or file cannot wait for the 24-hour window")
         await self._hold(user, contact, outgoing)
 
     def _in_window(self, contact: store.Contact) -> bool:
@@ -1028,12 +1043,15 @@ class WhatsAppTransport:
                 to=address,
                 document=document.content,
                 filename=document.filename,
-                mime_type="text/plain",
+                mime_type=document_mime(document),
                 caption=message.body or None,
             )
         if message.kind == "image" and message.image is not None:
             return await wa.send_image(
-                to=address, image=message.image, mime_type="image/png", caption=message.body or None
+                to=address,
+                image=message.image,
+                mime_type=image_mime(message.image),
+                caption=message.body or None,
             )
         raise DeliveryFailed(f"nothing to send for a {message.kind} message")
 
