@@ -56,7 +56,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.app import Core
 from bot.core.clock import Clock, from_epoch
-from bot.core.delivery import RetryLater, Unreachable
+from bot.core.delivery import KindSender, RetryLater, Unreachable
 from bot.storage import db, retention, scheduled
 from bot.storage.files import disk_trouble
 from bot.storage.repository import User
@@ -373,7 +373,10 @@ class Scheduler:
             return
         if kind.lane:
             await self.pacer.wait(user.id)
-        await sender.send(user, replies)
+        if isinstance(sender, KindSender):
+            await sender.send_kind(user, replies, item.kind)
+        else:
+            await sender.send(user, replies)
         await self._finish(item, "sent")
 
     def _asked(self, item: Item) -> bool:

@@ -130,8 +130,9 @@ class FakeWhatsApp:
         self.phone_number_id = phone_number_id
         self.app_secret = app_secret
         self.now = now
-        # Approved templates: name -> language codes (e.g. the project's `waiting` template).
-        self.templates = templates or {"sterk_bericht_klaar": ("nl", "en")}
+        # Approved templates: name -> language codes (the project's, as in whatsapp_templates.yaml).
+        names = ("sterk_checkin_klaar", "sterk_herinnering", "sterk_nieuws", "sterk_bericht_klaar")
+        self.templates = templates or dict.fromkeys(names, ("nl", "en"))
         self.sent: list[Sent] = []
         self.refused: list[tuple[dict[str, Any], int]] = []  # (body, error code)
         self.uploads: dict[str, tuple[str, str, bytes]] = {}  # media id -> (mime, name, data)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
 from bot.__main__ import main
 from bot.app import load_checked_content
+from bot.config import SettingsError
 from bot.core.content import LANGUAGES, default_content_dir, option_label_key, step_text_key
 from bot.core.model import Button, Document, Reply
 from bot.transports.whatsapp import (
@@ -18,6 +21,7 @@ from bot.transports.whatsapp import (
     Outgoing,
     as_text_document,
     channel_labels,
+    load_templates,
     render,
     text_event,
 )
@@ -156,3 +160,54 @@ def test_validator_names_file_key_and_channel(
         "a list row allows 24"
     ) in out
     assert "whatsapp.labels.coach.nope.options.x: WhatsApp: short label for an unknown key" in out
+
+
+def test_shipped_templates_name_one_per_kind() -> None:
+    """Check-ins, reminders and broadcasts each have their own approved template; the rest
+    is announced by `waiting`."""
+    templates = load_templates()
+    assert templates.for_kind("checkin").name == "sterk_checkin_klaar"
+    assert templates.for_kind("selfreport").name == "sterk_herinnering"
+    assert templates.for_kind("reminder").name == "sterk_herinnering"
+    assert templates.for_kind("broadcast").name == "sterk_nieuws"
+    assert templates.for_kind("").name == templates.for_kind("case_timer").name
+    assert templates.for_kind("").name == "sterk_bericht_klaar"
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (lambda t: t.pop("waiting"), "templates.waiting: missing"),
+        (
+            lambda t: t["checkin"]["kinds"].append("chekin"),
+            "templates.checkin.kinds: unknown scheduled kind 'chekin'",
+        ),
+        (
+            lambda t: t["broadcast"]["kinds"].append("checkin"),
+            "templates.broadcast.kinds: 'checkin' is also in templates.checkin",
+        ),
+        (
+            lambda t: t["reminder"].update(name="sterk_nieuws"),
+            "templates.broadcast.name: 'sterk_nieuws' is also templates.reminder",
+        ),
+        (
+            lambda t: t["checkin"]["languages"].pop("en"),
+            "templates.checkin.languages: needs exactly nl, en",
+        ),
+        (lambda t: t["checkin"].update(opt_in="always"), "templates.checkin.opt_in"),
+    ],
+)
+def test_templates_are_checked_at_start_up(
+    tmp_path: Path, change: Callable[[dict[str, Any]], object], problem: str
+) -> None:
+    """A broken template file stops start-up with one line naming the file and the key."""
+    source = default_content_dir() / "whatsapp_templates.yaml"
+    data = yaml.safe_load(source.read_text(encoding="utf-8"))
+    change(data["templates"])
+    (tmp_path / "whatsapp_templates.yaml").write_text(
+        yaml.safe_dump(data, sort_keys=False), encoding="utf-8"
+    )
+    with pytest.raises(SettingsError) as raised:
+        load_templates(tmp_path)
+    assert str(raised.value).startswith("whatsapp_templates.yaml: ")
+    assert problem in str(raised.value)

@@ -17,7 +17,7 @@ from bot.core.clock import ManualClock
 from bot.core.delivery import DeliveryFailed
 from bot.core.model import Reply
 from bot.flows.checkin import checkin_due
-from bot.storage import coach
+from bot.storage import coach, scheduled
 from bot.storage import whatsapp as wa_store
 from bot.storage.checkins import outcomes_of
 from bot.storage.repository import User
@@ -65,7 +65,7 @@ async def test_checkin_outside_the_window_goes_as_template_then_arrives(
     pushed = wa.fake.to(PHONE)[mark:]
     assert [s.type for s in pushed] == ["template"]
     template = pushed[0].body["template"]
-    assert template["name"] == "sterk_bericht_klaar"
+    assert template["name"] == "sterk_checkin_klaar"  # the check-in's own template
     assert template["language"]["code"] == "nl"
     assert (await wa_store.delivery_counts(wa.core.repo))["held"] == 1
     await Scheduler(wa.core).tick()  # nothing more is due, and no second template
@@ -79,6 +79,49 @@ async def test_checkin_outside_the_window_goes_as_template_then_arrives(
     assert await outcomes_of(wa.core.repo, user.id) == [
         ("supported", 2, "Ik stuurde een privébericht")
     ]
+
+
+async def test_the_self_report_reminder_goes_as_its_own_template(
+    wa: RunningWhatsApp, clock: ManualClock
+) -> None:
+    """A scheduled self-report round outside the window: the reminder template, whose tap
+    brings the question."""
+    user = await _person(wa)
+    assert wa.core is not None
+    due = checkin_due(wa.core.settings, clock.now(), 2)
+    await scheduled.schedule(wa.core.repo, "selfreport", user.id, due, clock.now(), {"round": 1})
+    mark = len(wa.fake.to(PHONE))
+    clock.set(due)
+    await Scheduler(wa.core).tick()
+    await wa.fake.settle()
+    [pushed] = wa.fake.to(PHONE)[mark:]
+    assert pushed.body["template"]["name"] == "sterk_herinnering"
+    shown = await wa.fake.template_tap(PHONE, "wa:open", text="Bekijken")
+    assert "4 korte vragen" in texts(shown)
+
+
+async def test_each_kind_has_its_template_and_its_opt_in(
+    wa: RunningWhatsApp, clock: ManualClock
+) -> None:
+    """Outside the window a check-in's template goes only to people who chose check-ins, a
+    broadcast's (the news template, in the person's language) to people who follow updates;
+    what waited arrives in order after the tap either way."""
+    user = await _person(wa)
+    assert wa.core is not None
+    clock.advance(hours=30)
+    mark = len(wa.fake.to(PHONE))
+    user.checkins, user.followups = False, True
+    await wa.transport.send_kind(user, [Reply("Hoe ging het?")], "checkin")
+    await wa.fake.settle()
+    assert wa.fake.to(PHONE)[mark:] == []  # not opted in to check-ins: no template
+    user.language = "en"
+    await wa.transport.send_kind(user, [Reply("News from the team")], "broadcast")
+    await wa.fake.settle()
+    [news] = wa.fake.to(PHONE)[mark:]
+    assert news.body["template"]["name"] == "sterk_nieuws"
+    assert news.body["template"]["language"]["code"] == "en"
+    shown = await wa.fake.template_tap(PHONE, "wa:open", text="Read")
+    assert [s.text for s in shown] == ["Hoe ging het?", "News from the team"]
 
 
 async def test_without_opt_in_nothing_is_sent_but_nothing_is_lost(

@@ -13,7 +13,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from bot.core.clock import Clock
 from bot.core.model import Reply
@@ -54,6 +54,16 @@ class Sender(Protocol):
 
     async def send(self, user: User, replies: list[Reply]) -> None:
         """Deliver in order; raise `Unreachable`, `RetryLater` or `DeliveryFailed`."""
+        ...
+
+
+@runtime_checkable
+class KindSender(Sender, Protocol):
+    """A `Sender` that needs to know which scheduled kind starts a message: outside its
+    24-hour window WhatsApp may only announce it with the approved template for that kind."""
+
+    async def send_kind(self, user: User, replies: list[Reply], kind: str) -> None:
+        """`send`, for a message of the scheduled `kind`."""
         ...
 
 

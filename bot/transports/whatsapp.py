@@ -171,43 +171,80 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+FALLBACK = "waiting"  # the template for what no other template names (a relay, a notice)
+
+
 class TemplateDef(_Frozen):
-    """One approved template: its name at Meta, its language codes, its body parameters."""
+    """One approved template: its name at Meta, its language codes, its body parameters, the
+    scheduled kinds it announces and the opt-in it needs."""
 
     name: str = Field(pattern=r"^[a-z0-9_]{1,512}$")
     category: Literal["utility", "marketing"]
     languages: dict[str, str]  # our language (nl, en) -> Meta's code (nl, en_US, ...)
     parameters: list[Literal["count"]] = Field(default_factory=list)
     button: bool = False  # a quick-reply button whose tap sends what is held
+    kinds: list[str] = Field(default_factory=list)  # scheduled kinds (bot messages) it is for
+    opt_in: Literal["checkins", "followups", "any"] = "any"
 
     def language(self, lang: str) -> TemplateLanguage:
         """Meta's language code for one of our languages (validated at load)."""
         return TemplateLanguage(self.languages.get(lang) or self.languages["nl"])
 
+    def wanted(self, user: User) -> bool:
+        """Whether the person opted in to what this template announces."""
+        if user.stopped:
+            return False
+        if self.opt_in == "checkins":
+            return user.checkins
+        if self.opt_in == "followups":
+            return user.followups
+        return user.checkins or user.followups
+
 
 class TemplatesFile(_Frozen):
-    templates: dict[Literal["waiting"], TemplateDef]
+    templates: dict[str, TemplateDef]
+
+    def for_kind(self, kind: str) -> TemplateDef:
+        """The template that announces a held message of this scheduled kind ('' for a
+        message no schedule started)."""
+        found = next((t for t in self.templates.values() if kind and kind in t.kinds), None)
+        return found or self.templates[FALLBACK]
 
 
-def load_templates(root: Path | None = None) -> TemplatesFile:
-    """Read and validate the templates; a problem stops start-up with one line."""
+def load_templates(root: Path | None = None, kinds: frozenset[str] | None = None) -> TemplatesFile:
+    """Read and validate the templates; a problem stops start-up with one line naming the
+    file and key. `kinds`: the scheduled kinds there are (default: all registered)."""
     path = (root or default_content_dir()) / "whatsapp_templates.yaml"
     try:
         parsed = TemplatesFile.model_validate(parse_yaml(path.read_text(encoding="utf-8")))
     except (OSError, yaml.YAMLError, ValidationError) as exc:
         raise SettingsError(f"{path.name}: {exc}") from None
+    known = frozenset(jobs.kinds) if kinds is None else kinds
+
+    def fail(key: str, problem: str) -> SettingsError:
+        return SettingsError(f"{path.name}: templates.{key}: {problem}")
+
+    if FALLBACK not in parsed.templates:
+        raise fail(FALLBACK, "missing (the template for messages no other template names)")
+    claimed: dict[str, str] = {}
+    names: dict[str, str] = {}
     for key, template in parsed.templates.items():
         if set(template.languages) != set(LANGUAGES):
-            raise SettingsError(
-                f"{path.name}: templates.{key}.languages: needs exactly {', '.join(LANGUAGES)}"
-            )
+            raise fail(f"{key}.languages", f"needs exactly {', '.join(LANGUAGES)}")
         for code in template.languages.values():
             try:
                 TemplateLanguage(code)
             except ValueError:
-                raise SettingsError(
-                    f"{path.name}: templates.{key}.languages: unknown language code {code!r}"
-                ) from None
+                raise fail(f"{key}.languages", f"unknown language code {code!r}") from None
+        if template.name in names:
+            raise fail(f"{key}.name", f"{template.name!r} is also templates.{names[template.name]}")
+        names[template.name] = key
+        for kind in template.kinds:
+            if kind not in known:
+                raise fail(f"{key}.kinds", f"unknown scheduled kind {kind!r}")
+            if kind in claimed:
+                raise fail(f"{key}.kinds", f"{kind!r} is also in templates.{claimed[kind]}")
+            claimed[kind] = key
     return parsed
 
 
@@ -251,6 +288,7 @@ class Outgoing:
     button: str = ""  # the list's button
     document: Document | None = None
     image: bytes | None = None
+    purpose: str = ""  # the scheduled kind that started it ('' otherwise): picks the template
 
     def to_json(self) -> str | None:
         """Stored form for the outbox; documents and images are never kept."""
@@ -263,6 +301,7 @@ class Outgoing:
                 "options": [list(option) for option in self.options],
                 "footer": self.footer,
                 "button": self.button,
+                "purpose": self.purpose,
             },
             ensure_ascii=False,
         )
@@ -277,6 +316,7 @@ class Outgoing:
             options=tuple((str(a), str(b), str(c)) for a, b, c in raw.get("options", [])),
             footer=raw.get("footer", ""),
             button=raw.get("button", ""),
+            purpose=raw.get("purpose", ""),
         )
 
 
@@ -873,15 +913,21 @@ class WhatsAppTransport:
         return self._labels[lang]
 
     async def send(self, user: User, replies: list[Reply]) -> None:
-        """`Sender` protocol: a message the bot starts (check-in, reminder, relay, broadcast).
+        """`Sender` protocol: a message the bot starts that no schedule started (a relay, a
+        notice about a case)."""
+        await self.send_kind(user, replies, "")
 
-        Inside the 24-hour window it goes at once; outside it waits in the outbox and an
-        opted-in person gets the 'something waits for you' template.
+    async def send_kind(self, user: User, replies: list[Reply], kind: str) -> None:
+        """`KindSender` protocol: a message the bot starts (check-in, reminder, broadcast).
+
+        Inside the 24-hour window it goes at once; outside it waits in the outbox and a person
+        who opted in gets the approved template for its `kind` (whatsapp_templates.yaml).
         """
         contact = await store.contact(self.core.repo, user.id)
         if contact is None:
             raise Unreachable("no WhatsApp number")
-        outgoing = render(replies, self.labels(user.language))
+        rendered = render(replies, self.labels(user.language))
+        outgoing = [replace(message, purpose=kind) for message in rendered]
         if self._in_window(contact):
             await self._flush(contact.phone, user)  # what waited goes first
             await self._deliver(contact.phone, user, outgoing, False)
@@ -898,15 +944,15 @@ class WhatsAppTransport:
         payloads = [p for p in (o.to_json() for o in outgoing) if p is not None]
         now = self.core.clock.now()
         await store.hold(self.core.repo, user.id, payloads, now)
-        await self._nudge(user, contact)
+        await self._nudge(user, contact, outgoing[0].purpose if outgoing else "")
 
-    async def _nudge(self, user: User, contact: store.Contact) -> None:
-        """One template per wait, and only to people who opted in to messages from the bot."""
-        opted_in = (user.checkins or user.followups) and not user.stopped
-        if not opted_in or contact.template_at is not None:
+    async def _nudge(self, user: User, contact: store.Contact, kind: str) -> None:
+        """One template per wait (the one for the kind of what waits first), and only to
+        people who opted in to what it announces."""
+        template = self.templates.for_kind(kind)
+        if not template.wanted(user) or contact.template_at is not None:
             return
         waiting = len(await store.held(self.core.repo, user.id))
-        template = self.templates.templates["waiting"]
         values = {"count": str(waiting)}
         params: list[dict[str, Any]] = []
         if template.parameters:
@@ -1078,7 +1124,7 @@ class WhatsAppTransport:
         if contact is None:
             return
         if code == OUTSIDE_WINDOW or not self._in_window(contact):
-            await self._nudge(user, contact)
+            await self._nudge(user, contact, Outgoing.from_json(payload).purpose)
         elif attempts <= RETRY_FAILED:
             if code in RATE_LIMITS:
                 await asyncio.sleep(self.backoff * attempts)
