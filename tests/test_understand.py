@@ -130,6 +130,37 @@ def test_a_story_without_a_role_gets_one_from_its_person() -> None:
     assert "role" not in read("pesten denk ik").found
 
 
+def test_a_hurtful_act_without_a_form_is_bullying_when_repeated_else_negativity() -> None:
+    """Something said or sent in no words of a known form: a one-off remark, or bullying when
+    it keeps happening; a question about hate in general gets no form."""
+    once = read("iemand zei onder mijn selfie dat mijn haar raar zit")
+    assert once.found["form"] == "negativity"
+    assert "once" in once.why["form"]
+    assert (
+        read("al sinds de zomer krijg ik anonieme berichten dat niemand me moet").found["form"]
+        == "bullying"
+    )
+    assert "form" not in read("wat kan ik doen tegen haat op internet").found
+
+
+def test_mean_remarks_told_as_repeated_are_bullying() -> None:
+    """ "gemene reacties" is negativity; "blijven ... gemene reacties" is bullying."""
+    assert read("iemand zette een gemene reactie onder mijn foto").found["form"] == "negativity"
+    assert read("ze blijven gemene reacties onder mijn fotos zetten").found["form"] == "bullying"
+
+
+def test_in_sextortion_the_writer_is_the_target_unless_someone_else_is_named() -> None:
+    """The writer's own act ("ik heb een foto gestuurd") does not make them the one who did
+    wrong; "mijn vriendin wordt afgeperst" stays someone else's story; a negation does not undo
+    the danger ("als ik niet betaal")."""
+    own = read("ik heb een pikfoto gestuurd en nu eist hij 500 euro")
+    assert (own.found["form"], own.found["role"]) == ("sextortion", "target")
+    friend = read("mijn vriendin wordt afgeperst met een filmpje van haar")
+    assert (friend.found["form"], friend.found["role"]) == ("sextortion", "bystander")
+    paid = read("he says he'll send my pics to my dad if i don't pay")
+    assert (paid.found["form"], paid.found["role"]) == ("sextortion", "target")
+
+
 def test_the_cues_are_well_formed() -> None:
     """No wildcard inside a word: it would never match."""
     assert problems() == []

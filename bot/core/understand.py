@@ -11,12 +11,21 @@ explained: :attr:`Reading.why` names the cue that decided each field.
 How a field is decided: every cue that matches adds its weight (the number of words in it, or
 an explicit ``^N``; an emoji of the value counts 2) to its value; the value with the highest
 score wins, a tie goes to the value listed first. A cue preceded by a negation ("niet bang",
-"not angry") does not count.
+"not angry") does not count (not for the form: "als ik niet betaal" is still sextortion).
+
+Then a few rules from the labelling (all in the YAML, each named in :attr:`Reading.why`): a
+ground means discrimination; a story where something hurtful is said or sent (field ``act``)
+but no form is named is bullying when it keeps happening (field ``often``), else a one-off
+mean remark, and mean remarks told as repeated are bullying; in sextortion the writer is the
+one hurt unless someone else is named plainly; a story with a form but no role gets one from
+its person.
 
 Cue syntax (space-separated terms, matched on consecutive words):
 ``word``; ``pre*`` (any word starting with it); ``a|b`` (either); ``@concept`` (a word the crisis
 detector tags with that concept, e.g. ``@image``); ``..`` (up to three other words; ``...`` up
-to six); ``x & y`` (both parts anywhere in the message); a trailing ``^N`` sets the weight.
+to six, ``....`` up to ten); ``x & y`` (both parts anywhere in the message); a trailing
+``^N`` sets the weight. Alternatives are per word: ``my address|number`` is "my address" or
+"my number", never "number" alone.
 
 Pure and fast: no I/O after the first call, no state, never raises on odd input.
 """
@@ -36,7 +45,7 @@ from bot.core.crisis import read as crisis_read
 __all__ = ["FIELDS", "Reading", "problems", "read", "warm_up"]
 
 FIELDS: Final = ("role", "feeling", "platform", "form", "ground")
-GAPS: Final = {"..": 3, "...": 6}  # words a gap may skip
+GAPS: Final = {"..": 3, "...": 6, "....": 10}  # words a gap may skip
 EMOJI_WEIGHT: Final = 2  # a crying or angry face says as much as a feeling word
 NEGATION_REACH: Final = 2  # a negation this many words before a cue cancels it
 _WEIGHT: Final = re.compile(r"\s\^(\d+)$")
@@ -80,6 +89,10 @@ class _Rules:
     role_min_words: int  # a story this long with a form but no role gets a default role:
     first_person: frozenset[str]  # ... with one of these words
     role_default: tuple[str, str]  # ... the first, else the second
+    form_default: tuple[str, str]  # a hurtful act, no form: repeated (first), else once ...
+    question_words: frozenset[str]  # ... unless the text starts as a question
+    repeated_form: tuple[str, str]  # a form (first) told as repeated is the second
+    victim_forms: frozenset[str]  # in these the writer's own act ("I sent a photo") is the target's
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +163,10 @@ def _rules() -> _Rules:
         role_min_words=int(data["default_role"]["min_words"]),
         first_person=frozenset(data["default_role"]["first_person"]),
         role_default=(str(data["default_role"]["yes"]), str(data["default_role"]["no"])),
+        form_default=(str(data["default_form"]["repeated"]), str(data["default_form"]["once"])),
+        question_words=frozenset(data["default_form"]["not_after"]),
+        repeated_form=(str(data["repeated"]["form"]), str(data["repeated"]["means"])),
+        victim_forms=frozenset(data["victim_forms"]),
     )
 
 
@@ -255,6 +272,23 @@ def read(text: str) -> Reading:
         if found.get("form") != rules.ground_form:
             why["form"] = f"ground: {found['ground']}"
         found["form"] = rules.ground_form
+    repeated = "often" in extra
+    story = len(words) >= rules.role_min_words and words[0] not in rules.question_words
+    if "form" not in found and "act" in extra and story:
+        # Something hurtful was said or sent, in no words of a known form: bullying when it
+        # keeps happening, else a one-off mean remark.
+        found["form"] = rules.form_default[0 if repeated else 1]
+        why["form"] = f"{why['act']} ({'repeated' if repeated else 'once'})"
+    elif found.get("form") == rules.repeated_form[0] and repeated:
+        found["form"] = rules.repeated_form[1]
+        why["form"] = f"{why['form']}, repeated: {why['often']}"
+    if (
+        found.get("form") in rules.victim_forms
+        and found.get("role") in ("spreader", "bystander")
+        and extra.get("who") != "someone"
+    ):
+        found["role"] = rules.role_default[0]
+        why["role"] = f"{found['form']}, nobody else named: the writer is the one hurt"
     if "form" in found and "role" not in found and len(words) >= rules.role_min_words:
         mine = not rules.first_person.isdisjoint(words)
         found["role"] = rules.role_default[0 if mine else 1]
