@@ -132,8 +132,9 @@ class Turn:
         self.notice: str | None = None
         self.prompted = False  # a question with buttons was shown in this turn
         # Buttons added under the menu/help row of a step shown in this turn (e.g. "write to
-        # your peer educator" while a case is open); set by interceptors.
-        self.extra_nav: tuple[Button, ...] = ()
+        # your peer educator" while a case is open); set by interceptors. As (label key, data):
+        # labelled when the step is shown, so after /taal in this turn in the new language.
+        self.extra_nav: tuple[tuple[str, str], ...] = ()
 
     @property
     def content(self) -> Content:
@@ -760,7 +761,7 @@ class Engine:
                 )
             )
             if turn.extra_nav:
-                rows.append(turn.extra_nav)
+                rows.append(tuple(Button(turn.t(key), data) for key, data in turn.extra_nav))
         if not texts:
             texts = [turn.t("common.choose")]
         turn.replies.extend(Reply(text) for text in texts[:-1])

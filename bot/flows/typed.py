@@ -3,8 +3,10 @@
 A young person who types "iemand zet elke dag gemene comments onder mijn tiktoks 😭" instead of
 tapping gets one warm sentence ("Vervelend dat dit elke dag gebeurt."), a line with what was
 noted, and the first question still open; questions the story already answered are passed
-(``Engine.prefill``). A wish for a person offers the peer educator. Where nothing fits, a kind
-line for that step and its buttons again.
+(``Engine.prefill``). A wish for a person offers the peer educator. Where nothing fits, the
+button the text names in other words ("ik meld het wel denk ik"), else a kind line for that
+step and its buttons again. In the other flows (check-ins, quiz, onboarding) a text is only
+matched to the buttons' own words, a typo or all of a label's words.
 
 Only texts no step asked for reach this (the engine calls it after the crisis check and after
 matching button labels): a draft in "check my reply" is the text of that step and is never
@@ -36,6 +38,9 @@ DENIED_FORMS = {
 }  # the coach's danger check (ticks, then "Klaar")
 TALK = "typed:talk"
 TYPO_RATIO = 0.8  # how close a typed word must be to a button label to count as that button
+MIN_WORD = 3  # label words shorter than this ("ja", "ik", "nu") need not be typed
+# A text saying one of these where the label does not ("ik meld het niet") is not that label.
+NEGATIONS = frozenset({"niet", "geen", "nee", "nooit", "niks", "niets", "not", "no", "never"})
 # Which button label names an answer in the "noted" line: the coach's own labels.
 NOTED_LABELS = {  # in the order the coach asks
     "role": "coach.role.options.{}",
@@ -86,8 +91,21 @@ def closest(turn: Turn, text: str) -> dict[str, object] | None:
     return near[0] if len(near) == 1 else None
 
 
-def _talk_button(turn: Turn) -> Button:
-    return Button(turn.t("coach.care.options.talk"), TALK)
+def worded(turn: Turn, text: str) -> dict[str, object] | None:
+    """The one button whose words the text all says, in any order and among others ("het werd
+    eigenlijk alleen maar erger" is "😟 Het werd erger"); not when the text says no where that
+    label does not ("ik meld het niet" is not "Ja, ik meld het")."""
+    words = set(_plain(text).split())
+    said_no = words & NEGATIONS
+    fits = []
+    for spec in turn.state.choices.values():
+        label = {w for w in _plain(str(spec.get("label", ""))).split() if len(w) >= MIN_WORD}
+        if label and label <= words and not said_no - label:
+            fits.append(spec)
+    return fits[0] if len(fits) == 1 else None
+
+
+TALK_NAV = ("coach.care.options.talk", TALK)  # label key and data, as `Turn.extra_nav` holds
 
 
 def _label_key(name: str, value: str) -> str:
@@ -128,7 +146,7 @@ async def _at_menu(turn: Turn, reading: Reading) -> None:
         _fill(turn, filled)
         if reading.help:
             turn.say("typed.talk_offer")
-            turn.extra_nav = (*turn.extra_nav, _talk_button(turn))
+            turn.extra_nav = (*turn.extra_nav, TALK_NAV)
         await engine.enter(turn, "coach:role")
     elif reading.help:
         turn.say("typed.ack.help")
@@ -138,8 +156,13 @@ async def _at_menu(turn: Turn, reading: Reading) -> None:
         engine.reshow(turn)
 
 
-def _unclear(turn: Turn) -> None:
-    """A kind line for this question, then its buttons again (they are the closest answers)."""
+async def _unclear(turn: Turn, text: str) -> None:
+    """The button the text names in other words, else a kind line for this question and its
+    buttons again (they are the closest answers)."""
+    option = worded(turn, text)
+    if option is not None:
+        await turn.engine.choose(turn, option)
+        return
     key = f"typed.unclear.{turn.state.flow}.{turn.state.step}"
     turn.say(key if turn.content.has(turn.lang, key) else "typed.unclear.default")
     turn.engine.reshow(turn)
@@ -152,22 +175,27 @@ def _reshow_with_talk(turn: Turn) -> None:
         turn.engine.reshow(turn)
         return
     shown = Reply.from_json(prompt)
-    talk = _talk_button(turn)
-    if not any(b.data == TALK for row in shown.buttons for b in row):
+    talk = Button(turn.t(TALK_NAV[0]), TALK)
+    # The care step has this very button already: never two of the same.
+    if not any(b.data == TALK or b.label == talk.label for row in shown.buttons for b in row):
         shown = Reply(shown.text, (*shown.buttons, (talk,)))
         turn.state.prompt = shown.to_json()
     turn.send(shown)
     turn.prompted = True
 
 
-async def _in_step(turn: Turn, reading: Reading) -> None:
+async def _in_step(turn: Turn, reading: Reading, text: str) -> None:
     """Fill what is still open; answer this question when the text does, else ask it again."""
     engine, answers = turn.engine, turn.state.answers
     filled = {k: v for k, v in reading.answers().items() if not answers.get(k)}
     _fill(turn, filled)
     option = engine.prefilled(turn, list(turn.state.choices.values()))
     if not filled and not reading.help:
-        _unclear(turn)
+        if reading.found:  # understood, only nothing new: say so warmly, not "I don't get it"
+            turn.say(ack_key(reading))
+            engine.reshow(turn)
+        else:
+            await _unclear(turn, text)
         return
     _acknowledge(turn, reading, filled)
     if reading.help:
@@ -176,7 +204,7 @@ async def _in_step(turn: Turn, reading: Reading) -> None:
         await engine.enter(turn, "coach:danger_more")  # the check again, with it ticked
     elif option is not None:
         if reading.help:
-            turn.extra_nav = (*turn.extra_nav, _talk_button(turn))
+            turn.extra_nav = (*turn.extra_nav, TALK_NAV)
         await engine.choose(turn, option)
     elif reading.help:
         _reshow_with_talk(turn)
@@ -202,8 +230,14 @@ def reads_stories(turn: Turn) -> bool:
 async def read_typed(turn: Turn, text: str) -> bool:
     """Engine text reader: answer typed text at the menu and in coaching steps."""
     state = turn.state
-    if not reads_stories(turn):
+    if state.text_input is not None:
         return False
+    if not reads_stories(turn):  # check-ins, quiz, onboarding: only the buttons' own words
+        option = closest(turn, text) or worded(turn, text)
+        if option is None:
+            return False
+        await turn.engine.choose(turn, option)
+        return True
     option = closest(turn, text)
     if option is not None:
         await turn.engine.choose(turn, option)
@@ -212,7 +246,7 @@ async def read_typed(turn: Turn, text: str) -> bool:
     if state.flow == "menu":
         await _at_menu(turn, reading)
     else:
-        await _in_step(turn, reading)
+        await _in_step(turn, reading, text)
     return True
 
 

@@ -121,7 +121,7 @@ class StaffRouter:
             return False
         if _talking(turn):
             return await self._in_talk(turn, seen)
-        turn.extra_nav = (talk.write_button(turn, seen.subject),)
+        turn.extra_nav = (talk.write_button(seen.subject),)
         return False
 
     async def _context(self, turn: Turn) -> _Seen:
@@ -167,7 +167,7 @@ class StaffRouter:
         seen = await self._context(turn)
         if verb in PERSON_TAPS:
             if seen.subject is not None:
-                turn.extra_nav = (talk.write_button(turn, seen.subject),)
+                turn.extra_nav = (talk.write_button(seen.subject),)
             await self._person_tap(turn, verb, int(args) if args.isdigit() else 0)
             return
         action = TAPS.get(verb)

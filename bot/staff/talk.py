@@ -11,7 +11,6 @@ Flows: `talk` and `rate` (pushed when a case closes); diagrams in docs/flows/ (g
 from __future__ import annotations
 
 from bot.core.engine import Choice, Turn
-from bot.core.model import Button
 from bot.core.registry import registry
 from bot.staff.cases import build_summary, open_for
 from bot.staff.casework import end_by_person
@@ -104,10 +103,10 @@ async def open_talk(turn: Turn, case_id: int) -> None:
     await turn.engine.detour(turn, "talk:chat")
 
 
-def write_button(turn: Turn, case: store.Case) -> Button:
+def write_button(case: store.Case) -> tuple[str, str]:
     """Under every step with the menu row while a case is open: one tap to the talk
-    conversation (the talk flow itself has no menu row)."""
-    return Button(turn.t("talk.buttons.write"), f"case:talk:{case.id}")
+    conversation (the talk flow itself has no menu row). Label key and data (`Turn.extra_nav`)."""
+    return "talk.buttons.write", f"case:talk:{case.id}"
 
 
 @registry.action("talk.status")

@@ -1,0 +1,159 @@
+"""Issue 11, what a walk as a 17-year-old still found: typed answers in their own words, one
+talk button, the "write to your peer educator" button after /taal, hints naming real buttons.
+
+Through python-telegram-bot and the fake Bot API on a real SQLite file; with the scheduler
+ticking where a case (made by its tick) is part of the story.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.app import load_checked_content
+from bot.config import Settings
+from bot.core.clock import ManualClock
+from bot.core.content import LANGUAGES
+from scheduler.service import Scheduler
+from tests.e2e import RunningBot, running_bot, texts
+from tests.fakebot import Call
+from tests.staffkit import GROUP, staff_settings
+from tests.test_e2e_coach import ONBOARDING
+
+IDLE = 0.15
+QUOTED = re.compile(r"(?:^|\s)'(.+?)'(?=[\s.,!?]|$)")  # 'Ergens anders', not "don't"
+NOT_UNDERSTOOD = ("Dat begrijp ik nog niet goed", "Dat antwoord begrijp ik niet helemaal")
+
+
+def _labels(calls: list[Call]) -> list[str]:
+    """Button labels of the last keyboard among the calls."""
+    for call in reversed(calls):
+        markup = call.params.get("reply_markup")
+        if isinstance(markup, dict) and markup.get("inline_keyboard"):
+            return [str(b["text"]) for row in markup["inline_keyboard"] for b in row]
+    return []
+
+
+async def _walk(tg: RunningBot, user: int, *labels: str) -> list[Call]:
+    """Onboard in Dutch, then tap `labels`; what the last tap got back."""
+    await tg.say(user, "/start")
+    for label in ONBOARDING["Nederlands"]:
+        await tg.tap(user, label)
+    calls: list[Call] = []
+    for label in labels:
+        calls = await tg.tap(user, label)
+    return calls
+
+
+@pytest.fixture
+async def ticking(settings: Settings, clock: ManualClock) -> AsyncIterator[RunningBot]:
+    """The bot with its scheduler running, ticking every 0.1 s."""
+    async with running_bot(staff_settings(settings), clock) as running:
+        assert running.core is not None
+        async with Scheduler(running.core, clock, tick_seconds=0.1).running():
+            yield running
+
+
+async def test_after_taal_the_write_button_speaks_the_new_language(ticking: RunningBot) -> None:
+    """A request waits (the tick made the case); /taal mid-journey shows the same question in
+    English with "✉️ Write to peer educator", and back in Dutch "✉️ Schrijf je peer educator"."""
+    tg, user = ticking, 9501
+    await _walk(tg, user, "Ik zie nu iets haatdragends", "Ik ben zelf het doelwit", "Verdrietig")
+    await tg.tap(user, "Met een peer educator")
+    await tg.fake.wait_for("sendMessage", chat_id=GROUP, timeout=5)
+    step = await tg.tap(user, "Verder")
+    assert "✉️ Schrijf je peer educator" in _labels(step)
+    await tg.say(user, "/taal")
+    english = await tg.tap(user, "English")
+    assert "Is it about you personally" in texts(english)
+    assert "✉️ Write to peer educator" in _labels(english)
+    assert "✉️ Schrijf je peer educator" not in _labels(english)
+    await tg.say(user, "/taal")
+    dutch = await tg.tap(user, "Nederlands")
+    assert "Gaat het om jou persoonlijk" in texts(dutch)
+    assert "✉️ Schrijf je peer educator" in _labels(dutch)
+
+
+async def test_the_pause_keeps_one_talk_button_and_answers_a_known_feeling_warmly(
+    tg: RunningBot,
+) -> None:
+    """In the feelings pause, "kan ik met iemand praten?" offers the peer educator without a
+    second identical button; "ik ben echt verdrietig" (known already) gets a warm line, not
+    "I don't understand"."""
+    user = 9502
+    await _walk(tg, user, "Ik zie nu iets haatdragends", "Ik ben zelf het doelwit", "Verdrietig")
+    asked = await tg.say(user, "kan ik met iemand praten?")
+    assert "Wil je met een peer educator praten?" in texts(asked)
+    assert _labels(asked).count("💬 Met een peer educator") == 1
+    sad = await tg.say(user, "ik ben wel echt verdrietig")
+    assert "Wat rot dat je je zo voelt." in texts(sad)
+    assert not any(line in texts(sad) for line in NOT_UNDERSTOOD)
+    assert "Ik wil verder" in _labels(sad)
+
+
+async def test_an_answer_in_own_words_picks_the_button_it_names(tg: RunningBot) -> None:
+    """ "ik meld het wel denk ik" is "Ja, ik meld het"; "ik meld het niet" is not: it gets the
+    hint for that question."""
+    user = 9503
+    route = (
+        "Ik zie nu iets haatdragends",
+        "Ik zie het bij een ander",
+        "Geschrokken",
+        "Iemand anders",
+        "TikTok",
+        "Pesten",
+        "Nee, niets hiervan",
+        "Niet openlijk reageren",
+    )
+    asked = await _walk(tg, user, *route)
+    assert "Ga je het melden?" in texts(asked)
+    refused = await tg.say(user, "ik meld het niet")
+    assert "Kies 'Ja, ik meld het' of 'Nee, nu niet'" in texts(refused)
+    yes = await tg.say(user, "ik meld het wel denk ik")
+    assert "Met wie doe je het?" in texts(yes)
+
+
+async def test_a_check_in_answer_in_own_words(ticking: RunningBot, clock: ManualClock) -> None:
+    """The scheduler sends the check-in; "het werd eigenlijk alleen maar erger" typed is
+    "😟 Het werd erger": the score question follows, not "tap a button"."""
+    tg, user = ticking, 9504
+    await _walk(
+        tg,
+        user,
+        "Ik zie nu iets haatdragends",
+        "Ik zie het bij een ander",
+        "Geschrokken",
+        "Iemand anders",
+        "TikTok",
+        "Pesten",
+        "Nee, niets hiervan",
+        "Niet openlijk reageren",
+        "Ja, ik meld het",
+        "Een vriend of vriendin",
+        "Even offline",
+        "Morgen",
+    )
+    clock.advance(days=1)
+    await tg.fake.wait_for(
+        "sendMessage", chat_id=user, predicate=lambda c: "check-in" in (c.text or ""), timeout=5
+    )
+    await tg.fake.replies_until_idle(user, idle=IDLE)
+    typed = await tg.say(user, "het werd eigenlijk alleen maar erger")
+    assert "Hoe voel je je nu?" in texts(typed)
+    assert not any(line in texts(typed) for line in NOT_UNDERSTOOD)
+
+
+def test_hints_for_typed_text_name_buttons_that_exist() -> None:
+    """A hint that quotes a button ('Ergens anders') quotes a label of that very step."""
+    content = load_checked_content()
+    for lang in LANGUAGES:
+        texts_ = content.texts[lang]
+        for key, hint in texts_.items():
+            if not key.startswith("typed.unclear.") or key.count(".") != 3:
+                continue
+            flow, step = key.split(".")[2:]
+            labels = [str(v) for k, v in texts_.items() if k.startswith(f"{flow}.{step}.")]
+            for quoted in QUOTED.findall(str(hint)):
+                assert any(quoted in label for label in labels), (lang, key, quoted)
