@@ -27,13 +27,13 @@ def _node(flow_id: str, target: str, outside: dict[str, str]) -> str:
 def mermaid(flow: FlowDef) -> str:
     """The flow as a Mermaid flowchart (top-down), in table order."""
     outside: dict[str, str] = {}
-    lines = ["flowchart TD"]
+    edges: dict[tuple[str, str, bool], list[str]] = {}  # options to one step: one arrow
 
     def edge(source: str, target: str, label: str | None = None) -> None:
-        arrow = f" -->|{label}| " if label else " --> "
-        lines.append(f"  {_node(flow.id, source, outside)}{arrow}{_node(flow.id, target, outside)}")
+        key = (_node(flow.id, source, outside), _node(flow.id, target, outside), bool(label))
+        edges.setdefault(key, []).extend([label] if label else [])
 
-    lines.append(f"  start(( )) --> {_node(flow.id, flow.start, outside)}")
+    lines = ["flowchart TD", f"  start(( )) --> {_node(flow.id, flow.start, outside)}"]
     for step_id, step in flow.steps.items():
         for branch in step.branch:
             edge(step_id, branch.next, f"if {branch.when}")
@@ -46,6 +46,9 @@ def mermaid(flow: FlowDef) -> str:
                 edge(step_id, target, f"{option.id}: {name}")
         if step.next:
             edge(step_id, step.next)
+    for (source, target, _), labels in edges.items():
+        arrow = f" -->|{', '.join(labels)}| " if labels else " --> "
+        lines.append(f"  {source}{arrow}{target}")
     lines += [f'  {node}(["{name}"])' for node, name in sorted(outside.items())]
     return "\n".join(lines) + "\n"
 

@@ -123,7 +123,6 @@ class Turn:
         self.state = state
         self.event = event
         self.replies: list[Reply] = []
-        self.redirect: str | None = None
         self.reported: str | None = None  # the outcome the running action reported
         self.choices: list[Choice] = []
         self.vars: dict[str, Any] = {}
@@ -171,11 +170,6 @@ class Turn:
     def send(self, reply: Reply) -> None:
         """Send a ready-made reply."""
         self.replies.append(reply)
-
-    def goto(self, target: str) -> None:
-        """After the current action, continue at `step` or `flow:step` (only where the target
-        is data, e.g. a step kept elsewhere; a choice between steps is an `outcome`)."""
-        self.redirect = target
 
     def outcome(self, name: str) -> None:
         """End the current action with a named outcome: the flow YAML says where it leads
@@ -573,16 +567,15 @@ class Engine:
 
     @staticmethod
     def _next(turn: Turn, outcomes: dict[str, str], default: Any) -> str | None:
-        """Where to go after an action: its reported outcome's target, a `goto`, or `default`."""
-        reported, redirect = turn.reported, turn.redirect
-        turn.reported = turn.redirect = None
+        """Where to go after an action: its reported outcome's target, else `default`."""
+        reported, turn.reported = turn.reported, None
         if reported is not None:
             if reported in outcomes:
                 return outcomes[reported]
             log.error(
                 "outcome %s has no target at %s.%s", reported, turn.state.flow, turn.state.step
             )
-        return redirect or (str(default) if default else None)
+        return str(default) if default else None
 
     async def _apply(self, turn: Turn, spec: dict[str, Any]) -> None:
         """Carry out a chosen option: record, run its action, move on."""

@@ -29,6 +29,7 @@ STRONG_FEELINGS = frozenset({"angry", "scared", "numb"})
 # blackmails can make it worse, so straight to the behind-the-scenes actions.
 NO_PUBLIC_REPLY = frozenset({"threat", "doxing", "sextortion"})
 QUIET_APPROACH = "low_risk"
+CHECK_FROM = ("coach", "plans")  # where the reply check can be opened from (`check_from`)
 PLATFORM_TEXTS = {"instagram": "platforms.instagram", "tiktok": "platforms.tiktok"}
 RISK_ICON = {"low": "🟢", "medium": "🟠", "high": "🔴"}
 _RISK_ORDER = {"low": 0, "medium": 1, "high": 2}
@@ -166,10 +167,10 @@ async def role(turn: Turn) -> None:
         journey.progress(turn, 1)
 
 
-@registry.action("coach.feel_check")
-async def feel_check(turn: Turn) -> None:
+@registry.predicate("coach.strong_feeling")
+async def feels_strongly(turn: Turn) -> bool:
     """A strong feeling first gets 'wait before you act' and self-care."""
-    turn.goto("care" if strong_feeling(turn.state.answers) else "who")
+    return strong_feeling(turn.state.answers)
 
 
 @registry.action("coach.care")
@@ -178,10 +179,10 @@ async def care(turn: Turn) -> None:
     turn.vars["care_intro"] = turn.t(f"coach.care.intro.{turn.state.answers.get('feeling')}")
 
 
-@registry.action("coach.who")
-async def who(turn: Turn) -> None:
+@registry.predicate("coach.target")
+async def is_target(turn: Turn) -> bool:
     """Targets choose between themselves and their group; bystanders see other options."""
-    turn.goto(f"who_{side(turn.state.answers)}")
+    return side(turn.state.answers) == "target"
 
 
 @registry.action("coach.request_care")
@@ -222,7 +223,7 @@ async def danger_check(turn: Turn) -> None:
         turn.offer(Choice("none", turn.t("coach.danger.none"), next="coach_approach:"))
 
 
-@registry.action("coach.danger_toggle")
+@registry.action("coach.danger_toggle", outcomes=("none_left",))
 async def danger_toggle(turn: Turn) -> None:
     """Tick or untick one danger."""
     found = dangers(turn.state.answers)
@@ -230,7 +231,7 @@ async def danger_toggle(turn: Turn) -> None:
     chosen = [d for d in found if d != picked] if picked in found else [*found, picked]
     turn.state.answers["danger"] = [d for d in DANGERS if d in chosen]
     if not chosen:
-        turn.goto("danger")  # nothing ticked any more: the full question again
+        turn.outcome("none_left")  # nothing ticked any more: the full question again
 
 
 @registry.action("coach.safety")
@@ -269,16 +270,14 @@ async def safety_help(turn: Turn) -> None:
     turn.say(_platform_text(turn.state.answers))
 
 
-@registry.action("coach.resume")
+@registry.action("coach.resume", outcomes=("quiet_target", "quiet_bystander"))
 async def resume(turn: Turn) -> None:
     """After the safety branch: react-or-not with low-risk options, or no public reply at all."""
     answers = turn.state.answers
     journey.progress(turn, 2)
     if no_public_reply(answers):
         answers["approach"] = QUIET_APPROACH
-        turn.goto(f"coach_approach:quiet_{side(answers)}")
-    else:
-        turn.goto("coach_approach:")
+        turn.outcome(f"quiet_{side(answers)}")  # else the step's next: react or not
 
 
 # -- part 2: react or not, and which approach ---------------------------------------------------
@@ -325,12 +324,12 @@ async def browse(turn: Turn) -> None:
     turn.offer(Choice("back", turn.t("coach_approach.all.options.back"), next="react"))
 
 
-@registry.action("coach.detail")
+@registry.action("coach.detail", outcomes=("gone",))
 async def detail(turn: Turn) -> None:
     """When it fits, the risk, why it works, and three replies to adapt."""
     approach = _approach(turn)
     if approach is None:
-        turn.goto("react")
+        turn.outcome("gone")
         return
     key = f"approaches.{approach.id}"
     examples = turn.content.messages(turn.lang, f"{key}.examples")
@@ -402,14 +401,15 @@ async def check_reply_action(turn: Turn) -> None:
     """Suggestions for the typed reply; the text lives only in `turn.arg` for this turn."""
     for message in feedback_messages(turn, check_reply(turn.arg or "", turn.lang)):
         turn.send(Reply(message))
-    turn.goto("checked")
 
 
-@registry.action("coach.check_leave")
+@registry.action("coach.check_leave", outcomes=CHECK_FROM)
 async def check_leave(turn: Turn) -> None:
-    """Back to where the check was opened from: the coaching strategy or My plans."""
-    came_from = turn.state.answers.get("check_from")
-    turn.goto({"coach": "coach_strategy:", "plans": "plans:"}.get(str(came_from), "menu:"))
+    """Back to where the check was opened from: the coaching strategy or My plans (else the
+    step's next, the menu)."""
+    came_from = str(turn.state.answers.get("check_from"))
+    if came_from in CHECK_FROM:
+        turn.outcome(came_from)
 
 
 # -- part 3: a safe strategy, the plan and the check-in -----------------------------------------
@@ -419,8 +419,13 @@ async def check_leave(turn: Turn) -> None:
 async def strategy(turn: Turn) -> None:
     """Which account only matters for a public reply."""
     journey.progress(turn, 3)
+
+
+@registry.predicate("coach.public_reply")
+async def public_reply(turn: Turn) -> bool:
+    """Which account only matters for a public reply."""
     approach = _approach(turn)
-    turn.goto("account" if approach is not None and approach.public else "report")
+    return approach is not None and approach.public
 
 
 @registry.action("coach.report_tips")
@@ -451,7 +456,12 @@ async def save(turn: Turn) -> None:
     if helplines:
         turn.send(Reply(helplines))
     journey.drop(turn)
-    turn.goto("offer" if turn.user.checkins else "checkins_off")
+
+
+@registry.predicate("profile.checkins")
+async def checkins_on(turn: Turn) -> bool:
+    """Check-ins are only offered to people who opted in; others may switch them on."""
+    return turn.user.checkins
 
 
 @registry.action("coach.checkin")
