@@ -12,9 +12,10 @@ import pytest
 
 from bot.config import Settings
 from bot.core.clock import ManualClock
+from bot.core.model import Reply
 from tests.fakewa import texts
 from tests.test_coach import PUBLIC_ROUTE
-from tests.wakit import VERIFY_TOKEN, RunningWhatsApp, running_whatsapp
+from tests.wakit import ONBOARDING_NL, VERIFY_TOKEN, RunningWhatsApp, running_whatsapp
 
 pytestmark = pytest.mark.both_stores
 
@@ -142,12 +143,23 @@ async def test_forget_removes_the_phone_number_from_every_file(wa: RunningWhatsA
 
 
 async def test_restart_mid_conversation_carries_on(wa: RunningWhatsApp) -> None:
-    """A restart between two taps: the next tap on the old buttons still works."""
+    """Restarts in onboarding and half-way through coaching: the next tap on the buttons shown
+    before the restart carries on where the person was, to a saved plan."""
     await wa.fake.text(PHONE, "hoi")
     await wa.fake.tap(PHONE, "Nederlands")
     await wa.restart()
-    shown = await wa.fake.tap(PHONE, "Verder")
-    assert "privacy" in texts(shown).lower() or shown
+    for label in ONBOARDING_NL[1:]:
+        assert await wa.tap(PHONE, label), label
+    half = len(PUBLIC_ROUTE) // 2
+    for label in PUBLIC_ROUTE[:half]:
+        await wa.tap(PHONE, label)
+    await wa.restart()
+    shown = []
+    for label in PUBLIC_ROUTE[half:]:
+        shown = await wa.tap(PHONE, label)
+        assert shown, label
+    assert "Jouw plan" in texts(shown)
+    assert wa.query("SELECT COUNT(*) FROM plans") == [(1,)]
 
 
 @pytest.mark.sqlite_only  # scans the SQLite files
@@ -258,3 +270,39 @@ async def test_a_flood_gets_one_slow_down_line_then_silence(
     again = texts(await wa.fake.text(PHONE, "nog eentje"))
     assert "Dat antwoord begrijp ik niet helemaal" in again
     assert "Rustig aan" not in again
+
+
+async def test_quiz_explainer_and_check_my_reply(wa: RunningWhatsApp) -> None:
+    """The quiz, the explainer and 'check my reply' work by WhatsApp taps and typing."""
+    await wa.onboard(PHONE)
+    await wa.tap(PHONE, "🧠 Quiz: herken online haat")
+    answer = await wa.fake.tap(PHONE, wa.fake.last_options(PHONE)[0][1])
+    assert any(s in texts(answer) for s in ("Goed zo!", "Net niet."))
+    assert wa.fake.option(PHONE, "Volgende vraag")
+    await wa.fake.text(PHONE, "menu")
+    shown = await wa.tap(PHONE, "⚖️ Vrije mening of haat?")
+    assert "Met zes vragen" in texts(shown)
+    assert [o[1] for o in wa.fake.last_options(PHONE)] == ["Ja", "Nee"]
+    await wa.fake.text(PHONE, "menu")
+    for label in PUBLIC_ROUTE[:8]:
+        await wa.tap(PHONE, label)
+    await wa.tap(PHONE, "✍️ Eerst mijn reactie checken")
+    feedback = await wa.fake.text(PHONE, "Doe normaal, kankerlijer")
+    assert "scheldwoord" in texts(feedback)
+    assert wa.fake.option(PHONE, "Klaar, verder")
+
+
+async def test_stop_typed_ends_messages_from_the_bot(wa: RunningWhatsApp) -> None:
+    """ "stop" works like /stop: no more check-ins, and outside the window no template."""
+    await wa.onboard(PHONE)
+    assert "geen berichten meer" in texts(await wa.fake.text(PHONE, "stop"))
+    assert wa.query("SELECT stopped FROM users") == [(1,)]
+    assert wa.core is not None
+    [user_id] = [row[0] for row in wa.query("SELECT id FROM users")]
+    user = await wa.core.repo.user_by_id(int(str(user_id)))
+    assert user is not None
+    wa.clock.advance(hours=30)
+    mark = len(wa.fake.to(PHONE))
+    await wa.transport.send_kind(user, [Reply("Hoe ging het?")], "checkin")
+    await wa.fake.settle()
+    assert wa.fake.to(PHONE)[mark:] == []

@@ -137,5 +137,41 @@ async def test_whatsapp_person_and_telegram_educator(both: Both) -> None:
     assert tg.core is not None
     [case] = await tg.core.repo.fetch("SELECT status, outcome, rating FROM cases")
     assert case == ("closed", "helped", 4)
-    staff_side = [c for c in tg.fake.calls if c.chat_id in (NOOR, GROUP)]
-    assert all(PHONE not in str(c.params) for c in staff_side)
+    stats = await tg.say(ADMIN, "/cijfers")  # figures, chart and export for staff
+    assert stats
+    [(external,)] = await tg.core.repo.fetch(
+        "SELECT external_id FROM users WHERE channel = ?", ("whatsapp",)
+    )
+    for call in tg.fake.calls:  # everything staff saw: cards, relays, figures, files
+        assert PHONE not in str(call.params)
+        assert str(external) not in str(call.params)  # not even the hash: the pseudonym
+    for upload in tg.fake.uploads.values():
+        assert PHONE.encode() not in upload.content
+        assert str(external).encode() not in upload.content
+
+
+async def test_a_location_in_the_talk_conversation_is_not_passed_on(both: Both) -> None:
+    """A WhatsApp location or contact card never reaches the educator; the young person is
+    told so (no 'send anyway' that cannot work), with the way back and end."""
+    tg, wa = both.tg, both.wa
+    calls = await tg.say(ADMIN, "/uitnodigen peer", first_name="Ada")
+    link = texts(calls).split("https://t.me/sterk_test_bot?start=")[1].split()[0]
+    await tg.say(NOOR, f"/start {link}", first_name="Noor")
+    await wa.text(PHONE, "hoi")
+    for label in ("Nederlands", "Verder", "Oké, verder", "16 jaar of ouder", "Ja", "Ja"):
+        await both.tap(label)
+    await both.tap("Overslaan")
+    await both.tap("💬 Praat met een peer educator")
+    await both.tap("Ja, graag")
+    await wa.tap(PHONE, "Het gaat om mij")
+    await tg.fake.replies_until_idle(GROUP, idle=IDLE)
+    tg.fake.tap(NOOR, tg.button(GROUP, "Ik pak"), chat_id=GROUP)
+    await tg.fake.replies_until_idle(NOOR, idle=IDLE)
+    await wa.settle()
+    for kind in ("location", "contacts"):
+        shown = await wa.media(PHONE, kind)
+        assert "stuur ik niet door" in wa_texts(shown), kind
+        assert all("Toch sturen" not in o[1] for o in wa.last_options(PHONE))
+        assert await tg.fake.replies_until_idle(NOOR, idle=IDLE) == []
+    shown = await wa.text(PHONE, "Ik woon in Utrecht.")
+    assert "Ik woon in Utrecht." in texts(await tg.fake.replies_until_idle(NOOR, idle=IDLE))

@@ -331,3 +331,24 @@ async def test_a_photo_outside_the_window_is_refused_not_dropped(
     await wa.fake.settle()
     assert wa.fake.to(PHONE)[mark:] == []
     assert (await wa_store.delivery_counts(wa.core.repo)).get("held", 0) == 0
+
+
+async def test_a_failed_status_for_another_reason_is_sent_again(wa: RunningWhatsApp) -> None:
+    """A `failed` status with another error (131000, something went wrong) inside the window:
+    the message goes out again, at most twice more, then waits for the person."""
+    user = await _person(wa)
+    assert wa.core is not None
+    wa.fake.statuses = False
+    mark = len(wa.fake.to(PHONE))
+    await wa.transport.send(user, [Reply("Je peer educator heeft geantwoord.")])
+    for attempt in range(3):
+        [sent] = wa.fake.to(PHONE)[mark + attempt :]
+        assert sent.text == "Je peer educator heeft geantwoord."
+        failed = wa.fake.status_event(PHONE, sent.wamid, "failed", 131000)
+        assert await wa.fake.post(failed) == 200
+        await wa.fake.settle()
+    assert len(wa.fake.to(PHONE)) == mark + 3  # the first try and two more
+    assert (await wa_store.delivery_counts(wa.core.repo)).get("held") == 1
+    wa.fake.statuses = True
+    shown = await wa.fake.text(PHONE, "menu")
+    assert shown[0].text == "Je peer educator heeft geantwoord."

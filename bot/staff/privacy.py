@@ -2,7 +2,8 @@
 
 A contact card (their phone number and account), a location, or a phone number typed in a
 message is held back with a warning ("Dit laat je nummer zien. Toch sturen?"); only "Toch
-sturen" copies it to the peer educator. Buttons: `case:share:<message id>`, `case:keep:0`.
+sturen" copies it to the peer educator. Buttons: `case:share:<message id>`, `case:keep:0`. A
+WhatsApp location or contact card is never passed on: the person is told so.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import re
 from bot.core.engine import Turn
 from bot.core.model import Button, Event, EventKind, Reply
 from bot.staff import relay
-from bot.staff.desk import Desk
+from bot.staff.desk import Desk, desk_for
 from bot.storage import staff as store
 
 SHARE, KEEP = "share", "keep"
@@ -35,8 +36,13 @@ def revealing(event: Event) -> bool:
 
 
 def hold_back(turn: Turn, case: store.Case) -> None:
-    """Ask before relaying: what it shows, and the two choices."""
+    """Ask before relaying: what it shows, and the two choices. A channel that cannot pass
+    it on at all (a WhatsApp location or contact card has no message id) says so instead."""
     event = turn.event
+    if not event.message_id:
+        buttons = relay.talk_buttons(desk_for(turn), turn.lang, case, turn.state.answers)
+        turn.send(Reply(turn.t("staff.privacy.not_passed"), buttons))
+        return
     kind = "location" if event.media in ("location", "venue") else "number"
     rows = (
         (Button(turn.t("staff.privacy.send"), f"case:{SHARE}:{event.message_id or 0}"),),
