@@ -3,7 +3,8 @@
 Strict about Meta's limits, so a message the real API would refuse fails here too: at most 3
 reply buttons with unique titles of at most 20 characters, lists with at most 10 rows (titles
 24, descriptions 72, button 20), interactive bodies up to 1,024 and texts up to 4,096
-characters, template parameters without line breaks, no `application/json` uploads. Errors come
+characters, only approved templates (name, language, as many parameters as placeholders, no
+line breaks in them, the quick-reply button), no `application/json` uploads. Errors come
 as Meta sends them: an `error` object with `code`, as `text/javascript`, rate limits (130429)
 with HTTP 400. Free-form messages to someone whose last message is over 24 hours old (by the
 test's clock) are accepted and then refused by a signed `failed` status webhook (131047), as
@@ -37,6 +38,24 @@ JS = "text/javascript; charset=UTF-8"
 PNG = base64.b64decode(  # a 1x1 picture, for a user's photo
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGD4DwABBAEAwS2OUAAAAABJRU5ErkJggg=="
 )  # the content type of Graph API answers, errors included
+
+
+@dataclass(frozen=True)
+class Approved:
+    """A template as approved in WhatsApp Manager: languages, {{n}} placeholders, a button."""
+
+    languages: tuple[str, ...]
+    parameters: int = 0
+    button: bool = True
+
+
+# The project's templates (bot/content/whatsapp_templates.yaml), as Meta would hold them.
+APPROVED = {
+    "sterk_checkin_klaar": Approved(("nl", "en")),
+    "sterk_herinnering": Approved(("nl", "en")),
+    "sterk_nieuws": Approved(("nl", "en")),
+    "sterk_bericht_klaar": Approved(("nl", "en"), parameters=1),
+}
 
 
 @dataclass
@@ -124,15 +143,13 @@ class FakeWhatsApp:
         phone_number_id: str = "106540352242922",
         app_secret: str = "test-app-secret",
         now: Callable[[], datetime],
-        templates: dict[str, tuple[str, ...]] | None = None,
+        templates: dict[str, Approved] | None = None,
     ) -> None:
         self.token = token
         self.phone_number_id = phone_number_id
         self.app_secret = app_secret
         self.now = now
-        # Approved templates: name -> language codes (the project's, as in whatsapp_templates.yaml).
-        names = ("sterk_checkin_klaar", "sterk_herinnering", "sterk_nieuws", "sterk_bericht_klaar")
-        self.templates = templates or dict.fromkeys(names, ("nl", "en"))
+        self.templates = templates or dict(APPROVED)
         self.sent: list[Sent] = []
         self.refused: list[tuple[dict[str, Any], int]] = []  # (body, error code)
         self.uploads: dict[str, tuple[str, str, bytes]] = {}  # media id -> (mime, name, data)
@@ -296,16 +313,29 @@ class FakeWhatsApp:
             raise _bad(f"unsupported interactive type {kind}")
 
     def _check_template(self, template: dict[str, Any]) -> None:
-        name = template.get("name")
+        name = str(template.get("name"))
         code = (template.get("language") or {}).get("code")
-        if name not in self.templates or code not in self.templates[name]:
+        approved = self.templates.get(name)
+        if approved is None or code not in approved.languages:
             raise GraphError(132001, "Template name does not exist in the translation")
-        for component in template.get("components") or []:
+        components = template.get("components") or []
+        body = [c for c in components if c.get("type") == "body"]
+        buttons = [c for c in components if c.get("type") == "button"]
+        given = sum(len(c.get("parameters") or []) for c in body)
+        if given != approved.parameters:
+            raise GraphError(132000, "Number of parameters does not match the expected number")
+        for component in buttons:
+            payloads = component.get("parameters") or []
+            _need(approved.button and component.get("index") == "0", "no such button")
+            _need(component.get("sub_type") == "quick_reply", "button sub_type")
+            _need(len(payloads) == 1 and payloads[0].get("type") == "payload", "button payload")
+            _length(payloads[0].get("payload"), 1, 1000, "button payload")
+        for component in body:
             for parameter in component.get("parameters") or []:
-                if parameter.get("type") == "text":
-                    text = parameter.get("text")
-                    _length(text, 1, 1024, "template parameter")
-                    _need("\n" not in text and "\t" not in text, "parameter has a new line")
+                _need(parameter.get("type") == "text", "body parameters are text")
+                text = parameter.get("text")
+                _length(text, 1, 1024, "template parameter")
+                _need("\n" not in text and "\t" not in text, "parameter has a new line")
 
     async def _media(self, request: web.Request) -> web.Response:
         try:

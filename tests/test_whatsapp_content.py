@@ -25,6 +25,7 @@ from bot.transports.whatsapp import (
     render,
     text_event,
 )
+from tests.fakewa import APPROVED, Approved
 
 NAV = (Button("🏠 Menu", "n:menu"), Button("🆘 Hulp", "n:help"))
 
@@ -172,6 +173,15 @@ def test_shipped_templates_name_one_per_kind() -> None:
     assert templates.for_kind("broadcast").name == "sterk_nieuws"
     assert templates.for_kind("").name == templates.for_kind("case_timer").name
     assert templates.for_kind("").name == "sterk_bericht_klaar"
+
+
+def test_the_fake_knows_the_templates_as_shipped() -> None:
+    """What tests/fakewa.py holds as approved at Meta is what the template file sends."""
+    shipped = {
+        t.name: Approved(tuple(t.languages.values()), len(t.parameters), t.button)
+        for t in load_templates().templates.values()
+    }
+    assert shipped == APPROVED
 
 
 @pytest.mark.parametrize(
