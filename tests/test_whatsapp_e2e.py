@@ -292,7 +292,9 @@ async def test_quiz_explainer_and_check_my_reply(wa: RunningWhatsApp) -> None:
     assert wa.fake.option(PHONE, "Klaar, verder")
 
 
-async def test_stop_typed_ends_messages_from_the_bot(wa: RunningWhatsApp) -> None:
+async def test_stop_typed_ends_messages_from_the_bot(
+    wa: RunningWhatsApp, clock: ManualClock
+) -> None:
     """ "stop" works like /stop: no more check-ins, and outside the window no template."""
     await wa.onboard(PHONE)
     assert "geen berichten meer" in texts(await wa.fake.text(PHONE, "stop"))
@@ -301,7 +303,7 @@ async def test_stop_typed_ends_messages_from_the_bot(wa: RunningWhatsApp) -> Non
     [user_id] = [row[0] for row in wa.query("SELECT id FROM users")]
     user = await wa.core.repo.user_by_id(int(str(user_id)))
     assert user is not None
-    wa.clock.advance(hours=30)
+    clock.advance(hours=30)
     mark = len(wa.fake.to(PHONE))
     await wa.transport.send_kind(user, [Reply("Hoe ging het?")], "checkin")
     await wa.fake.settle()

@@ -1,4 +1,4 @@
-"""Telegram file ids of staff members' photos and files (migration 0019), for relaying them to
+"""Telegram file ids of staff members' photos and files (migration 0020), for relaying them to
 a young person on WhatsApp: the file is downloaded and uploaded there when it is relayed."""
 
 from __future__ import annotations

@@ -16,9 +16,10 @@ Outside Meta's 24-hour customer-service window only approved templates may be se
 the bot starts itself (check-ins, reminders, broadcasts, relays) are then held in `wa_outbox`,
 and people who opted in get one template announcing it, the one for its scheduled kind
 (bot/content/whatsapp_templates.yaml; the scheduler names the kind through `send_kind`);
-everything held goes out, in order, as soon as they write or tap the template's button. A send refused later by a `failed` status
-(131047 outside the window, 131026 undeliverable) goes back to held; rate limits (130429 with
-HTTP 400, pair rate limit 131056) are waited out with backoff, one message of a chat at a time.
+everything held goes out, in order, as soon as they write or tap the template's button. A
+send refused later by a `failed` status (131047 outside the window, 131026 undeliverable) goes
+back to held; rate limits (130429 with HTTP 400, pair rate limit 131056) are waited out with
+backoff, one message of a chat at a time.
 
 Privacy: a WhatsApp id is a phone number. It is kept only in `wa_contacts.phone`, to deliver;
 `users.external_id` (and so logs, staff views, exports, `/cijfers`) holds a keyed hash of it.
