@@ -15,6 +15,7 @@ from bot.core.engine import Engine
 from bot.core.registry import registry
 from bot.flows import crisis, journey, typed
 from bot.staff.router import install as install_staff
+from bot.storage import staff as staff_store
 from bot.storage.repository import Repository
 
 _ = flows  # importing the package registers every action and command
@@ -53,6 +54,10 @@ async def open_core(
     """Validate content, open the database (running migrations) and build the engine."""
     content = content or load_checked_content()
     repo = await Repository.open(settings.database)
+    lang = settings.default_language
+    await staff_store.retire_legacy_codes(
+        repo, lambda code: content.text(lang, "staff.name.default", code=code)
+    )
     clock = clock or SystemClock()
     engine = Engine(settings, content, repo, registry, clock)
     crisis.install(engine)  # the crisis check sees every free text first

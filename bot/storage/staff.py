@@ -140,6 +140,28 @@ async def grant_role(
     raise RuntimeError("no free staff code")
 
 
+async def retire_legacy_codes(repo: Repository, name_for: Callable[[str], str]) -> int:
+    """Members from before team codes (marked 'legacy-' by migration 0019: their code held their
+    account id and their Telegram first name stayed as the name young people see) get a drawn
+    code and the default name, so neither is shown again. Returns how many changed."""
+    rows = await repo.fetch("SELECT user_id FROM staff_members WHERE code LIKE 'legacy-%'")
+    for (user_id,) in rows:
+        for _attempt in range(10):
+            code = new_code()
+            try:
+                async with repo.transaction() as conn:
+                    await conn.execute(
+                        "UPDATE staff_members SET code = ?, display_name = ? WHERE user_id = ?",
+                        (code, name_for(code), user_id),
+                    )
+                break
+            except db.IntegrityError:  # the code was taken: draw another
+                continue
+        else:
+            raise RuntimeError("no free staff code")
+    return len(rows)
+
+
 async def set_name(repo: Repository, user_id: int, name: str) -> bool:
     """The name young people see from now on; False when not a staff member."""
     async with repo.transaction() as conn:
