@@ -292,6 +292,10 @@ class Person:
                 async with asyncio.timeout(self.cfg.resend_timeout):
                     await self._answered.wait()
                     return True
+            if window.answers or window.reshows:
+                # The answer came in the same loop turn as the deadline (a busy loop wakes
+                # both at once): the person has it and would not send again.
+                return True
         return False
 
     def pick(self, fragments: Sequence[str]) -> str | None:
