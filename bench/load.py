@@ -378,13 +378,32 @@ def repeated_messages(
     return calm, at_kill
 
 
-def redelivered_updates(fake: FakeBotApi) -> int:
-    """Updates handed to the bot more than once (not acknowledged before a kill)."""
+def redelivered_updates(fake: FakeBotApi) -> dict[int, int]:
+    """Updates handed to the bot more than once (not crossed off before a kill): update id ->
+    the person's chat."""
     seen: Counter[int] = Counter()
+    chats: dict[int, int] = {}
     for call in fake.calls_of("getUpdates"):
         for update in call.result or []:
             seen[int(update["update_id"])] += 1
-    return sum(1 for count in seen.values() if count > 1)
+            sender = (update.get("message") or update.get("callback_query") or {}).get("from", {})
+            chats[int(update["update_id"])] = int(sender.get("id", 0))
+    return {update: chats[update] for update, count in seen.items() if count > 1}
+
+
+def mark_in_doubt(people: Sequence[Person], redelivered: dict[int, int], kill_at: float) -> None:
+    """A replayed update whose answer had already reached the person before the kill (sent,
+    not yet crossed off in the inbox) is answered again by the new process: the person's last
+    move answered before the kill was in doubt at the kill, like the moves still open."""
+    chats = set(redelivered.values())
+    for person in people:
+        if person.uid not in chats:
+            continue
+        done = [w for w in person.windows if w.done_at is not None and w.done_at < kill_at]
+        if done:
+            last = max(done, key=lambda w: w.done_at or 0.0)
+            for window in person.windows:
+                window.open_at_kill |= window.move == last.move
 
 
 def continuable(db: Path, chats: Sequence[int]) -> int:
@@ -481,6 +500,9 @@ def summarise(
     answered = [w for w in windows if w.done_at is not None]
     end = max((w.done_at for w in answered if w.done_at), default=time.monotonic())
     duration = max(end - started, 1e-9)
+    redelivered = redelivered_updates(fake)
+    if kill_at is not None:
+        mark_in_doubt(people, redelivered, kill_at)
     moves = tally(people)
     calm = [m for m in moves if not m.at_kill]
     near_kill = [m for m in moves if m.at_kill]
@@ -523,7 +545,7 @@ def summarise(
         "kill_answered_twice": sum(max(m.answers - 1, 0) for m in near_kill),
         "repeated_messages": repeats[0],
         "kill_repeated_messages": repeats[1],
-        "redelivered_updates": redelivered_updates(fake),
+        "redelivered_updates": len(redelivered),
         "stray_messages": sum(p.stray for p in people),
         "wrong_echoes": sum(p.wrong_echo for p in people),
         "undelivered_logged": process.log_count("reply not delivered"),
