@@ -18,17 +18,17 @@ pytestmark = pytest.mark.both_stores
 async def test_legacy_member_gets_a_drawn_code_and_the_default_name(
     store: str, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A schema from before 0019 with a member coded 'T' + id and named after Telegram: the
+    """A schema from before 0021 with a member coded 'T' + id and named after Telegram: the
     next start gives a drawn code and "Teamlid <code>"; a member with a drawn code keeps both."""
     shipped = repository._migrations("postgresql" if "://" in store else "sqlite")
     with monkeypatch.context() as patch:
-        patch.setattr(repository, "_migrations", lambda _d: [m for m in shipped if m[0] < 19])
+        patch.setattr(repository, "_migrations", lambda _d: [m for m in shipped if m[0] < 21])
         repo = await Repository.open(store)
         old = await repo.create_user("telegram", "1001", "nl", NOW)
         new = await repo.create_user("telegram", "1002", "nl", NOW)
         async with repo.transaction() as conn:
-            # A reused test database may be migrated further already: make it one at 18.
-            await conn.execute("DELETE FROM schema_migrations WHERE number >= 19")
+            # A reused test database may be migrated further already: make it one at 20.
+            await conn.execute("DELETE FROM schema_migrations WHERE number = 21")
             await conn.execute(
                 "INSERT INTO staff_members (user_id, display_name, code, joined_at) "
                 "VALUES (?, 'Fatima', 'T' || ?, 0), (?, 'Bas', 'K7P2', 0)",

@@ -181,3 +181,12 @@ def test_translate_rewrites_only_what_postgresql_spells_differently() -> None:
     )
     with pytest.raises(ValueError, match="ON CONFLICT"):
         t("INSERT OR REPLACE INTO t (a) VALUES (?)")
+
+
+def test_every_migration_number_is_taken_once() -> None:
+    """Two shared scripts with one number would run as one migration: a database already at
+    that number (from a deploy that had only the first) would never get the second."""
+    folder = Path(repository.__file__).parent / "migrations"
+    shared = [entry.name for entry in folder.glob("*.sql") if entry.name.count(".") == 1]
+    numbers = [name.split("_", 1)[0] for name in shared]
+    assert len(numbers) == len(set(numbers)), sorted(shared)

@@ -141,7 +141,7 @@ async def grant_role(
 
 
 async def retire_legacy_codes(repo: Repository, name_for: Callable[[str], str]) -> int:
-    """Members from before team codes (marked 'legacy-' by migration 0019: their code held their
+    """Members from before team codes (marked 'legacy-' by migration 0021: their code held their
     account id and their Telegram first name stayed as the name young people see) get a drawn
     code and the default name, so neither is shown again. Returns how many changed."""
     rows = await repo.fetch("SELECT user_id FROM staff_members WHERE code LIKE 'legacy-%'")
