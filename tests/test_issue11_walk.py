@@ -95,7 +95,7 @@ async def test_the_pause_keeps_one_talk_button_and_answers_a_known_feeling_warml
 
 async def test_an_answer_in_own_words_picks_the_button_it_names(tg: RunningBot) -> None:
     """ "ik meld het wel denk ik" is "Ja, ik meld het"; "ik meld het niet" is not: it gets the
-    hint for that question."""
+    hint for that question; "hulp" typed is the help button, and leads back to the question."""
     user = 9503
     route = (
         "Ik zie nu iets haatdragends",
@@ -109,6 +109,10 @@ async def test_an_answer_in_own_words_picks_the_button_it_names(tg: RunningBot) 
     )
     asked = await _walk(tg, user, *route)
     assert "Ga je het melden?" in texts(asked)
+    helped = await tg.say(user, "hulp")
+    assert "Bel meteen 112" in texts(helped)
+    back = await tg.tap(user, "Terug naar waar ik was")
+    assert "Ga je het melden?" in texts(back)
     refused = await tg.say(user, "ik meld het niet")
     assert "Kies 'Ja, ik meld het' of 'Nee, nu niet'" in texts(refused)
     yes = await tg.say(user, "ik meld het wel denk ik")

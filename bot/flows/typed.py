@@ -39,6 +39,8 @@ DENIED_FORMS = {
 TALK = "typed:talk"
 TYPO_RATIO = 0.8  # how close a typed word must be to a button label to count as that button
 MIN_WORD = 3  # label words shorter than this ("ja", "ik", "nu") need not be typed
+# Typed alone, these words do what the menu row's buttons do (WhatsApp reads them as commands).
+NAV_WORDS = {"hulp": "hulp", "help": "hulp", "menu": "menu"}
 # A text saying one of these where the label does not ("ik meld het niet") is not that label.
 NEGATIONS = frozenset({"niet", "geen", "nee", "nooit", "niks", "niets", "not", "no", "never"})
 # Which button label names an answer in the "noted" line: the coach's own labels.
@@ -232,6 +234,13 @@ async def read_typed(turn: Turn, text: str) -> bool:
     state = turn.state
     if state.text_input is not None:
         return False
+    nav = NAV_WORDS.get(_plain(text))
+    if nav == "hulp":
+        await turn.engine.registry.commands["hulp"](turn, "")
+        return True
+    if nav == "menu" and turn.user.onboarded:
+        await turn.engine.enter(turn, "menu:")
+        return True
     if not reads_stories(turn):  # check-ins, quiz, onboarding: only the buttons' own words
         option = closest(turn, text) or worded(turn, text)
         if option is None:
