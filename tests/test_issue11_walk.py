@@ -149,6 +149,31 @@ async def test_a_check_in_answer_in_own_words(ticking: RunningBot, clock: Manual
     assert not any(line in texts(typed) for line in NOT_UNDERSTOOD)
 
 
+async def test_a_safety_answer_is_never_guessed_from_other_words(tg: RunningBot) -> None:
+    """At "Ben je nu veilig?" the words of "Ja, ik ben veilig" inside another text ("veilig? ik
+    ben bang") do not answer it: the question comes again."""
+    user = 9505
+    await _walk(tg, user, "Ik zie nu iets haatdragends")
+    asked = await tg.say(user, "iemand zegt dat hij me na school in elkaar slaat")
+    assert "Ben je nu veilig?" in texts(asked)
+    again = await tg.say(user, "veilig? ik ben bang")
+    assert "Ben je nu veilig?" in texts(again)
+    assert "Fijn dat je veilig bent" not in texts(again)
+
+
+async def test_the_age_gate_is_never_passed_from_other_words(tg: RunningBot) -> None:
+    """ "ik ben 14 jaar, mijn zus is ouder" holds the words of "16 jaar of ouder" but is no
+    answer to the age question: it is asked again."""
+    user = 9506
+    await tg.say(user, "/start")
+    for label in ONBOARDING["Nederlands"][:3]:
+        asked = await tg.tap(user, label)
+    assert "Hoe oud ben jij?" in texts(asked)
+    again = await tg.say(user, "ik ben 14 jaar, mijn zus is ouder")
+    assert "Hoe oud ben jij?" in texts(again)
+    assert "Mag ik je later af en toe vragen" not in texts(again)
+
+
 def test_hints_for_typed_text_name_buttons_that_exist() -> None:
     """A hint that quotes a button ('Ergens anders') quotes a label of that very step."""
     content = load_checked_content()

@@ -39,6 +39,10 @@ DENIED_FORMS = {
 TALK = "typed:talk"
 TYPO_RATIO = 0.8  # how close a typed word must be to a button label to count as that button
 MIN_WORD = 3  # label words shorter than this ("ja", "ik", "nu") need not be typed
+# Safety, the age gate and wiping everything are never answered from other words ("veilig? ik
+# ben bang" is not "Ja, ik ben veilig", "ik ben 14, mijn oudere zus..." not "16 jaar of
+# ouder"): there only a tap, the label itself or a typo of it counts. Flows, or flow.step.
+NOT_WORDED = frozenset({"crisis", "onboarding.age", "forget"})
 # Typed alone, these words do what the menu row's buttons do (WhatsApp reads them as commands).
 NAV_WORDS = {"hulp": "hulp", "help": "hulp", "menu": "menu"}
 # A text saying one of these where the label does not ("ik meld het niet") is not that label.
@@ -97,10 +101,13 @@ def worded(turn: Turn, text: str) -> dict[str, object] | None:
     """The one button whose words the text all says, in any order and among others ("het werd
     eigenlijk alleen maar erger" is "😟 Het werd erger"); not when the text says no where that
     label does not ("ik meld het niet" is not "Ja, ik meld het")."""
+    state = turn.state
+    if state.flow in NOT_WORDED or f"{state.flow}.{state.step}" in NOT_WORDED:
+        return None
     words = set(_plain(text).split())
     said_no = words & NEGATIONS
     fits = []
-    for spec in turn.state.choices.values():
+    for spec in state.choices.values():
         label = {w for w in _plain(str(spec.get("label", ""))).split() if len(w) >= MIN_WORD}
         if label and label <= words and not said_no - label:
             fits.append(spec)
