@@ -10,14 +10,15 @@ from pathlib import Path
 
 from bot.core.content import parse_yaml
 from bot.core.crisis.model import Model
-from bot.core.safety import detect_crisis
+from bot.core.safety import Outcome, detect_crisis
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "data" / "crisis"
 PARTS = ("dev", "heldout")
 LABELS = ("none", "suicide", "self_harm", "violence", "doxing", "sextortion")
-# Someone asking how to help a friend or a sibling in crisis (the writer's note on the row). The
-# product answers them calmly with 113 (README, "Helping a friend"), so these rows are reported
+# Someone asking how to help a friend, a sibling or a classmate (the writer's note on the row:
+# "friend", "helping", "help-friend", "help-classmate", ...). The product answers a friend's
+# suicide or self-harm calmly with 113 (README, "Helping a friend"), so these rows are reported
 # as their own row and count neither as recall nor as a false alarm, whatever their label.
 FRIEND_NOTES = frozenset(["friend", "helping"])
 
@@ -63,16 +64,26 @@ def load(part: str) -> list[Row]:
 
 def counted(row: Row) -> bool:
     """Whether the row counts in recall and false alarms (not a friend asking how to help)."""
-    return row.note not in FRIEND_NOTES
+    helping = row.note.startswith("help-") and row.note != "help-seeking"  # seeking: their own
+    return row.note not in FRIEND_NOTES and not helping
 
 
 def decide(rows: list[Row], model: Model) -> list[str]:
-    """The full decision (rules and model) per row: the first kind found, or "none"."""
+    """The full decision (rules and model) per row: the first kind found, "friend" for the
+    calm friend answer, or "none"."""
     out = []
     for row in rows:
         signal = detect_crisis(row.text, row.where, model)
-        out.append("none" if signal is None else str(signal.primary))
+        if signal is None:
+            out.append("none")
+        else:
+            out.append("friend" if signal.outcome is Outcome.FRIEND else str(signal.primary))
     return out
+
+
+def caught(found: str) -> bool:
+    """A crisis answer or question (the friend answer is not: it gives no alarm)."""
+    return found != "none" and not found.startswith("friend")
 
 
 def score(rows: list[Row], found: list[str]) -> dict[str, float]:
@@ -82,7 +93,7 @@ def score(rows: list[Row], found: list[str]) -> dict[str, float]:
     out = {}
     for label in LABELS[1:]:
         pos = [f for r, f in zip(rows, found, strict=True) if r.label == label]
-        out[label] = round(sum(1 for f in pos if f != "none") / max(1, len(pos)), 3)
+        out[label] = round(sum(1 for f in pos if caught(f)) / max(1, len(pos)), 3)
     neg = [f for r, f in zip(rows, found, strict=True) if r.label == "none"]
     out["false_alarm"] = round(sum(1 for f in neg if f != "none") / max(1, len(neg)), 3)
     return out

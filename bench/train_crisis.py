@@ -32,7 +32,7 @@ from sklearn.feature_extraction import DictVectorizer  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.model_selection import StratifiedGroupKFold  # noqa: E402
 
-from bench.corpus import LABELS, Row, counted, decide, load, score  # noqa: E402
+from bench.corpus import LABELS, Row, caught, counted, decide, load, score  # noqa: E402
 from bot.core.crisis import read, rules  # noqa: E402
 from bot.core.crisis.model import Model, features  # noqa: E402
 from bot.core.safety import THRESHOLDS, Reading, Thresholds, read_message  # noqa: E402
@@ -117,7 +117,7 @@ def out_of_fold(rows: list[Row], vec: DictVectorizer, x: Any) -> list[Reading | 
 
 
 def outcomes(readings: list[Reading | None], limits: Thresholds) -> list[str]:
-    """ "none", or "clear:kind" / "possible:kind" (the primary kind) per row."""
+    """ "none", or "clear:kind" / "possible:kind" / "friend:kind" (the primary kind) per row."""
     out = []
     for reading in readings:
         signal = decide_one(reading, limits)
@@ -136,7 +136,7 @@ def table(rows: list[Row], found: list[str]) -> dict[str, float]:
     rows, found = [r for r, _ in kept], [f for _, f in kept]
     pos = [f for r, f in zip(rows, found, strict=True) if r.label != "none"]
     neg = [f for r, f in zip(rows, found, strict=True) if r.label == "none"]
-    out["all"] = round(sum(1 for f in pos if f != "none") / max(1, len(pos)), 3)
+    out["all"] = round(sum(1 for f in pos if caught(f)) / max(1, len(pos)), 3)
     out["clear_fa"] = round(sum(1 for f in neg if f.startswith("clear")) / max(1, len(neg)), 3)
     out["asked"] = round(sum(1 for f in pos if f.startswith("possible")) / max(1, len(pos)), 3)
     return out

@@ -55,6 +55,7 @@ from typing import Final
 
 from bot.core.crisis import addressed, read, rules, unquoted
 from bot.core.crisis.model import Model, features, load
+from bot.core.crisis.subject import friend_subject
 from bot.core.crisis.text import normalise
 
 __all__ = [
@@ -83,10 +84,12 @@ class CrisisKind(enum.StrEnum):
 
 
 class Outcome(enum.StrEnum):
-    """How sure the detector is: the crisis answer at once, or one kind question first."""
+    """How sure the detector is: the crisis answer at once, or one kind question first; or
+    someone asks how to help a friend in crisis (a calm answer with 113, no alarm)."""
 
     CLEAR = "clear"
     POSSIBLE = "possible"
+    FRIEND = "friend"
 
 
 _URGENCY: Final[tuple[CrisisKind, ...]] = (
@@ -151,6 +154,7 @@ _PLAIN_CONCEPTS: Final = frozenset(
 )
 # Kinds that are about the writer's own wish or act: only the writer's own words count.
 _OWN_KINDS: Final = frozenset(["suicide", "self_harm"])
+_ABOUT_SELF: Final = frozenset([CrisisKind.SUICIDE, CrisisKind.SELF_HARM])
 
 THRESHOLDS: Final = Thresholds()
 
@@ -187,6 +191,7 @@ class Reading:
     probs: dict[str, float]
     concepts: frozenset[str] = frozenset()
     words: int = 0  # how many words the message has
+    friend: bool = False  # someone close is the one in danger, not the writer (``subject.py``)
 
 
 def read_message(text: str, where: str = "chat", model: Model | None = None) -> Reading | None:
@@ -206,11 +211,17 @@ def read_message(text: str, where: str = "chat", model: Model | None = None) -> 
         hits += [h for h in rules.apply(sent_words, sent_tags, where) if h.kind not in _OWN_KINDS]
     cues = rules.cues(words, tags, where)
     probs = (model or load()).probabilities(features(words, tags, where, hits, cues))
-    return Reading(tuple(hits), tuple(cues), probs, frozenset().union(*tags), len(words))
+    friend = friend_subject(words, tags)
+    return Reading(tuple(hits), tuple(cues), probs, frozenset().union(*tags), len(words), friend)
 
 
 def decide(reading: Reading | None, limits: Thresholds = THRESHOLDS) -> CrisisSignal | None:
-    """Turn a reading into a clear signal, a possible one, or ``None``."""
+    """Turn a reading into a clear signal, a possible one, a friend's, or ``None``.
+
+    Suicide or self-harm of someone close, told by the writer ("mn vriendin zegt dat ze dood
+    wil, wat moet ik doen"), is a friend's signal: a calm answer with 113, no alarm (README,
+    "Helping a friend"); immediate danger and every other kind keep the crisis answer.
+    """
     if reading is None:
         return None
     hits = reading.hits
@@ -235,13 +246,15 @@ def decide(reading: Reading | None, limits: Thresholds = THRESHOLDS) -> CrisisSi
         f"model:{k}={p:.2f}" for k, p in sorted(probs.items()) if k != "none" and p >= possible_at
     )
     acute = any(h.acute for h in hits)
+    possible = clear | {CrisisKind(h.kind) for h in hits if not vetoed}
+    possible |= {CrisisKind(k) for k, p in probs.items() if k != "none" and p >= possible_at}
+    if not possible:
+        return None
+    if reading.friend and possible <= _ABOUT_SELF and not acute:
+        return CrisisSignal(frozenset(possible), Outcome.FRIEND, False, reasons)
     if clear:
         return CrisisSignal(frozenset(clear), Outcome.CLEAR, acute, reasons)
-    possible = {CrisisKind(h.kind) for h in hits if not vetoed}
-    possible |= {CrisisKind(k) for k, p in probs.items() if k != "none" and p >= possible_at}
-    if possible:
-        return CrisisSignal(frozenset(possible), Outcome.POSSIBLE, acute, reasons)
-    return None
+    return CrisisSignal(frozenset(possible), Outcome.POSSIBLE, acute, reasons)
 
 
 def detect_crisis(

@@ -1,7 +1,9 @@
 """The crisis safety net: every free text is checked first, in every state.
 
 A clear signal answers in the same turn with the matching helplines, records an urgent request for
-a peer educator, and asks whether the person is safe. A possible signal first asks one kind,
+a peer educator, and asks whether the person is safe. Someone asking how to help a friend who
+talks about suicide or self-harm gets a calm answer that names 113, without the alarm and
+without an urgent case, and carries on where they were. A possible signal first asks one kind,
 direct question that already names the fitting helpline (asking directly is what 113 advises):
 "yes" leads to the full crisis answer, "no" back to where they were, with what they typed then
 handled as usual. Where they were is kept so they can carry on.
@@ -78,6 +80,13 @@ async def crisis_filter(turn: Turn, text: str) -> bool:
     signal = detect_crisis(_readable(turn.event.text or text), where_typed(turn))
     if signal is None:
         return False
+    if signal.outcome is Outcome.FRIEND:
+        # Someone asks how to help a friend in crisis: a calm answer with 113, then the question
+        # they were at. No alarm and no urgent case: the writer is not the one in danger.
+        await turn.repo.record(turn.user.id, "crisis_friend", str(signal.primary), turn.now())
+        turn.say("crisis.friend")
+        turn.engine.reshow(turn)
+        return True
     state = turn.state
     if state.flow != "crisis":
         state.resume = state.snapshot() if state.prompt else None
