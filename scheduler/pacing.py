@@ -6,6 +6,10 @@ and does not space messages per chat, so thousands of broadcast messages get the
 pace (STERK_BROADCAST_RATE, default 25/s under 30/s), which leaves room for answering the people
 who are chatting at the same time.
 
+With replicas (PostgreSQL) the bucket is a row every replica takes from (`reserve`, see
+bot/storage/shared.py), so the pace holds for the whole deployment; the per-chat gap stays
+per process (one person gets one broadcast message).
+
 The bucket holds at most 20 ms worth of tokens: enough to make up for the event loop waking a
 little late, too little to exceed the rate in any one-second window by more than a message or two.
 """
@@ -30,6 +34,7 @@ class Pacer:
         *,
         now: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        reserve: Callable[[float, float], Awaitable[float]] | None = None,
     ) -> None:
         if rate <= 0:
             raise ValueError("rate must be positive")
@@ -38,6 +43,7 @@ class Pacer:
         self.per_chat_seconds = per_chat_seconds
         self._now = now
         self._sleep = sleep
+        self._reserve = reserve  # (rate, burst) -> seconds to wait, from a shared bucket
         self._tokens = self.capacity
         self._stamp = now()
         self._last: OrderedDict[Hashable, float] = OrderedDict()  # chat -> last send, oldest first
@@ -49,6 +55,12 @@ class Pacer:
             gap = last + self.per_chat_seconds - self._now()
             if gap > 0:
                 await self._sleep(gap)
+        if self._reserve is not None:
+            wait = await self._reserve(self.rate, self.capacity)
+            if wait > 0:
+                await self._sleep(wait)
+            self._remember(chat, self._now())
+            return
         now = self._now()
         self._tokens = min(self.capacity, self._tokens + (now - self._stamp) * self.rate)
         self._stamp = now

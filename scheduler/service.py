@@ -10,6 +10,10 @@ Delivery guarantees:
   ticks (or processes) never get the same row; every later change names the token.
 - A normal stop lets the items being sent finish, then hands every other claimed row back
   unchanged: nothing is lost or sent twice across a restart.
+- Replicas: each runs a scheduler. Claims are leases: a periodic job renews this scheduler's
+  (`renew`), so only a dead scheduler's claims grow older than `stale_after`. The digest and
+  the retention sweep run in the one replica that takes their turn (`bot.storage.shared`), and
+  on PostgreSQL the lane's pace is one bucket row for the whole deployment.
 - After a crash, claims older than `stale_after` are taken back by the next tick of any
   scheduler. An item that was sent just before the crash (but not marked) is sent once more;
   one that was not sent yet goes out once. Nothing is lost.
@@ -45,6 +49,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
+import time as _time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, time, timedelta
@@ -57,7 +62,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.app import Core
 from bot.core.clock import Clock, from_epoch
 from bot.core.delivery import KindSender, RetryLater, Unreachable
-from bot.storage import db, retention, scheduled
+from bot.storage import db, retention, scheduled, shared
 from bot.storage.files import disk_trouble
 from bot.storage.repository import User
 from bot.storage.scheduled import Finished, Item
@@ -72,6 +77,10 @@ NO_SENDER_DELAY = timedelta(minutes=10)  # the person's channel is not running i
 # The retention sweep runs from the tick: at the first tick after start and then every 24 hours
 # of the scheduler's clock, so a bot that is never up at a fixed hour still sweeps daily.
 SWEEP_EVERY = timedelta(days=1)
+SWEEP_CHECK = timedelta(minutes=1)  # how often a replica asks whether the sweep is its turn
+# The digest runs at a fixed local time in every replica; the first takes the turn, which holds
+# long enough to cover clocks a little apart and short enough for tomorrow's run.
+DIGEST_TURN = timedelta(hours=20)
 LANE_BATCH = 50  # lane items claimed at once; claimed but unsent ones are never in doubt
 
 
@@ -105,7 +114,10 @@ class Scheduler:
         self.busy_window = busy_window
         self.digest_at = digest_at or core.settings.quiet_hours_end
         self.token = secrets.token_hex(8)  # identifies this run's claims
-        self.pacer = pacer or Pacer(core.settings.broadcast_rate)
+        self.pacer = pacer or Pacer(
+            core.settings.broadcast_rate,
+            reserve=self._reserve if core.repo.dialect == "postgresql" else None,
+        )
         self._aps: AsyncIOScheduler | None = None
         self._tick_lock = asyncio.Lock()
         self._lane_lock = asyncio.Lock()
@@ -131,9 +143,16 @@ class Scheduler:
             coalesce=True,
             next_run_time=datetime.now(tz),
         )
+        aps.add_job(  # outside the tick's lock: a long batch keeps its claims fresh
+            self._periodic_renew,
+            IntervalTrigger(seconds=self.stale_after.total_seconds() / 3, timezone=tz),
+            id="renew",
+            max_instances=1,
+            coalesce=True,
+        )
         daily: dict[str, Any] = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 3600}
         aps.add_job(
-            self.digest,
+            self._daily_digest,
             CronTrigger(hour=self.digest_at.hour, minute=self.digest_at.minute, timezone=tz),
             id="digest",
             **daily,
@@ -182,6 +201,10 @@ class Scheduler:
             disk_trouble.report("due messages wait", exc)
         except Exception:
             log.exception("scheduler tick failed")
+
+    async def _periodic_renew(self) -> None:
+        with contextlib.suppress(*db.Error):  # the tick reports database trouble
+            await self.renew()
 
     async def tick(self) -> int:
         """Deliver everything due now; returns how many claimed items were handled."""
@@ -259,15 +282,38 @@ class Scheduler:
         """Run the daily digest hooks (registered by the staff module)."""
         await self._run_hooks(self.registry.digest_hooks, self.clock.now())
 
+    async def _daily_digest(self) -> None:
+        """The morning's digest, in the one replica that takes the day's turn."""
+        try:
+            if await shared.take_turn(
+                self.core.repo, "digest", self.token, self.clock.now(), DIGEST_TURN
+            ):
+                await self.digest()
+        except db.Error as exc:
+            disk_trouble.report("the daily digest waits", exc)
+
+    async def _reserve(self, rate: float, burst: float) -> float:
+        """The lane's share of the deployment's broadcast pace (a bucket row)."""
+        return await shared.reserve(self.core.repo, "broadcast", rate, burst, _time.time())
+
+    async def renew(self) -> int:
+        """Refresh this scheduler's claims, so a long batch is not taken for a dead one's."""
+        return await scheduled.renew(self.core.repo, self.token, self.clock.now())
+
     async def _sweep_when_due(self) -> None:
+        """At the first tick and then every 24 hours, in one replica (the one taking the turn)."""
         now = self.clock.now()
         if self._next_sweep is not None and now < self._next_sweep:
             return
-        self._next_sweep = now + SWEEP_EVERY
+        self._next_sweep = now + SWEEP_CHECK
+        repo = self.core.repo
+        if not await shared.take_turn(repo, "retention", self.token, now, SWEEP_EVERY):
+            return
         try:
             await self.sweep()
-        except db.Error as exc:  # disk full: try again at the next tick
+        except db.Error as exc:  # disk full: try again at the next tick (of any replica)
             self._next_sweep = None
+            await shared.give_back(repo, "retention", self.token, now)
             disk_trouble.report("the retention sweep waits", exc)
 
     async def sweep(self) -> dict[str, int]:

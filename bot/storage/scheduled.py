@@ -96,6 +96,17 @@ async def reclaim_stale(repo: Repository, token: str, claimed_before: datetime) 
         return cur.rowcount
 
 
+async def renew(repo: Repository, token: str, now: datetime) -> int:
+    """Mark this scheduler's claims as fresh: with replicas, a claim is a lease that its
+    scheduler renews, so only a dead scheduler's claims grow stale (`reclaim_stale`)."""
+    async with repo.transaction(serial=False) as conn:  # only this token's rows
+        cur = await conn.execute(
+            "UPDATE scheduled SET claimed_at = ? WHERE status = 'claimed' AND claim_token = ?",
+            (epoch(now), token),
+        )
+        return cur.rowcount
+
+
 async def expire_overdue(repo: Repository, grace: Mapping[str, timedelta], now: datetime) -> int:
     """Record as expired what was due too long ago to be relevant (per-kind grace window)."""
     stamp = epoch(now)

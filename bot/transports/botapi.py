@@ -245,6 +245,41 @@ class _QuietParseErrors(logging.Filter):
 logging.getLogger("telegram.ext.ExtBot").addFilter(_QuietParseErrors())
 
 
+class SharedRateLimiter(AIORateLimiter):
+    """PTB's rate limiter plus a bucket every replica shares (bot/storage/shared.py), so
+    Telegram's limit per bot holds for the whole deployment, not per replica.
+
+    Only calls to a chat count, as in PTB's own overall limit; if the database cannot be asked
+    the call goes out on the local limit alone rather than waiting for it.
+    """
+
+    def __init__(self, reserve: Callable[[], Awaitable[float]], rate: float) -> None:
+        super().__init__(overall_max_rate=rate, max_retries=3)
+        self._reserve = reserve
+
+    async def process_request(
+        self,
+        callback: Callable[..., Any],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> Any:
+        """Wait for the shared bucket, then as PTB's limiter does."""
+        if data.get("chat_id") is not None:
+            try:
+                wait = await self._reserve()
+            except db.Error as exc:
+                log.debug("shared rate bucket not reached: %s", type(exc).__name__)
+                wait = 0.0
+            if wait > 0:
+                await asyncio.sleep(wait)
+        return await super().process_request(
+            callback, args, kwargs, endpoint, data, rate_limit_args
+        )
+
+
 class TolerantBot(ExtBot[int]):
     """PTB's bot with aiohttp requests, whose polling survives updates it cannot parse."""
 

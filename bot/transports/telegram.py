@@ -53,11 +53,16 @@ from bot.core.delivery import (
 )
 from bot.core.flood import FloodGate
 from bot.core.model import Button, Document, Event, EventKind, Outcome, Reply
-from bot.storage import db, inbox, tgfiles
+from bot.storage import db, inbox, shared, tgfiles
 from bot.storage import staff as staff_store
 from bot.storage.files import disk_trouble
 from bot.storage.repository import User
-from bot.transports.botapi import MAX_STORAGE_WAIT, PerPersonProcessor, TolerantBot
+from bot.transports.botapi import (
+    MAX_STORAGE_WAIT,
+    PerPersonProcessor,
+    SharedRateLimiter,
+    TolerantBot,
+)
 from bot.transports.replicas import SharedInbox
 from bot.web import metrics
 from bot.web.server import Ingress, WebServer, secret_header
@@ -274,6 +279,15 @@ class TelegramTransport:
         if not settings.telegram_bot_token:
             raise ValueError("TELEGRAM_BOT_TOKEN is required for the Telegram transport")
         base = settings.telegram_api_base_url
+        replicas = bool(settings.webhook_url) and core.repo.dialect == "postgresql"
+        rate = settings.telegram_max_rate
+        limiter = (
+            SharedRateLimiter(
+                lambda: shared.reserve(core.repo, "telegram", rate, rate, time.time()), rate
+            )
+            if replicas
+            else AIORateLimiter(overall_max_rate=rate, max_retries=3)
+        )
         # aiohttp instead of httpx (a sixth of the CPU per Bot API call), and polling that
         # survives an update PTB cannot parse: see botapi.py.
         bot = TolerantBot(
@@ -281,7 +295,7 @@ class TelegramTransport:
             base_url=base,
             base_file_url=base.removesuffix("/bot") + "/file/bot",
             pool_size=max(8, settings.concurrent_updates),
-            rate_limiter=AIORateLimiter(overall_max_rate=settings.telegram_max_rate, max_retries=3),
+            rate_limiter=limiter,
             on_batch=self._keep_batch,
         )
         builder = (
@@ -333,9 +347,9 @@ class TelegramTransport:
         )
         # Webhook mode on PostgreSQL: replicas may share the database, so an update is handled
         # by the replica that claims it from the inbox, not by the one it was posted to.
-        self.shared: SharedInbox | None = None
-        if settings.webhook_url and core.repo.dialect == "postgresql":
-            self.shared = SharedInbox(
+        self.claims: SharedInbox | None = None
+        if replicas:
+            self.claims = SharedInbox(
                 core.repo, settings.concurrent_updates, settings.inbox_lease, self._claimed
             )
         core.senders[CHANNEL] = self
@@ -761,9 +775,9 @@ class TelegramTransport:
         self._in_hand.add(update.update_id)
         if await inbox.is_answered(self.core.repo, update.update_id):
             metrics.DUPLICATES.labels(CHANNEL).inc()
-            if self.shared is not None:  # kept again as it was answered: cross it off again
+            if self.claims is not None:  # kept again as it was answered: cross it off again
                 await inbox.answered(self.core.repo, update.update_id, self.core.clock.now())
-                self.shared.done(update.update_id)
+                self.claims.done(update.update_id)
             self._in_hand.discard(update.update_id)
             self._done(update.update_id)
             raise ApplicationHandlerStop
@@ -779,8 +793,8 @@ class TelegramTransport:
             # Only now: a second copy (the inbox replay and Telegram's redelivery of the same
             # update) let in before the row was written was answered twice.
             self._in_hand.discard(update.update_id)
-            if self.shared is not None:
-                self.shared.done(update.update_id)
+            if self.claims is not None:
+                self.claims.done(update.update_id)
         self._done(update.update_id)
 
     def _done(self, update_id: int) -> None:
@@ -829,8 +843,8 @@ class TelegramTransport:
         if self._refuse_wait:
             self._refuse_wait = 0.0
             disk_trouble.recovered()
-        if self.shared is not None:
-            self.shared.wake()  # this replica or another claims it (bot/transports/replicas.py)
+        if self.claims is not None:
+            self.claims.wake()  # this replica or another claims it (bot/transports/replicas.py)
         else:
             await self.app.update_queue.put(update)
         return 200
@@ -840,8 +854,8 @@ class TelegramTransport:
         update = Update.de_json(json.loads(payload), self.app.bot)
         if update is None:
             await inbox.answered(self.core.repo, update_id, self.core.clock.now())
-            if self.shared is not None:
-                self.shared.done(update_id)
+            if self.claims is not None:
+                self.claims.done(update_id)
             return
         self._arrivals[update_id] = float(received_at)
         if self.watch is not None:
@@ -851,7 +865,7 @@ class TelegramTransport:
     async def _replay_inbox(self) -> None:
         """Queue what a previous process fetched but never answered, before polling starts."""
         await inbox.purge(self.core.repo, self.core.clock.now())
-        if self.shared is not None:  # other replicas hold some: the claim loop takes the rest
+        if self.claims is not None:  # other replicas hold some: the claim loop takes the rest
             return
         waiting = await inbox.unanswered(self.core.repo)
         for payload in waiting:
@@ -875,8 +889,8 @@ class TelegramTransport:
             log.warning("could not register commands: %s", type(exc).__name__)
         await self.app.start()
         self.outbox.start()
-        if self.shared is not None:
-            self.shared.start()
+        if self.claims is not None:
+            self.claims.start()
         if settings.webhook_url:
             await self.app.bot.set_webhook(
                 settings.webhook_url.rstrip("/") + WEBHOOK_PATH,
@@ -901,11 +915,11 @@ class TelegramTransport:
         """
         if self.app.updater is not None and self.app.updater.running:
             await self.app.updater.stop()
-        if self.shared is not None:
-            await self.shared.stop()
+        if self.claims is not None:
+            await self.claims.stop()
         if self.app.running:
             await self.app.stop()
-        if self.shared is not None:
-            await self.shared.release()
+        if self.claims is not None:
+            await self.claims.release()
         await self.outbox.stop()  # what still waits is in the database for the next start
         await self.app.shutdown()
