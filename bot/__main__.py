@@ -1,4 +1,4 @@
-"""Command line: `sterk-online [run|chat|migrate|validate-content DIR|diagram FLOW]`.
+"""Command line: `sterk-online [run|chat|migrate|copy-db [FROM] [TO]|validate-content DIR|diagram FLOW]`.
 
 Without a Telegram token or WhatsApp settings the bot opens the local terminal chat, so a fresh
 install can be tried at once; with `TELEGRAM_BOT_TOKEN` it runs on Telegram (webhook when a URL
@@ -72,6 +72,25 @@ async def _migrate(settings: Settings) -> None:
         await repo.close()
 
 
+async def _copy(source: str, target: str) -> None:
+    """Copy every row from one store into another, empty one (SQLite -> PostgreSQL)."""
+    from bot.storage.copy import copy_database
+
+    if source == target:
+        raise SettingsError("copy-db: the source and the target are the same database")
+    origin = await Repository.open(source)
+    try:
+        destination = await Repository.open(target)
+        try:
+            copied = await copy_database(origin, destination)
+        finally:
+            await destination.close()
+    finally:
+        await origin.close()
+    rows = sum(copied.values())
+    print(f"Copied {rows} rows in {len(copied)} tables to {destination.dialect}.")
+
+
 def _validate(folder: str | None) -> int:
     try:
         load_checked_content(Path(folder) if folder else None)
@@ -118,6 +137,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     sub.add_parser("chat", help="always open the terminal chat")
     sub.add_parser("migrate", help="apply pending database migrations, then stop")
+    copy = sub.add_parser(
+        "copy-db", help="copy a SQLite database into an empty PostgreSQL one (stop the bot first)"
+    )
+    copy.add_argument("source", nargs="?", help="from (default: STERK_DB_PATH)")
+    copy.add_argument("target", nargs="?", help="to (default: STERK_DATABASE_URL)")
     check = sub.add_parser("validate-content", help="check content YAML and list every problem")
     check.add_argument("dir", nargs="?", help="content folder (default: the bundled content)")
     draw = sub.add_parser("diagram", help="print a flow's Mermaid diagram, from its table")
@@ -134,6 +158,8 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"Configuration error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
+    if args.command == "copy-db":
+        return _run_copy(settings, args.source, args.target)
     try:
         # One process per SQLite file; on PostgreSQL the server arbitrates (see README).
         lock = None if settings.database_url else files.hold_lock(settings.db_path)
@@ -159,6 +185,39 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_CONTENT
     except KeyboardInterrupt:
         pass
+    finally:
+        if lock is not None:
+            lock.close()
+    return 0
+
+
+def _run_copy(settings: Settings, source: str | None, target: str | None) -> int:
+    """`copy-db`: the source file is locked (no bot may write it meanwhile)."""
+    from bot.storage.copy import NotEmpty
+
+    source = source or str(settings.db_path)
+    target = target or settings.database_url
+    if not target:
+        print(
+            "Configuration error: copy-db needs a target (or STERK_DATABASE_URL)", file=sys.stderr
+        )
+        return EXIT_CONFIG
+    if not db.is_url(source) and not Path(source).is_file():
+        print(f"Not copied: there is no database file {source}", file=sys.stderr)
+        return EXIT_CONFIG
+    try:
+        lock = None if db.is_url(source) else files.hold_lock(Path(source))
+    except files.AlreadyRunning as exc:
+        print(f"Not copied: {exc}", file=sys.stderr)
+        return EXIT_RUNNING
+    try:
+        asyncio.run(_copy(source, target))
+    except (SettingsError, NotEmpty) as exc:
+        print(f"Not copied: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except db.Error as exc:
+        print(f"Database error: {str(exc).strip().splitlines()[0]}", file=sys.stderr)
+        return EXIT_CONFIG
     finally:
         if lock is not None:
             lock.close()

@@ -8,6 +8,8 @@ import sys
 import tomllib
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -56,3 +58,21 @@ def test_systemd_unit_runs_the_command_as_its_own_user() -> None:
     assert "\nUser=sterk\n" in unit
     assert "\nRestartPreventExitStatus=1 2\n" in unit
     assert "\nEnvironmentFile=/etc/sterk-online/env\n" in unit
+
+
+def test_compose_runs_two_replicas_on_postgresql_behind_caddy() -> None:
+    """deploy/compose.yaml: PostgreSQL with a health check, two bot replicas in webhook mode on
+    it (waiting for the database), and Caddy passing the webhooks to both."""
+    compose = yaml.safe_load((ROOT / "deploy" / "compose.yaml").read_text(encoding="utf-8"))
+    services = compose["services"]
+    assert "healthcheck" in services["db"]
+    bots = [name for name, service in services.items() if service.get("image") == "sterk-online"]
+    assert len(bots) >= 2
+    for name in bots:
+        env = services[name]["environment"]
+        assert env["STERK_DATABASE_URL"].startswith("postgresql://")
+        assert env["STERK_WEBHOOK_URL"].startswith("https://")
+        assert services[name]["depends_on"]["db"]["condition"] == "service_healthy"
+    caddy = (ROOT / "deploy" / "Caddyfile").read_text(encoding="utf-8")
+    assert all(f"{name}:8443" in caddy for name in bots)
+    assert "/telegram" in caddy
