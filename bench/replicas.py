@@ -59,7 +59,7 @@ BURST = (
 )
 ROUNDS = 3
 CONNECTIONS = 32  # the fake's webhook connections (Telegram's default max is 40)
-LEASE = "3"  # STERK_INBOX_LEASE_SECONDS: a killed replica's updates are taken over after it
+LEASE = "10"  # STERK_INBOX_LEASE_SECONDS (the default): a killed replica's updates wait this long
 
 
 @dataclass(frozen=True, slots=True)

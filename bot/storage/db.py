@@ -193,6 +193,13 @@ class Database(ABC):
     async def batch(self, statements: Sequence[Statement], serial: bool = True) -> list[Cursor]:
         """Several statements as one write transaction, in as few hops as the store allows."""
 
+    async def execute_one(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
+        """One write statement on its own (PostgreSQL: autocommit, no BEGIN/COMMIT round trips,
+        so the rows it locks are held only while the server runs it). Unserialised: for
+        statements that are safe alone (a claim, a bucket's upsert)."""
+        [done] = await self.batch([(sql, params)], serial=False)
+        return done
+
     @abstractmethod
     async def fetch_named(
         self, sql: str, params: Sequence[Any] = ()
@@ -431,6 +438,12 @@ class Postgres(Database):
     async def batch(self, statements: Sequence[Statement], serial: bool = True) -> list[Cursor]:
         async with self.transaction(serial) as tx:
             return [await tx.execute(sql, params) for sql, params in statements]
+
+    async def execute_one(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
+        async with self.pool.connection() as conn:  # autocommit: the statement is the transaction
+            cur = await conn.execute(translate(sql), tuple(params))
+            rows = await cur.fetchall() if cur.description else []
+            return Cursor(rows, cur.rowcount)
 
     async def fetch_named(
         self, sql: str, params: Sequence[Any] = ()

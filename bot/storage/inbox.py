@@ -81,38 +81,35 @@ async def claim(
     until the next claim. `FOR UPDATE` re-reads a row it had to wait for, so a lease taken
     meanwhile is seen and the row left alone.
     """
-    async with repo.transaction(serial=False) as conn:
-        cur = await conn.execute(
-            f"UPDATE inbox SET claimed_by = ?, lease_until = {_NOW_MS} + ? "
-            "WHERE update_id IN (SELECT i.update_id FROM inbox i "
-            f"WHERE (i.lease_until IS NULL OR i.lease_until < {_NOW_MS}) "
-            "AND NOT EXISTS (SELECT 1 FROM inbox o WHERE o.chat = i.chat "
-            "AND o.update_id < i.update_id) "
-            "ORDER BY i.update_id LIMIT ? FOR UPDATE OF i SKIP LOCKED) "
-            f"AND {_FREE} RETURNING update_id, payload, received_at",
-            (replica, int(lease * 1000), limit),
-        )
+    cur = await repo.db.execute_one(
+        f"UPDATE inbox SET claimed_by = ?, lease_until = {_NOW_MS} + ? "
+        "WHERE update_id IN (SELECT i.update_id FROM inbox i "
+        f"WHERE (i.lease_until IS NULL OR i.lease_until < {_NOW_MS}) "
+        "AND NOT EXISTS (SELECT 1 FROM inbox o WHERE o.chat = i.chat "
+        "AND o.update_id < i.update_id) "
+        "ORDER BY i.update_id LIMIT ? FOR UPDATE OF i SKIP LOCKED) "
+        f"AND {_FREE} RETURNING update_id, payload, received_at",
+        (replica, int(lease * 1000), limit),
+    )
     return sorted((int(row[0]), str(row[1]), int(row[2])) for row in cur.rows)
 
 
 async def renew(repo: Repository, replica: str, lease: float) -> int:
     """Extend every claim this replica holds (rows answered are gone); how many."""
-    async with repo.transaction(serial=False) as conn:
-        cur = await conn.execute(
-            f"UPDATE inbox SET lease_until = {_NOW_MS} + ? WHERE claimed_by = ?",
-            (int(lease * 1000), replica),
-        )
-        return cur.rowcount
+    cur = await repo.db.execute_one(
+        f"UPDATE inbox SET lease_until = {_NOW_MS} + ? WHERE claimed_by = ?",
+        (int(lease * 1000), replica),
+    )
+    return cur.rowcount
 
 
 async def release(repo: Repository, replica: str) -> int:
     """Give back this replica's claims (stopping): another replica takes them at once."""
-    async with repo.transaction(serial=False) as conn:
-        cur = await conn.execute(
-            "UPDATE inbox SET claimed_by = NULL, lease_until = NULL WHERE claimed_by = ?",
-            (replica,),
-        )
-        return cur.rowcount
+    cur = await repo.db.execute_one(
+        "UPDATE inbox SET claimed_by = NULL, lease_until = NULL WHERE claimed_by = ?",
+        (replica,),
+    )
+    return cur.rowcount
 
 
 async def forget_chat(repo: Repository, chat: str) -> None:

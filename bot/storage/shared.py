@@ -46,18 +46,15 @@ async def give_back(repo: Repository, job: str, runner: str, now: datetime) -> N
 async def reserve(repo: Repository, name: str, rate: float, burst: float, now: float) -> float:
     """Take one token from bucket `name` (refilled at `rate` per second, holding at most
     `burst`); seconds to wait before acting on it. `now`: epoch seconds (replicas' clocks)."""
-    async with repo.transaction(serial=False) as conn:  # one row's lock
-        await conn.execute(
-            "INSERT OR IGNORE INTO rate_buckets (name, tokens, stamp) VALUES (?, ?, ?)",
-            (name, burst, now),
-        )
-        cur = await conn.execute(
-            "UPDATE rate_buckets SET "
-            "tokens = CASE WHEN tokens + (? - stamp) * ? > ? THEN ? "
-            "ELSE tokens + (CASE WHEN ? > stamp THEN ? - stamp ELSE 0 END) * ? END - 1, "
-            "stamp = CASE WHEN ? > stamp THEN ? ELSE stamp END "
-            "WHERE name = ? RETURNING tokens",
-            (now, rate, burst, burst, now, now, rate, now, now, name),
-        )
-        tokens = float(cur.rows[0][0])
+    cur = await repo.db.execute_one(  # one statement: the row is locked only while it runs
+        "INSERT INTO rate_buckets (name, tokens, stamp) VALUES (?, ?, ?) "
+        "ON CONFLICT (name) DO UPDATE SET "
+        "tokens = CASE WHEN rate_buckets.tokens + (excluded.stamp - rate_buckets.stamp) * ? > ? "
+        "THEN ? ELSE rate_buckets.tokens + (CASE WHEN excluded.stamp > rate_buckets.stamp "
+        "THEN excluded.stamp - rate_buckets.stamp ELSE 0 END) * ? END - 1, "
+        "stamp = CASE WHEN excluded.stamp > rate_buckets.stamp THEN excluded.stamp "
+        "ELSE rate_buckets.stamp END RETURNING tokens",
+        (name, burst - 1, now, rate, burst, burst, rate),
+    )
+    tokens = float(cur.rows[0][0])
     return max(0.0, -tokens / rate)
