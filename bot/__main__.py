@@ -1,4 +1,4 @@
-"""Command line: `sterk-online [run|chat|migrate|copy-db [FROM] [TO]|validate-content DIR|diagram FLOW]`.
+"""Command line: `sterk-online COMMAND`: run, chat, migrate, copy-db, validate-content, diagram.
 
 Without a Telegram token or WhatsApp settings the bot opens the local terminal chat, so a fresh
 install can be tried at once; with `TELEGRAM_BOT_TOKEN` it runs on Telegram (webhook when a URL
