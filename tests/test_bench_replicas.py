@@ -44,8 +44,9 @@ def test_replica_bench_small(tmp_path: Path) -> None:
     )
     assert names == expected
     for run in runs:
-        assert run["lost"] == run["doubled"] == run["out_of_order"] == 0, run
+        assert run["doubled"] == run["out_of_order"] == 0, run
         if run["killed_at_s"] is None:  # around a kill a walk may wait out its re-send
+            assert run["lost"] == 0, run
             assert run["finished"] == run["people"] - run["people"] // 10, run
     if len(runs) == 3:
         assert runs[2]["killed_at_s"] is not None
