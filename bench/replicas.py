@@ -41,6 +41,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+import psycopg  # noqa: E402
+
 from bench.harness import percentiles  # noqa: E402
 from bench.load import KILL_AT, BenchFake, Person, Route, SimConfig, plan_route, tally  # noqa: E402
 from bot.app import load_checked_content  # noqa: E402
@@ -155,6 +157,7 @@ async def run_setup(
         tasks = [asyncio.create_task(p.walk_route(route)) for p in walkers.values()]
         tasks += [asyncio.create_task(b.run()) for b in bursters.values()]
         killed_at: float | None = None
+        held: set[int] = set()
         try:
             deadline = started + args.max_seconds
             while time.monotonic() < deadline:
@@ -169,8 +172,13 @@ async def run_setup(
                     for person in walkers.values():
                         if person.windows and person.windows[-1].done_at is None:
                             person.windows[-1].open_at_kill = True
+                    victim = bots[-1].pid
                     await bots[-1].kill()
-                    print(f"  {setup.name}: SIGKILLed one replica after {done} answers")
+                    held = _held_by(url, victim)
+                    print(
+                        f"  {setup.name}: SIGKILLed one replica after {done} answers "
+                        f"({len(held)} chats' updates in its hands)"
+                    )
             await asyncio.sleep(1.0)  # a doubled answer would come now
         finally:
             for task in tasks:
@@ -180,9 +188,24 @@ async def run_setup(
                 with contextlib.suppress(Exception):
                     await bot.stop()
             await balancer.stop()
-        return summarise(
-            setup, list(walkers.values()), list(bursters.values()), started, killed_at, balancer
-        )
+        if killed_at is not None:  # what the killed replica held is handled again after its lease
+            around = (killed_at - 30.0, killed_at + 2 * float(LEASE))
+            for uid in held & walkers.keys():
+                for window in walkers[uid].windows:
+                    window.open_at_kill |= around[0] <= window.pushed_at <= around[1]
+        people = list(walkers.values()), list(bursters.values())
+        return summarise(setup, *people, started, killed_at, balancer, held)
+
+
+def _held_by(url: str | None, pid: int) -> set[int]:
+    """Chats with an update the process `pid` had claimed (read right after killing it)."""
+    if url is None:
+        return set()
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "SELECT DISTINCT chat FROM inbox WHERE claimed_by LIKE %s", (f"%:{pid}:%",)
+        ).fetchall()
+    return {int(chat) for (chat,) in rows if chat is not None}
 
 
 def summarise(
@@ -192,8 +215,10 @@ def summarise(
     started: float,
     killed_at: float | None,
     balancer: Balancer,
+    held: set[int],
 ) -> dict[str, Any]:
-    """The figures of one setup."""
+    """The figures of one setup; `held`: chats the killed replica had claimed an update of
+    (one it answered but had not crossed off is answered again: counted apart)."""
     windows = [w for p in walkers for w in p.windows]
     answered = [w for w in windows if w.done_at is not None]
     burst_updates = len(bursters) * (1 + len(BURST) * ROUNDS)
@@ -205,14 +230,19 @@ def summarise(
     lost = sum(m.missing for m in calm)
     doubled = sum(max(m.answers - 1, 0) for m in calm)
     out_of_order = 0
+    kill_lost = sum(m.missing for m in near_kill)
+    kill_doubled = sum(max(m.answers - 1, 0) for m in near_kill)
     for burster in bursters:
         seen, wanted = burster.seen, burster.expected
         for command in {c for c, _ in BURST}:
             have, want = seen.count(command), wanted.count(command)
-            lost += max(want - have, 0)
-            doubled += max(have - want, 0)
-        if len(seen) == len(wanted) and seen != wanted:
-            out_of_order += 1
+            if burster.uid in held:
+                kill_lost += max(want - have, 0)
+                kill_doubled += max(have - want, 0)
+            else:
+                lost += max(want - have, 0)
+                doubled += max(have - want, 0)
+        out_of_order += _out_of_order(seen, wanted)
     latencies = [w.done_at - w.pushed_at for w in answered if w.done_at]
     return {
         "setup": setup.name,
@@ -229,11 +259,24 @@ def summarise(
         "doubled": doubled,
         "out_of_order": out_of_order,
         "in_flight_at_kill": len(near_kill),
-        "kill_lost": sum(m.missing for m in near_kill),
-        "kill_doubled": sum(max(m.answers - 1, 0) for m in near_kill),
+        "kill_lost": kill_lost,
+        "kill_doubled": kill_doubled,
+        "chats_held_at_kill": len(held),
         "killed_at_s": round(killed_at - started, 2) if killed_at is not None else None,
         "posts_per_replica": list(balancer.posts.values()),
+        "problems": [
+            {"user": m.person, "move": m.move, "updates": m.updates, "answers": m.answers}
+            for m in moves
+            if m.answers != 1 and not m.at_kill
+        ][:20],
     }
+
+
+def _out_of_order(seen: list[str], wanted: list[str]) -> int:
+    """1 when the answers, with repeats of the one before dropped (a re-handled update after
+    a kill), do not come in the order the commands were sent."""
+    squeezed = [c for i, c in enumerate(seen) if i == 0 or c != seen[i - 1]]
+    return int(squeezed != wanted[: len(squeezed)] or len(squeezed) > len(wanted))
 
 
 def lines(result: dict[str, Any]) -> list[str]:
