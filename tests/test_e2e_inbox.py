@@ -6,6 +6,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from prometheus_client import REGISTRY
 
 from bot.core.clock import epoch
 from bot.transports.telegram import replayable
@@ -43,9 +44,12 @@ async def test_fetched_but_unanswered_update_is_replayed_once(tg: RunningBot) ->
     await tg.start()
     calls = await tg.fake.replies_until_idle(USER, idle=0.4)
     assert "In welke taal" in texts(calls)
+    duplicates = {"channel": "telegram"}
+    before = REGISTRY.get_sample_value("sterk_duplicate_updates_total", duplicates) or 0
     tg.fake.push_raw(update)  # Telegram had not seen the confirmation: it delivers it again
     again = await tg.fake.replies_until_idle(USER, idle=0.4)
     assert again == []
+    assert REGISTRY.get_sample_value("sterk_duplicate_updates_total", duplicates) == before + 1
     [row] = query(tg.settings, "SELECT count(*) FROM inbox WHERE update_id = 900")
     [seen] = query(tg.settings, "SELECT count(*) FROM inbox_seen WHERE update_id = 900")
     assert row[0] == 0  # the row, and the message in it, is gone once answered
