@@ -331,6 +331,11 @@ async def test_a_photo_outside_the_window_is_refused_not_dropped(
     await wa.fake.settle()
     assert wa.fake.to(PHONE)[mark:] == []
     assert (await wa_store.delivery_counts(wa.core.repo)).get("held", 0) == 0
+    await wa.fake.text(PHONE, "hoi")  # the window is open for the bot, Meta refuses anyway
+    wa.fake.faults = [131047]
+    with pytest.raises(DeliveryFailed):
+        await wa.transport.send(user, [Reply("Noor: kijk", image=JPEG)])
+    assert (await wa_store.delivery_counts(wa.core.repo)).get("held", 0) == 0
 
 
 async def test_a_failed_status_for_another_reason_is_sent_again(wa: RunningWhatsApp) -> None:

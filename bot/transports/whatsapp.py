@@ -1014,9 +1014,12 @@ class WhatsAppTransport:
                 wamid = await self._send_locked(address, message, patient)
             except _OutsideWindow:
                 contact = await store.contact(self.core.repo, user.id) if user else None
-                if user is None or contact is None:
-                    raise DeliveryFailed("outside the 24-hour window") from None
-                await self._hold(user, contact, outgoing[index:])
+                rest = outgoing[index:]
+                if user is None or contact is None or any(m.to_json() is None for m in rest):
+                    raise DeliveryFailed(
+                        "outside the 24-hour window"
+                    ) from None  # files: never kept
+                await self._hold(user, contact, rest)
                 return
             if user is not None:
                 now = self.core.clock.now()
