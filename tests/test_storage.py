@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
-from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -50,15 +49,6 @@ async def test_migrations_apply_once_and_fill_gaps(
         await repo.close()
     repo = await Repository.open(path)  # nothing re-applied: CREATE TABLE would fail
     await repo.close()
-
-
-def test_each_migration_number_has_one_script() -> None:
-    """Two branches each adding `NNNN_x.sql` with the same number would run as one migration,
-    and a database that had applied one of them would never get the other."""
-    folder = resources.files("bot.storage") / "migrations"
-    shared = [e.name for e in folder.iterdir() if e.name.count(".") == 1]
-    numbers = [name.split("_", 1)[0] for name in shared]
-    assert len(numbers) == len(set(numbers)), sorted(shared)
 
 
 async def test_export_and_delete_cover_every_personal_table(store: str) -> None:
