@@ -149,6 +149,21 @@ async def test_a_check_in_answer_in_own_words(ticking: RunningBot, clock: Manual
     assert not any(line in texts(typed) for line in NOT_UNDERSTOOD)
 
 
+async def test_a_plain_no_at_the_danger_check_is_none_of_this(tg: RunningBot) -> None:
+    """ "nee niks van dat" at the danger check is "Nee, niets hiervan": on to react or not;
+    "nee, ik weet het niet" is no answer: the check comes again."""
+    user = 9507
+    route = ("Ik zie nu iets haatdragends", "Ik zie het bij een ander", "Geschrokken")
+    await _walk(tg, user, *route, "Iemand anders", "TikTok")
+    check = await tg.tap(user, "Pesten")
+    assert "Nog één check" in texts(check)
+    unsure = await tg.say(user, "nee, ik weet het niet")
+    assert "Voor de zekerheid" in texts(unsure)
+    assert "Reageren of niet?" not in texts(unsure)
+    no = await tg.say(user, "nee niks van dat")
+    assert "Reageren of niet?" in texts(no)
+
+
 async def test_a_safety_answer_is_never_guessed_from_other_words(tg: RunningBot) -> None:
     """At "Ben je nu veilig?" the words of "Ja, ik ben veilig" inside another text ("veilig? ik
     ben bang") do not answer it: the question comes again."""

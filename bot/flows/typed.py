@@ -43,6 +43,13 @@ MIN_WORD = 3  # label words shorter than this ("ja", "ik", "nu") need not be typ
 # ben bang" is not "Ja, ik ben veilig", "ik ben 14, mijn oudere zus..." not "16 jaar of
 # ouder"): there only a tap, the label itself or a typo of it counts. Flows, or flow.step.
 NOT_WORDED = frozenset({"crisis", "onboarding.age", "forget"})
+# A plain "no" ("nee", "niks van dat", "no, none") answers a question with a "none" option (the
+# danger check with nothing ticked); any other word ("nee, ik weet het niet") does not.
+PLAIN_NO = frozenset({"nee", "neen", "niks", "niets", "nope", "nah", "no", "none", "nothing"})
+NO_FILLER = frozenset({"van", "dat", "dit", "hiervan", "daarvan", "allemaal", "echt", "hoor"}) | {
+    *("eigenlijk", "gewoon", "ik", "denk", "het", "is", "er", "of", "this", "that", "these"),
+    *("at", "all", "really", "i", "think", "its", "it"),
+}
 # Typed alone, these words do what the menu row's buttons do (WhatsApp reads them as commands).
 NAV_WORDS = {"hulp": "hulp", "help": "hulp", "menu": "menu"}
 # A text saying one of these where the label does not ("ik meld het niet") is not that label.
@@ -95,6 +102,14 @@ def closest(turn: Turn, text: str) -> dict[str, object] | None:
         if SequenceMatcher(None, typed, _plain(str(spec.get("label", "")))).ratio() >= TYPO_RATIO
     ]
     return near[0] if len(near) == 1 else None
+
+
+def plain_no(turn: Turn, text: str) -> dict[str, object] | None:
+    """The question's "none" option when the text is a plain no and nothing else."""
+    words = set(_plain(text).split())
+    if words & PLAIN_NO and words <= PLAIN_NO | NO_FILLER:
+        return turn.state.choices.get("none")
+    return None
 
 
 def worded(turn: Turn, text: str) -> dict[str, object] | None:
@@ -168,7 +183,7 @@ async def _at_menu(turn: Turn, reading: Reading) -> None:
 async def _unclear(turn: Turn, text: str) -> None:
     """The button the text names in other words, else a kind line for this question and its
     buttons again (they are the closest answers)."""
-    option = worded(turn, text)
+    option = plain_no(turn, text) or worded(turn, text)
     if option is not None:
         await turn.engine.choose(turn, option)
         return
