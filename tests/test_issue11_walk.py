@@ -94,7 +94,8 @@ async def test_the_pause_keeps_one_talk_button_and_answers_a_known_feeling_warml
 
 
 async def test_an_answer_in_own_words_picks_the_button_it_names(tg: RunningBot) -> None:
-    """ "ik meld het wel denk ik" is "Ja, ik meld het"; "ik meld het niet" is not: it gets the
+    """ "ik reageer liever niet openlijk" is "🤫 Niet openlijk reageren" (words alike by their
+    start); "ik meld het wel denk ik" is "Ja, ik meld het"; "ik meld het niet" is not: it gets the
     hint for that question; "hulp" typed is the help button, and leads back to the question."""
     user = 9503
     route = (
@@ -107,7 +108,9 @@ async def test_an_answer_in_own_words_picks_the_button_it_names(tg: RunningBot) 
         "Nee, niets hiervan",
         "Niet openlijk reageren",
     )
-    asked = await _walk(tg, user, *route)
+    react = await _walk(tg, user, *route[:-1])
+    assert "Wat kies jij?" in texts(react)
+    asked = await tg.say(user, "ik reageer liever niet openlijk")
     assert "Ga je het melden?" in texts(asked)
     helped = await tg.say(user, "hulp")
     assert "Bel meteen 112" in texts(helped)

@@ -39,6 +39,7 @@ DENIED_FORMS = {
 TALK = "typed:talk"
 TYPO_RATIO = 0.8  # how close a typed word must be to a button label to count as that button
 MIN_WORD = 3  # label words shorter than this ("ja", "ik", "nu") need not be typed
+STEM = 5  # longer words count alike when they start alike ("reageer" is "reageren")
 # Safety, the age gate and wiping everything are never answered from other words ("veilig? ik
 # ben bang" is not "Ja, ik ben veilig", "ik ben 14, mijn oudere zus..." not "16 jaar of
 # ouder"): there only a tap, the label itself or a typo of it counts. Flows, or flow.step.
@@ -114,17 +115,20 @@ def plain_no(turn: Turn, text: str) -> dict[str, object] | None:
 
 def worded(turn: Turn, text: str) -> dict[str, object] | None:
     """The one button whose words the text all says, in any order and among others ("het werd
-    eigenlijk alleen maar erger" is "😟 Het werd erger"); not when the text says no where that
-    label does not ("ik meld het niet" is not "Ja, ik meld het")."""
+    eigenlijk alleen maar erger" is "😟 Het werd erger", "ik reageer liever niet openlijk" is
+    "🤫 Niet openlijk reageren"); not when the text says no where that label does not ("ik meld
+    het niet" is not "Ja, ik meld het")."""
     state = turn.state
     if state.flow in NOT_WORDED or f"{state.flow}.{state.step}" in NOT_WORDED:
         return None
     words = set(_plain(text).split())
     said_no = words & NEGATIONS
+    stems = {w[:STEM] for w in words if len(w) >= STEM}
     fits = []
     for spec in state.choices.values():
         label = {w for w in _plain(str(spec.get("label", ""))).split() if len(w) >= MIN_WORD}
-        if label and label <= words and not said_no - label:
+        said = all(w in words or (len(w) >= STEM and w[:STEM] in stems) for w in label)
+        if label and said and not said_no - label:
             fits.append(spec)
     return fits[0] if len(fits) == 1 else None
 
