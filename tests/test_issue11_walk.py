@@ -18,33 +18,14 @@ from bot.core.clock import ManualClock
 from bot.core.content import LANGUAGES
 from scheduler.service import Scheduler
 from tests.e2e import RunningBot, running_bot, texts
-from tests.fakebot import Call
 from tests.staffkit import GROUP, staff_settings
+from tests.test_coach import QUIET_ROUTE
 from tests.test_e2e_coach import ONBOARDING
+from tests.test_issue11_help import _labels, _walk
 
 IDLE = 0.15
 QUOTED = re.compile(r"(?:^|\s)'(.+?)'(?=[\s.,!?]|$)")  # 'Ergens anders', not "don't"
 NOT_UNDERSTOOD = ("Dat begrijp ik nog niet goed", "Dat antwoord begrijp ik niet helemaal")
-
-
-def _labels(calls: list[Call]) -> list[str]:
-    """Button labels of the last keyboard among the calls."""
-    for call in reversed(calls):
-        markup = call.params.get("reply_markup")
-        if isinstance(markup, dict) and markup.get("inline_keyboard"):
-            return [str(b["text"]) for row in markup["inline_keyboard"] for b in row]
-    return []
-
-
-async def _walk(tg: RunningBot, user: int, *labels: str) -> list[Call]:
-    """Onboard in Dutch, then tap `labels`; what the last tap got back."""
-    await tg.say(user, "/start")
-    for label in ONBOARDING["Nederlands"]:
-        await tg.tap(user, label)
-    calls: list[Call] = []
-    for label in labels:
-        calls = await tg.tap(user, label)
-    return calls
 
 
 @pytest.fixture
@@ -98,17 +79,7 @@ async def test_an_answer_in_own_words_picks_the_button_it_names(tg: RunningBot) 
     start); "ik meld het wel denk ik" is "Ja, ik meld het"; "ik meld het niet" is not: it gets the
     hint for that question; "hulp" typed is the help button, and leads back to the question."""
     user = 9503
-    route = (
-        "Ik zie nu iets haatdragends",
-        "Ik zie het bij een ander",
-        "Geschrokken",
-        "Iemand anders",
-        "TikTok",
-        "Pesten",
-        "Nee, niets hiervan",
-        "Niet openlijk reageren",
-    )
-    react = await _walk(tg, user, *route[:-1])
+    react = await _walk(tg, user, *QUIET_ROUTE[:7])
     assert "Wat kies jij?" in texts(react)
     asked = await tg.say(user, "ik reageer liever niet openlijk")
     assert "Ga je het melden?" in texts(asked)
@@ -126,22 +97,7 @@ async def test_a_check_in_answer_in_own_words(ticking: RunningBot, clock: Manual
     """The scheduler sends the check-in; "het werd eigenlijk alleen maar erger" typed is
     "😟 Het werd erger": the score question follows, not "tap a button"."""
     tg, user = ticking, 9504
-    await _walk(
-        tg,
-        user,
-        "Ik zie nu iets haatdragends",
-        "Ik zie het bij een ander",
-        "Geschrokken",
-        "Iemand anders",
-        "TikTok",
-        "Pesten",
-        "Nee, niets hiervan",
-        "Niet openlijk reageren",
-        "Ja, ik meld het",
-        "Een vriend of vriendin",
-        "Even offline",
-        "Morgen",
-    )
+    await _walk(tg, user, *QUIET_ROUTE, "Morgen")
     clock.advance(days=1)
     await tg.fake.wait_for(
         "sendMessage", chat_id=user, predicate=lambda c: "check-in" in (c.text or ""), timeout=5
@@ -156,9 +112,7 @@ async def test_a_plain_no_at_the_danger_check_is_none_of_this(tg: RunningBot) ->
     """ "nee niks van dat" at the danger check is "Nee, niets hiervan": on to react or not;
     "nee, ik weet het niet" is no answer: the check comes again."""
     user = 9507
-    route = ("Ik zie nu iets haatdragends", "Ik zie het bij een ander", "Geschrokken")
-    await _walk(tg, user, *route, "Iemand anders", "TikTok")
-    check = await tg.tap(user, "Pesten")
+    check = await _walk(tg, user, *QUIET_ROUTE[:6])
     assert "Nog één check" in texts(check)
     unsure = await tg.say(user, "nee, ik weet het niet")
     assert "Voor de zekerheid" in texts(unsure)
