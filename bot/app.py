@@ -7,14 +7,17 @@ from pathlib import Path
 
 from bot import flows
 from bot.config import Settings
-from bot.coordinator import install as install_coordinator
+from bot.coordinator import compose, tags
+from bot.core import safety, understand
 from bot.core.clock import Clock, SystemClock
 from bot.core.content import Content, load_content
 from bot.core.delivery import Sender
 from bot.core.engine import Engine
 from bot.core.registry import registry
 from bot.flows import crisis, journey, typed
-from bot.staff.router import install as install_staff
+from bot.staff import endings
+from bot.staff.desk import Desk
+from bot.staff.router import StaffRouter
 from bot.storage import staff as staff_store
 from bot.storage.repository import Repository
 
@@ -60,10 +63,19 @@ async def open_core(
     )
     clock = clock or SystemClock()
     engine = Engine(settings, content, repo, registry, clock)
-    crisis.install(engine)  # the crisis check sees every free text first
-    journey.install(engine)  # an interrupted coaching journey can be taken up again
-    typed.install(engine)  # typed stories at the menu and in coaching (after the crisis check)
     core = Core(settings, repo, content, engine, clock)
-    install_staff(core)  # staff commands, case relay and invites (bot/staff)
-    install_coordinator(core)  # broadcasts, groups, impact figures (bot/coordinator)
+    staff = StaffRouter(Desk(core))  # staff commands, case relay and invites (bot/staff)
+    # Every typed text passes these in this order; the first that takes it ends the turn.
+    engine.text_filters += [
+        compose.text_filter,  # a broadcast being written: a message for others, taken as typed
+        staff.before_safety,  # group chats, /start of staff and invites, staff at work, relay
+        crisis.crisis_filter,  # the crisis check, before any flow sees the text
+    ]
+    engine.interceptors += [staff.intercept]  # case buttons; an open case relays what is sent
+    engine.text_readers += [typed.read_typed]  # a story typed at the menu or in coaching
+    engine.leave_hooks += [journey.keep]  # an interrupted coaching journey can be taken up again
+    engine.start_hooks += [tags.join]  # `/start tag_<code>` joins a group (bot/coordinator)
+    engine.forget_hooks += [endings.forgetting]  # /vergeetmij ends an open case first
+    safety.warm_up()  # the models load now, not while the first person waits for an answer
+    understand.warm_up()
     return core

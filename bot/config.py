@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot.staff.hours import StaffedHours
+from bot.hours import StaffedHours
 
 Language = Literal["nl", "en"]
 MIN_WEBHOOK_SECRET = 32

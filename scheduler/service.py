@@ -53,13 +53,12 @@ import time as _time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.app import Core
 from bot.core.clock import Clock, from_epoch
 from bot.core.delivery import KindSender, RetryLater, Unreachable
 from bot.storage import db, retention, scheduled, shared
@@ -69,6 +68,9 @@ from bot.storage.scheduled import Finished, Item
 from scheduler.jobs import Delivery, Hook, JobRegistry, Kind, Postpone, jobs
 from scheduler.pacing import Pacer
 from scheduler.timing import QuietHours
+
+if TYPE_CHECKING:  # a type only: importing the app factory here made scheduler <-> app a cycle
+    from bot.app import Core
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from bot.core.clock import ManualClock
 from bot.core.content import Content
 from bot.core.delivery import Unreachable
 from bot.core.model import Button, Event, EventKind, Reply
-from bot.staff.hours import StaffedHours
+from bot.hours import StaffedHours
 from bot.storage import staff as store
 from bot.storage.repository import User
 from scheduler.service import Scheduler

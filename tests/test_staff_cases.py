@@ -11,7 +11,7 @@ import pytest
 
 from bot.config import Settings
 from bot.core.clock import ManualClock
-from bot.staff.hours import StaffedHours
+from bot.hours import StaffedHours
 from bot.storage import staff as store
 from bot.storage.coach import record_help_request, save_plan
 from tests.staffkit import ADMIN, GROUP, Office, office, staff_settings

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.config import load_settings
-from bot.staff.hours import StaffedHours
+from bot.hours import StaffedHours
 
 TZ = ZoneInfo("Europe/Amsterdam")
 ENV_EXAMPLE = Path(__file__).resolve().parent.parent / ".env.example"

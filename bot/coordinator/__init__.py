@@ -7,23 +7,11 @@
 
 The commands are staff commands (bot/staff/commands.py) for coordinators and admins. Importing
 this package registers them with the flow actions, the `bc` answer buttons and the scheduler's
-`broadcast` kind; `install(core)` adds the two engine hooks.
+`broadcast` kind; the app factory (bot/app.py) puts its two engine hooks in place.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from bot.coordinator import compose, sending, stats, tags
 
-if TYPE_CHECKING:
-    from bot.app import Core
-
-__all__ = ["compose", "install", "sending", "stats", "tags"]
-
-
-def install(core: Core) -> None:
-    """Compose text first of all text filters (before the staff relay and the crisis check),
-    and `/start tag_<code>` joins a group."""
-    core.engine.text_filters.insert(0, compose.text_filter)
-    core.engine.start_hooks.append(tags.join)
+__all__ = ["compose", "sending", "stats", "tags"]

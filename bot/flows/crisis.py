@@ -21,7 +21,7 @@ from weakref import WeakKeyDictionary
 from bot.core.engine import Engine, Turn
 from bot.core.model import EventKind, Reply
 from bot.core.registry import registry
-from bot.core.safety import CrisisKind, Outcome, detect_crisis, warm_up
+from bot.core.safety import CrisisKind, Outcome, detect_crisis
 from bot.flows.system import help_topics, helpline_lines
 from bot.flows.typed import reads_stories
 from bot.storage.coach import record_help_request
@@ -191,9 +191,3 @@ async def resume(turn: Turn) -> None:
     if not await turn.engine.resume(turn):
         turn.say("crisis.nothing_to_resume")
         turn.outcome("nowhere")
-
-
-def install(engine: Engine) -> None:
-    """Put the crisis check in front of every free text."""
-    engine.text_filters.append(crisis_filter)
-    warm_up()  # load the model now, not while the first person waits for an answer

@@ -9,7 +9,7 @@ swept with the conversation state by the retention job.
 
 from __future__ import annotations
 
-from bot.core.engine import Choice, Engine, Turn
+from bot.core.engine import Choice, Turn
 from bot.core.registry import registry
 
 # The flows of a journey that can be left half-way and taken up again (not the plan's end).
@@ -22,7 +22,7 @@ def progress(turn: Turn, part: int) -> None:
     turn.say(f"coach.progress.{part}", part=part, parts=PARTS)
 
 
-def _keep(turn: Turn, flow_id: str) -> None:
+def keep(turn: Turn, flow_id: str) -> None:
     """Leaving the coaching for another flow: keep the step to come back to."""
     state = turn.state
     if state.flow in COACH_FLOWS and flow_id not in COACH_FLOWS and state.prompt:
@@ -50,8 +50,3 @@ async def resume(turn: Turn) -> None:
     turn.state.resume = paused
     if not await turn.engine.resume(turn):
         turn.outcome("nowhere")
-
-
-def install(engine: Engine) -> None:
-    """Keep an interrupted coaching journey whenever another flow is entered."""
-    engine.leave_hooks.append(_keep)

@@ -19,10 +19,10 @@ import re
 from dataclasses import replace
 from difflib import SequenceMatcher
 
-from bot.core.engine import Engine, Turn
+from bot.core.engine import Turn
 from bot.core.model import Button, Reply
 from bot.core.registry import registry
-from bot.core.understand import Reading, read, warm_up
+from bot.core.understand import Reading, read
 
 # Where typed text is read: the menu and the coaching journey. "Check my reply" (coach_check)
 # is missing on purpose: a draft is private and is the text to check, never a story.
@@ -289,9 +289,3 @@ async def read_typed(turn: Turn, text: str) -> bool:
 async def talk(turn: Turn, rest: str) -> None:
     """The peer educator offered after a typed wish for a person; the talk leads back here."""
     await turn.engine.detour(turn, "talk:")
-
-
-def install(engine: Engine) -> None:
-    """Read typed text that no step asked for (after the crisis check, which runs first)."""
-    warm_up()
-    engine.text_readers.append(read_typed)

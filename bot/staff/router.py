@@ -24,7 +24,6 @@ from bot.core.engine import Turn
 from bot.core.model import EventKind, Reply
 from bot.staff import (
     casework,
-    endings,
     handover,
     privacy,
     relay,
@@ -38,7 +37,7 @@ from bot.staff.desk import Desk, Role
 from bot.storage import staff as store
 
 if TYPE_CHECKING:
-    from bot.app import Core
+    pass
 
 _ = (
     casework,
@@ -216,13 +215,3 @@ def _talking(turn: Turn) -> bool:
 
 
 PERSON_TAPS = frozenset({"end", "talk", "leave", "resume", *privacy.VERBS})
-
-
-def install(core: Core) -> Desk:
-    """Hook the staff side into a core's engine; the returned desk lives as long as the core."""
-    desk = Desk(core)
-    router = StaffRouter(desk)
-    core.engine.text_filters.insert(0, router.before_safety)
-    core.engine.interceptors.append(router.intercept)
-    core.engine.forget_hooks.append(endings.forgetting)
-    return desk

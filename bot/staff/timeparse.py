@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.staff.hours import WEEKDAYS
+from bot.hours import WEEKDAYS
 from scheduler.timing import wall_time
 
 MAX_AHEAD = timedelta(days=366)

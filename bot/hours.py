@@ -5,7 +5,8 @@ Written in settings as `STERK_STAFFED_HOURS`, e.g. `Mon-Fri 09:00-21:00; Sat 12:
 person who asks for help is told when to expect an answer, and the case timers (re-announce,
 escalation, reply reminders) wait: nobody should be paged at night for a quiet queue.
 
-Kept free of other bot modules because `bot.config` validates the setting with it.
+Kept free of other bot modules, and outside `bot.staff`, because `bot.config` validates the
+setting with it (inside, config and staff imported each other).
 """
 
 from __future__ import annotations
