@@ -33,7 +33,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -202,6 +202,7 @@ class Window:
     reshows: int = 0
     open_at_kill: bool = False
     text: str | None = None
+    keys: list[str] = field(default_factory=list)  # what came back (text and buttons)
 
 
 @dataclass(slots=True)
@@ -233,6 +234,8 @@ class Person:
         self.keyboard: list[tuple[str, str]] = []
         self.finished = False
         self.stray = 0  # messages before the first update (never expected)
+        self.in_doubt: set[str] = set()  # what the last moves before a kill got (see kill())
+        self.sent_again = 0  # of those, copies the new process sent after the kill
         self.wrong_echo = 0
         self._answered = asyncio.Event()
 
@@ -243,6 +246,15 @@ class Person:
             self.stray += 1
             return
         window = self.windows[-1]
+        key = message_key(call)
+        if key in self.in_doubt:
+            # The new process handled or sent again what the old one already had (an update
+            # or a held answer not yet crossed off at the kill): at least once, so the move it
+            # lands in belongs to the kill and is counted apart.
+            self.in_doubt.discard(key)
+            self.sent_again += 1
+            window.open_at_kill = True
+        window.keys.append(key)
         window.messages += 1
         if window.first_at is None:
             window.first_at = now
@@ -378,6 +390,11 @@ def repeated_messages(
     return calm, at_kill
 
 
+def message_key(call: Call) -> str:
+    """A bot message as the person sees it: text and buttons."""
+    return json.dumps([call.text, call.params.get("reply_markup")], sort_keys=True)
+
+
 def redelivered_updates(fake: FakeBotApi) -> dict[int, int]:
     """Updates handed to the bot more than once (not crossed off before a kill): update id ->
     the person's chat."""
@@ -393,9 +410,10 @@ def redelivered_updates(fake: FakeBotApi) -> dict[int, int]:
 
 def mark_in_doubt(people: Sequence[Person], redelivered: dict[int, int], kill_at: float) -> None:
     """A replayed update whose answer had already reached the person before the kill (sent,
-    not yet crossed off in the inbox) is answered again by the new process: the person's last
-    move answered before the kill was in doubt at the kill, like the moves still open."""
-    chats = set(redelivered.values())
+    not yet crossed off in the inbox or the outbox) is answered again by the new process: the
+    person's last move answered before the kill was in doubt at the kill, like the moves still
+    open."""
+    chats = set(redelivered.values()) | {person.uid for person in people if person.sent_again}
     for person in people:
         if person.uid not in chats:
             continue
@@ -544,7 +562,7 @@ def summarise(
         "kill_answers_missing": sum(m.missing for m in near_kill),
         "kill_answered_twice": sum(max(m.answers - 1, 0) for m in near_kill),
         "repeated_messages": repeats[0],
-        "kill_repeated_messages": repeats[1],
+        "kill_repeated_messages": repeats[1] + sum(1 for p in people if p.sent_again),
         "redelivered_updates": len(redelivered),
         "stray_messages": sum(p.stray for p in people),
         "wrong_echoes": sum(p.wrong_echo for p in people),
@@ -619,6 +637,7 @@ async def run_bot(
                     for person in people.values():
                         if person.windows and person.windows[-1].done_at is None:
                             person.windows[-1].open_at_kill = True
+                        person.in_doubt = {key for w in person.windows[-2:] for key in w.keys}
                     await process.kill()
                     await process.start(fake)
                     for person in people.values():  # sent while no bot ran: part of the kill
