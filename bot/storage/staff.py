@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from bot.core.clock import epoch
 from bot.storage import db
@@ -21,6 +21,8 @@ from bot.storage.db import Transaction
 from bot.storage.repository import Repository
 
 Source = Literal["request", "escalation", "wellbeing"]
+T = TypeVar("T")
+
 TIMER_KIND = "case_timer"
 
 
@@ -113,31 +115,43 @@ def new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
+async def _with_drawn_code(
+    repo: Repository, write: Callable[[Transaction, str], Awaitable[T]]
+) -> T:
+    """Run `write(conn, code)` in a transaction with a freshly drawn team code, drawing again
+    when the code turns out to be taken (the UNIQUE index is the judge, so two replicas drawing
+    at once cannot end up with the same code)."""
+    for _attempt in range(10):
+        code = new_code()
+        try:
+            async with repo.transaction() as conn:
+                return await write(conn, code)
+        except db.IntegrityError:  # the code was taken: draw another
+            continue
+    raise RuntimeError("no free staff code")
+
+
 async def grant_role(
     repo: Repository, user_id: int, role: str, name_for: Callable[[str], str], now: datetime
 ) -> bool:
     """Give a role; a newcomer gets a team code and the default name `name_for(code)` (never
     their Telegram name). False when the person already had the role."""
     stamp = epoch(now)
-    for _attempt in range(10):
-        code = new_code()
-        try:
-            async with repo.transaction() as conn:
-                await conn.execute(
-                    "INSERT INTO staff_members (user_id, display_name, code, joined_at) "
-                    "VALUES (?, ?, ?, ?) ON CONFLICT (user_id) DO NOTHING",
-                    (user_id, name_for(code), code, stamp),
-                )
-                await conn.execute("DELETE FROM former_staff WHERE user_id = ?", (user_id,))
-                cur = await conn.execute(
-                    "INSERT OR IGNORE INTO staff_roles (user_id, role, granted_at) "
-                    "VALUES (?, ?, ?)",
-                    (user_id, role, stamp),
-                )
-                return cur.rowcount == 1
-        except db.IntegrityError:  # the code was taken: draw another
-            continue
-    raise RuntimeError("no free staff code")
+
+    async def write(conn: Transaction, code: str) -> bool:
+        await conn.execute(
+            "INSERT INTO staff_members (user_id, display_name, code, joined_at) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT (user_id) DO NOTHING",
+            (user_id, name_for(code), code, stamp),
+        )
+        await conn.execute("DELETE FROM former_staff WHERE user_id = ?", (user_id,))
+        cur = await conn.execute(
+            "INSERT OR IGNORE INTO staff_roles (user_id, role, granted_at) VALUES (?, ?, ?)",
+            (user_id, role, stamp),
+        )
+        return bool(cur.rowcount == 1)
+
+    return await _with_drawn_code(repo, write)
 
 
 async def retire_legacy_codes(repo: Repository, name_for: Callable[[str], str]) -> int:
@@ -146,19 +160,14 @@ async def retire_legacy_codes(repo: Repository, name_for: Callable[[str], str]) 
     code and the default name, so neither is shown again. Returns how many changed."""
     rows = await repo.fetch("SELECT user_id FROM staff_members WHERE code LIKE 'legacy-%'")
     for (user_id,) in rows:
-        for _attempt in range(10):
-            code = new_code()
-            try:
-                async with repo.transaction() as conn:
-                    await conn.execute(
-                        "UPDATE staff_members SET code = ?, display_name = ? WHERE user_id = ?",
-                        (code, name_for(code), user_id),
-                    )
-                break
-            except db.IntegrityError:  # the code was taken: draw another
-                continue
-        else:
-            raise RuntimeError("no free staff code")
+
+        async def write(conn: Transaction, code: str, user_id: int = user_id) -> None:
+            await conn.execute(
+                "UPDATE staff_members SET code = ?, display_name = ? WHERE user_id = ?",
+                (code, name_for(code), user_id),
+            )
+
+        await _with_drawn_code(repo, write)
     return len(rows)
 
 
