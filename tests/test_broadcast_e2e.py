@@ -10,7 +10,7 @@ import pytest
 from bot.config import Settings
 from bot.core.clock import ManualClock
 from bot.storage import broadcast as store
-from tests.broadcastkit import lane
+from tests.broadcastkit import lane, plan
 from tests.driver import ChatDriver
 from tests.e2e import RunningBot, running_bot, texts
 from tests.fakebot import Call
@@ -110,3 +110,31 @@ async def test_compose_preview_confirm_deliver_and_report(bot: RunningBot) -> No
     found = await store.get(tg.core.repo, 1)
     assert found is not None
     assert found.final == store.Tally(sent=1, skipped=1, blocked=1)
+
+
+async def test_a_report_the_bot_api_refused_is_shown_on_a_later_tick(bot: RunningBot) -> None:
+    """A broadcast without answer buttons whose report edit fails (Bot API 5xx at that moment):
+    the next tick shows the report after all, and once shown it is not sent again."""
+    tg = bot
+    assert tg.core is not None
+    await tg.say(ADMIN, "/start", first_name="Ada")
+    await _young(tg, KEEN, tag=False)
+    loaded = await tg.core.repo.load("telegram", str(ADMIN))
+    assert loaded is not None
+    await plan(tg.core, loaded[0].id, text="Doe mee", responses=False)
+    sched, mark = lane(tg.core, tg.clock), tg.fake.mark()
+    await sched.tick()  # starts it and posts the status message
+    await tg.fake.wait_for("sendMessage", chat_id=ADMIN, since=mark)
+    assert await sched.drain() == 1
+    tg.fake.set_outage("502", methods=["editMessageText", "sendMessage"])
+    await sched.tick()  # done, but the report cannot be shown now
+    assert [c for c in tg.fake.calls_of("editMessageText") if c.ok] == []
+    found = await store.get(tg.core.repo, 1)
+    assert found is not None
+    assert found.status == "done"
+    tg.fake.set_outage(None)
+    await sched.tick()
+    [report] = await tg.fake.wait_for("editMessageText", chat_id=ADMIN, ok=True)
+    assert "Verstuurd: 1" in str(report.params["text"])
+    await sched.tick()
+    assert len([c for c in tg.fake.calls_of("editMessageText") if c.ok]) == 1

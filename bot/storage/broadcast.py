@@ -233,10 +233,10 @@ async def active(repo: Repository, now: datetime) -> list[Broadcast]:
 
 
 async def reporting(repo: Repository, since: datetime) -> list[Broadcast]:
-    """Finished broadcasts with answer buttons whose report still follows the answers."""
+    """Broadcasts finished since `since`: the report follows the answers (with answer buttons),
+    and a report the coordinator could not be shown yet (Bot API trouble) is tried again."""
     rows = await repo.fetch(
-        f"SELECT {_COLUMNS} FROM broadcasts WHERE status = 'done' AND responses = 1 "
-        "AND finished_at >= ? ORDER BY id",
+        f"SELECT {_COLUMNS} FROM broadcasts WHERE status = 'done' AND finished_at >= ? ORDER BY id",
         (epoch(since),),
     )
     return [_broadcast(row) for row in rows]
