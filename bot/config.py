@@ -77,6 +77,8 @@ class Settings(BaseSettings):
     # bot/core/flood.py. Taps on buttons do not count.
     flood_messages: int = Field(default=20, ge=0, le=10000, alias="STERK_FLOOD_MESSAGES")
     flood_seconds: float = Field(default=10.0, gt=0, le=3600, alias="STERK_FLOOD_SECONDS")
+    # Telegram's paid broadcasts for broadcast messages only (up to 1,000/s, billed in Stars).
+    telegram_paid_broadcast: bool = Field(default=False, alias="STERK_TELEGRAM_PAID_BROADCAST")
     # Broadcast messages per second (paced by the scheduler's lane, see scheduler/README.md).
     broadcast_rate: float = Field(default=25.0, gt=0, le=10000, alias="STERK_BROADCAST_RATE")
     # Staff cases (bot/staff): service levels and when the team is around.

@@ -93,6 +93,7 @@ async def test_compose_preview_confirm_deliver_and_report(bot: RunningBot) -> No
     assert await sched.drain() == 2
     [sent] = _got_broadcast(tg, KEEN)
     assert "parse_mode" not in sent.params
+    assert "allow_paid_broadcast" not in sent.params  # an opt-in: off by default
     assert [data for _label, data in _markup(sent)][1:] == ["bc:1:in", "bc:1:out"]
     for user in (OPTED_OUT, BLOCKER, OUTSIDER, STOPPER):
         assert _got_broadcast(tg, user) == []
@@ -138,3 +139,26 @@ async def test_a_report_the_bot_api_refused_is_shown_on_a_later_tick(bot: Runnin
     assert "Verstuurd: 1" in str(report.params["text"])
     await sched.tick()
     assert len([c for c in tg.fake.calls_of("editMessageText") if c.ok]) == 1
+
+
+async def test_paid_broadcasts_are_used_for_broadcast_messages_only(
+    settings: Settings, clock: ManualClock
+) -> None:
+    """STERK_TELEGRAM_PAID_BROADCAST on: the broadcast message goes with allow_paid_broadcast
+    (Telegram bills it in Stars above the free limits); chat replies and the status never do."""
+    paid = staff_settings(settings).model_copy(update={"telegram_paid_broadcast": True})
+    async with running_bot(paid, clock) as tg:
+        assert tg.core is not None
+        await tg.say(ADMIN, "/start", first_name="Ada")
+        await _young(tg, KEEN, tag=False)
+        loaded = await tg.core.repo.load("telegram", str(ADMIN))
+        assert loaded is not None
+        await plan(tg.core, loaded[0].id, text=TEXT, responses=False)
+        sched = lane(tg.core, tg.clock)
+        await sched.tick()
+        assert await sched.drain() == 1
+        [sent] = _got_broadcast(tg, KEEN)
+        assert sent.params["allow_paid_broadcast"] is True
+        others = [c for c in tg.fake.calls_of("sendMessage") if c is not sent]
+        assert others
+        assert all("allow_paid_broadcast" not in c.params for c in others)

@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -111,7 +112,7 @@ async def deliver(delivery: Delivery) -> list[Reply] | None:
     quiet = QuietHours.from_settings(core.settings)
     if found.quiet and quiet.is_quiet(delivery.now):
         raise Postpone(quiet.release(delivery.now))
-    return [message(core.content, delivery.user.language, found, found.id)]
+    return [replace(message(core.content, delivery.user.language, found, found.id), bulk=True)]
 
 
 @jobs.every_tick

@@ -65,6 +65,9 @@ class Reply:
     buttons: tuple[tuple[Button, ...], ...] = ()
     image: bytes | None = None
     document: Document | None = None
+    # A mass message (a broadcast): a channel may send it on a paid bulk lane when the deployment
+    # opted in (Telegram's allow_paid_broadcast, STERK_TELEGRAM_PAID_BROADCAST).
+    bulk: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """Serialise text and buttons so a prompt can be shown again after a restart."""

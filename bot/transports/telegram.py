@@ -645,7 +645,13 @@ class TelegramTransport:
             parts = _split(reply.text)
             for part in parts[:-1]:
                 await bot.send_message(chat_id, part)
-            sent = await bot.send_message(chat_id, parts[-1], reply_markup=_markup(reply))
+            sent = await bot.send_message(
+                chat_id,
+                parts[-1],
+                reply_markup=_markup(reply),
+                allow_paid_broadcast=(reply.bulk and self.core.settings.telegram_paid_broadcast)
+                or None,
+            )
         if _tappable(reply):
             await self._keep_live(chat_id, sent.message_id)
         return int(sent.message_id)
