@@ -32,7 +32,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,6 +56,10 @@ SHORT_TEXTS = ("Op Instagram", "Iemand schreef iets gemeens", "Ik weet het nog n
 TARGET_RATIO = 0.8  # our throughput must be at least this share of the echo bot's
 TARGET_P99 = 2.0  # our p99 latency at most this many times the echo bot's
 KILL_AT = 0.45  # share of the expected moves after which the fault run kills the bot
+# Messages a turn may cost on average (issue 17): under Telegram's global limit every extra
+# message per turn halves how many people a surge can serve.
+SENDS_TARGET = 1.2
+SENDS = frozenset({"sendMessage", "sendPhoto", "sendDocument", "copyMessage"})
 
 
 # -- routes -----------------------------------------------------------------------------------
@@ -255,15 +259,22 @@ class Person:
             self.sent_again += 1
             window.open_at_kill = True
         window.keys.append(key)
+        if window.open_at_kill:
+            # The answer to a move in flight at the kill may come from the old process just
+            # before it died, with its update not yet crossed off: a copy of it later is too.
+            self.in_doubt.add(key)
         window.messages += 1
         if window.first_at is None:
             window.first_at = now
         keyboard = buttons_of(call)
         if self.echo and call.text != window.text:
             self.wrong_echo += 1
+        marked = (call.text or "").startswith(self.markers)
         if not (keyboard or self.echo):
-            self._after_marker = (call.text or "").startswith(self.markers)
+            self._after_marker = marked
             return
+        # The line and the question it re-shows come as one message (a turn's texts are merged).
+        self._after_marker |= marked
         if self._after_marker and not window.resend and len(self.windows) > 1:
             # A fresh tap is never stale: this re-shows the question for the previous move's
             # re-send (its late answer came first); it is not the answer being waited for.
@@ -367,6 +378,17 @@ class Person:
 
 
 # -- figures ----------------------------------------------------------------------------------
+
+
+def per_update(methods: Mapping[str, int], updates: int) -> dict[str, float]:
+    """Bot API calls per update: messages sent, messages edited, and everything else."""
+    sends = sum(n for method, n in methods.items() if method in SENDS)
+    edits = sum(n for method, n in methods.items() if method.startswith("edit"))
+    other = sum(methods.values()) - sends - edits
+    return {
+        key: round(n / max(updates, 1), 2)
+        for key, n in [("sends", sends), ("edits", edits), ("other", other)]
+    }
 
 
 def repeated_messages(
@@ -554,6 +576,7 @@ def summarise(
         "cpu_per_update_ms": round(process.cpu_seconds / max(len(windows), 1) * 1000, 3),
         "api_calls": dict(sorted(methods.items())),
         "api_calls_per_update": round(sum(methods.values()) / max(len(windows), 1), 2),
+        "per_update": per_update(methods, len(windows)),
         "answers_missing": sum(m.missing for m in calm),
         "answers_late": sum(not m.missing and not m.answered_first_time for m in calm),
         "answered_twice": sum(max(m.answers - 1, 0) for m in calm),
@@ -818,6 +841,12 @@ def lines(result: dict[str, Any]) -> Iterator[str]:
     yield (
         f"updates {sterk['updates']}, re-sent after {config['resend_timeout_s']:g} s: "
         f"{sterk['resends']}; API calls per update {sterk['api_calls_per_update']}"
+    )
+    calls = sterk["per_update"]
+    yield (
+        f"per update: {calls['sends']} sends (target <= {SENDS_TARGET}) "
+        f"{'OK' if calls['sends'] <= SENDS_TARGET else 'MISSED'}, {calls['edits']} edits, "
+        f"{calls['other']} other calls"
     )
     yield (
         f"moves {sterk['moves']}: answers missing {sterk['answers_missing']}, late (after a "

@@ -3,6 +3,10 @@ python-telegram-bot and the fake Bot API, so at most the current step can be tap
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from bot.core.model import Button, Reply
+from bot.transports.telegram import _merged
 from tests.e2e import RunningBot, texts
 from tests.fakebot import Call
 from tests.test_coach import PUBLIC_ROUTE
@@ -54,3 +58,36 @@ async def test_tap_on_an_old_keyboard_gets_a_line_and_the_current_question(
     assert "Die knop hoort bij een eerder bericht" in texts(answer)
     assert "Hoe voel je je nu?" in texts(answer)
     assert len(tg.fake.live_keyboards(USER)) == 1
+
+
+async def test_a_tap_costs_one_message_and_one_edit(tg: RunningBot) -> None:
+    """Issue 17: a turn's texts and its question go out as one message, and the tapped
+    question loses its buttons with one edit (it was edited twice): under Telegram's global
+    limit every extra call per turn halves how many people a surge can serve."""
+    await tg.say(USER, "/start")
+    for label in ONBOARDING["Nederlands"]:
+        await tg.tap(USER, label)
+    for label in PUBLIC_ROUTE[:6]:
+        mark = tg.fake.mark()
+        await tg.tap(USER, label)
+        methods = [c.method for c in tg.fake.calls[mark:] if c.chat_id in (USER, None)]
+        assert methods.count("sendMessage") == 1, (label, methods)
+        assert methods.count("editMessageReplyMarkup") == 1, (label, methods)
+
+
+def test_texts_of_a_turn_are_merged_where_they_fit() -> None:
+    """Plain texts join the message after them; a photo, a file, a reply marked `alone`, a
+    broadcast beside a normal reply and a text over Telegram's limit keep their own message."""
+    ask = Reply("Hoe voel je je nu?", ((Button("Boos", "f:1"),),))
+    assert _merged([Reply("Goed dat je even stopt."), ask]) == [
+        replace(ask, text="Goed dat je even stopt.\n\nHoe voel je je nu?")
+    ]
+    assert _merged([ask, Reply("na de knoppen")]) == [ask, Reply("na de knoppen")]
+    photo = Reply("grafiek", image=b"png")
+    card = Reply("📋 Jouw plan", alone=True)
+    assert _merged([Reply("a"), photo, Reply("b")]) == [Reply("a"), photo, Reply("b")]
+    assert _merged([Reply("a"), card, Reply("b")]) == [Reply("a"), card, Reply("b")]
+    assert _merged([Reply("a"), Reply("b", bulk=True)]) == [Reply("a"), Reply("b", bulk=True)]
+    long = Reply("x" * 4000)
+    assert _merged([long, Reply("y" * 100)]) == [long, Reply("y" * 100)]
+    assert _merged([Reply("a"), Reply("b"), Reply("c")]) == [Reply("a\n\nb\n\nc")]

@@ -68,6 +68,9 @@ class Reply:
     # A mass message (a broadcast): a channel may send it on a paid bulk lane when the deployment
     # opted in (Telegram's allow_paid_broadcast, STERK_TELEGRAM_PAID_BROADCAST).
     bulk: bool = False
+    # A message of its own, never merged with the texts around it: something a person keeps or
+    # forwards as it is (the plan card). Other texts of a turn go out as one message.
+    alone: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """Serialise text and buttons so a prompt can be shown again after a restart."""

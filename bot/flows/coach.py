@@ -451,7 +451,7 @@ async def save(turn: Turn) -> None:
     data = plan_data(answers)
     answers["plan_id"] = await save_plan(turn.repo, turn.user.id, data, turn.now())
     await turn.repo.record(turn.user.id, "coach_completed", data.get("role"), turn.now())
-    turn.send(Reply(plan_card(turn.content, turn.lang, data)))
+    turn.send(Reply(plan_card(turn.content, turn.lang, data), alone=True))
     helplines = plan_help(turn.content, turn.lang, data)
     if helplines:
         turn.send(Reply(helplines))

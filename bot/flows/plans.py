@@ -205,7 +205,7 @@ async def show_plan(turn: Turn) -> None:
     if plan is None:
         turn.outcome("gone")
         return
-    turn.send(Reply(plan_card(turn.content, turn.lang, plan.data)))
+    turn.send(Reply(plan_card(turn.content, turn.lang, plan.data), alone=True))
     helplines = plan_help(turn.content, turn.lang, plan.data)
     if helplines:
         turn.send(Reply(helplines))

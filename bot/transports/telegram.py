@@ -17,6 +17,7 @@ import logging
 import os
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
 from typing import Any, Protocol, TypeVar
 
 from telegram import (
@@ -139,6 +140,34 @@ def _markup(reply: Reply) -> InlineKeyboardMarkup | None:
 def _tappable(reply: Reply) -> bool:
     """Whether a reply carries buttons that answer the bot (links do not)."""
     return any(button.data for row in reply.buttons for button in row)
+
+
+def _merged(replies: list[Reply], limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[Reply]:
+    """A turn's texts as few messages as fit: a plain text joins the message after it.
+
+    Under Telegram's global limit (about 30 messages a second) every extra message per turn
+    halves how many people a surge can serve, so a turn's texts and its question go out as one
+    message. A photo, a file (a caption is short) and a reply marked `alone` keep their own
+    message, and buttons stay last.
+    """
+    out: list[Reply] = []
+    for reply in replies:
+        before = out[-1] if out else None
+        if (
+            before is not None
+            and not before.buttons
+            and before.image is None
+            and before.document is None
+            and reply.image is None
+            and reply.document is None
+            and not (before.alone or reply.alone)
+            and before.bulk == reply.bulk
+            and len(before.text) + 2 + len(reply.text) <= limit
+        ):
+            out[-1] = replace(reply, text=f"{before.text}\n\n{reply.text}")
+        else:
+            out.append(reply)
+    return out
 
 
 def _split(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
@@ -444,10 +473,13 @@ class TelegramTransport:
         if private:
             # Answer first so the spinner stops even if the reply takes a moment.
             await self._answer(query.id)
-            await self._process(event)
             tapped = query.message.message_id if query.message is not None else None
-            if tapped is not None and self._live.get(chat.id) != tapped:
-                await self._strip(chat.id, tapped)  # an old keyboard: no second tap on it
+            live = self._live.get(chat.id)
+            await self._process(event)
+            # An old keyboard: no second tap on it. A new question already took the buttons
+            # off the one that was live (`_keep_live`), so that one is not edited twice.
+            if tapped is not None and tapped != live and self._live.get(chat.id) != tapped:
+                await self._strip(chat.id, tapped)
         else:
             # A claim in the staff group is answered with its result ("someone was faster").
             outcome = await self._process(event)
@@ -482,7 +514,7 @@ class TelegramTransport:
         Held at once while the chat has answers waiting (order) or the Bot API is down (no
         worker waits on it); held from the first reply that failed otherwise.
         """
-        replies = outcome.replies
+        replies = _merged(outcome.replies)
         if self.outbox.waiting(chat) or self.outbox.outage():
             await self.outbox.hold(chat, outcome.user_id, replies, outcome.urgent)
             return False
@@ -573,7 +605,7 @@ class TelegramTransport:
         at once. A reply in doubt (timed out after sending) counts as sent, never sent twice.
         """
         ids = []
-        for reply in replies:
+        for reply in _merged(replies):
             try:
                 ids.append(await self._with_retry(chat_id, reply, patient))
             except InDoubt:  # counted as sent; its message id is not known

@@ -419,6 +419,10 @@ def render(replies: list[Reply], labels: Labels) -> list[Outgoing]:
             if taps:
                 out.extend(_interactive(labels.list_button, taps, labels))
             continue
+        if reply.alone and not taps:  # kept or forwarded as it is: a message of its own
+            flush()
+            out.extend(Outgoing("text", part) for part in _split(text, MAX_TEXT))
+            continue
         if not taps:
             joined = f"{pending}\n\n{text}" if pending else text
             if len(joined) <= MAX_TEXT:
