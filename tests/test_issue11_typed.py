@@ -175,8 +175,14 @@ ASKED_ABOUT = [
     "iemand heeft een filmpje van mij op tiktok gezet",
     "ze hebben een foto van mij in de groep gezet en lachen me uit",
     "ze delen screenshots van mijn chats in de klas",
+    "iemand dreigt mij online",
 ]
-ASKED_ABOUT_THREAT = ["iemand dreigt me", "ze dreigen me"]
+ASKED_ABOUT_THREAT = [
+    "iemand dreigt me",
+    "ze dreigen me",
+    "ze zeggen dat ik moet oppassen",
+    "hij zegt dat ik moet oppassen",
+]
 
 
 def _asked(candidates: list[str]) -> str:

@@ -59,8 +59,8 @@ async def test_two_educators_claim_at_once_one_wins(desk: Office) -> None:
     first name, the loser is told someone was faster."""
     young = await desk.young(YOUNG)
     case = await desk.ask_for_help(young)
-    # Plain gossip ("gelogen in een groepsapp" gets the possible doxing question now).
-    await young.send("Ze roddelen over mij in een groepsapp.")
+    # Plain name-calling (the retrain of 9c65a6a asks about gossip in a group app: doxing?).
+    await young.send("Iemand scheldt mij steeds uit onder mijn posts.")
     assert "Je bericht staat klaar" in young.text
     noor = await desk.staff(EDU, "peer_educator", "Noor")
     sem = await desk.staff(EDU2, "peer_educator", "Sem")
