@@ -61,6 +61,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.core.clock import Clock, from_epoch
 from bot.core.delivery import KindSender, RetryLater, Unreachable
+from bot.core.lanes import Lane, lane
 from bot.storage import db, retention, scheduled, shared
 from bot.storage.files import disk_trouble
 from bot.storage.repository import User
@@ -421,10 +422,11 @@ class Scheduler:
             return
         if kind.lane:
             await self.pacer.wait(user.id)
-        if isinstance(sender, KindSender):
-            await sender.send_kind(user, replies, item.kind)
-        else:
-            await sender.send(user, replies)
+        with lane(Lane.SCHEDULED):  # behind crisis answers, replies and staff relays
+            if isinstance(sender, KindSender):
+                await sender.send_kind(user, replies, item.kind)
+            else:
+                await sender.send(user, replies)
         await self._finish(item, "sent")
 
     def _asked(self, item: Item) -> bool:

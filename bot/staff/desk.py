@@ -22,6 +22,7 @@ from bot.core.clock import from_epoch
 from bot.core.content import Content
 from bot.core.delivery import DeliveryFailed, RetryLater, Unreachable
 from bot.core.engine import Engine, Turn
+from bot.core.lanes import Lane, lane
 from bot.core.model import Button, Reply
 from bot.staff.channel import Relayer, StaffChannel
 from bot.storage import staff as store
@@ -186,10 +187,11 @@ class Desk:
             return FAILED
         ids: list[int] = []
         try:
-            if channel is not None and sender is channel:
-                ids = await channel.send_ids(user, replies)
-            else:
-                await sender.send(user, replies)
+            with lane(Lane.STAFF):  # after crisis answers and replies, before scheduled ones
+                if channel is not None and sender is channel:
+                    ids = await channel.send_ids(user, replies)
+                else:
+                    await sender.send(user, replies)
         except Unreachable:
             await self.repo.mark_unreachable(user.id)
             return BLOCKED
@@ -237,7 +239,8 @@ class Desk:
         if channel is None or group is None:
             return None
         try:
-            return await channel.post(str(group), reply)
+            with lane(Lane.STAFF):
+                return await channel.post(str(group), reply)
         except (Unreachable, RetryLater, DeliveryFailed) as exc:
             log.warning("staff group post failed: %s", type(exc).__name__)
             return None
@@ -248,7 +251,8 @@ class Desk:
         if channel is None or group is None:
             return
         try:
-            await channel.edit(str(group), message_id, reply)
+            with lane(Lane.STAFF):
+                await channel.edit(str(group), message_id, reply)
         except (Unreachable, RetryLater, DeliveryFailed) as exc:
             log.warning("staff card edit failed: %s", type(exc).__name__)
 
@@ -275,9 +279,10 @@ class Desk:
         if channel is None:
             return FAILED
         try:
-            copied = await channel.copy(
-                source.external_id, message_id, target.external_id, caption, buttons
-            )
+            with lane(Lane.STAFF):
+                copied = await channel.copy(
+                    source.external_id, message_id, target.external_id, caption, buttons
+                )
         except Unreachable:
             await self.repo.mark_unreachable(target.id)
             return BLOCKED

@@ -33,6 +33,8 @@ from telegram.error import NetworkError, TelegramError, TimedOut
 from telegram.ext import AIORateLimiter, BaseUpdateProcessor, ExtBot
 from telegram.request import BaseRequest, RequestData
 
+from bot.core import lanes
+from bot.core.lanes import ChatPacer, PriorityGate
 from bot.storage import db
 from bot.storage.files import disk_trouble
 
@@ -245,16 +247,52 @@ class _QuietParseErrors(logging.Filter):
 logging.getLogger("telegram.ext.ExtBot").addFilter(_QuietParseErrors())
 
 
-class SharedRateLimiter(AIORateLimiter):
-    """PTB's rate limiter plus a bucket every replica shares (bot/storage/shared.py), so
-    Telegram's limit per bot holds for the whole deployment, not per replica.
+# Calls that put a message or new text in a chat: they count against Telegram's limit of about
+# 30 messages a second and one a second per chat (a broadcast's progress report is edited in
+# place). Other chat calls (buttons taken off, chat actions) have their own gate.
+MESSAGE_ENDPOINTS = frozenset(
+    {
+        "editMessageText",
+        "editMessageCaption",
+        "sendMessage",
+        "sendPhoto",
+        "sendDocument",
+        "sendVideo",
+        "sendVoice",
+        "sendAudio",
+        "sendAnimation",
+        "sendSticker",
+        "sendMediaGroup",
+        "copyMessage",
+        "forwardMessage",
+    }
+)
 
-    Only calls to a chat count, as in PTB's own overall limit; if the database cannot be asked
-    the call goes out on the local limit alone rather than waiting for it.
+
+RATE_MARGIN = 0.95  # the share of STERK_TELEGRAM_MAX_RATE the gates send at
+
+
+class LaneLimiter(AIORateLimiter):
+    """Telegram's global limit with lanes (bot/core/lanes.py): a crisis answer goes before
+    answers to people who are chatting, they before staff relays, check-ins and broadcasts.
+
+    Messages wait for one gate, other calls to a chat (edits) for a second one at the same
+    rate, so taking the buttons off an old question never delays an answer. Messages the bot
+    starts (staff relays, check-ins, broadcasts) keep to one a second per chat; an answer to
+    what a person just did is not held back (one answer per message: the person's own pace).
+    With `reserve` (replicas on PostgreSQL, bot/storage/shared.py) every message also waits
+    for a bucket the whole deployment shares; if the database cannot be asked it goes out on
+    the local limit alone.
+    PTB's own limiter still does the rest: groups (20 a minute) and retrying a 429.
     """
 
-    def __init__(self, reserve: Callable[[], Awaitable[float]], rate: float) -> None:
-        super().__init__(overall_max_rate=rate, max_retries=3)
+    def __init__(self, rate: float, reserve: Callable[[], Awaitable[float]] | None = None) -> None:
+        super().__init__(overall_max_rate=0, max_retries=3)
+        # Telegram counts calls when they arrive, and the network bunches them up a little:
+        # at exactly the limit a few earned a 429, and one 429 pauses every call for a second.
+        self._messages = PriorityGate(rate * RATE_MARGIN)
+        self._other = PriorityGate(rate * RATE_MARGIN)
+        self._chats = ChatPacer()
         self._reserve = reserve
 
     async def process_request(
@@ -266,18 +304,48 @@ class SharedRateLimiter(AIORateLimiter):
         data: dict[str, Any],
         rate_limit_args: int | None,
     ) -> Any:
-        """Wait for the shared bucket, then as PTB's limiter does."""
-        if data.get("chat_id") is not None:
-            try:
-                wait = await self._reserve()
-            except db.Error as exc:
-                log.debug("shared rate bucket not reached: %s", type(exc).__name__)
-                wait = 0.0
-            if wait > 0:
-                await asyncio.sleep(wait)
+        """Wait in the call's lane (paid broadcasts have their own limit in PTB), then as
+        PTB's limiter does."""
+        chat = data.get("chat_id")
+        if chat is not None and not data.get("allow_paid_broadcast"):
+            level = lanes.current()
+            if endpoint not in MESSAGE_ENDPOINTS:
+                await self._other.acquire(level)
+            else:
+                await self._paced(chat, level)
+                await self._shared()
         return await super().process_request(
             callback, args, kwargs, endpoint, data, rate_limit_args
         )
+
+    async def _paced(self, chat: object, level: lanes.Lane) -> None:
+        """Wait for the chat's pace, then for a token in the lane; the pace is checked again
+        with the token in hand (another message to the chat may have left meanwhile)."""
+        if level <= lanes.Lane.REPLY:  # one answer per message the person sent: their pace
+            await self._messages.acquire(level)
+            return
+        try:
+            key = int(str(chat))
+        except ValueError:  # a @channel name: the global gate alone
+            await self._messages.acquire(level)
+            return
+        if (wait := self._chats.wait(key)) > 0:
+            await asyncio.sleep(wait)
+        await self._messages.acquire(level)
+        if (wait := self._chats.wait(key)) > 0:
+            await asyncio.sleep(wait)
+        self._chats.sent(key)
+
+    async def _shared(self) -> None:
+        if self._reserve is None:
+            return
+        try:
+            wait = await self._reserve()
+        except db.Error as exc:
+            log.debug("shared rate bucket not reached: %s", type(exc).__name__)
+            wait = 0.0
+        if wait > 0:
+            await asyncio.sleep(wait)
 
 
 class TolerantBot(ExtBot[int]):
@@ -291,7 +359,7 @@ class TolerantBot(ExtBot[int]):
         base_url: str,
         base_file_url: str,
         pool_size: int,
-        rate_limiter: AIORateLimiter,
+        rate_limiter: LaneLimiter,
         on_batch: Callable[[tuple[Update, ...]], Awaitable[None]] | None = None,
     ) -> None:
         updates = UpdatesRequest()

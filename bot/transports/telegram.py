@@ -32,7 +32,6 @@ from telegram import (
 from telegram.constants import ChatType, MessageLimit
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     ApplicationHandlerStop,
@@ -44,6 +43,7 @@ from telegram.ext import (
 )
 
 from bot.app import Core
+from bot.core import lanes
 from bot.core.delivery import (
     DeliveryFailed,
     InDoubt,
@@ -53,6 +53,7 @@ from bot.core.delivery import (
     Unreachable,
 )
 from bot.core.flood import FloodGate
+from bot.core.lanes import Lane
 from bot.core.model import Button, Document, Event, EventKind, Outcome, Reply
 from bot.storage import db, inbox, shared, tgfiles
 from bot.storage import staff as staff_store
@@ -60,8 +61,8 @@ from bot.storage.files import disk_trouble
 from bot.storage.repository import User
 from bot.transports.botapi import (
     MAX_STORAGE_WAIT,
+    LaneLimiter,
     PerPersonProcessor,
-    SharedRateLimiter,
     TolerantBot,
 )
 from bot.transports.replicas import SharedInbox
@@ -310,12 +311,11 @@ class TelegramTransport:
         base = settings.telegram_api_base_url
         replicas = bool(settings.webhook_url) and core.repo.dialect == "postgresql"
         rate = settings.telegram_max_rate
-        limiter = (
-            SharedRateLimiter(
-                lambda: shared.reserve(core.repo, "telegram", rate, rate, time.time()), rate
-            )
+        limiter = LaneLimiter(
+            rate,
+            (lambda: shared.reserve(core.repo, "telegram", rate, rate, time.time()))
             if replicas
-            else AIORateLimiter(overall_max_rate=rate, max_retries=3)
+            else None,
         )
         # aiohttp instead of httpx (a sixth of the CPU per Bot API call), and polling that
         # survives an update PTB cannot parse: see botapi.py.
@@ -518,6 +518,10 @@ class TelegramTransport:
         if self.outbox.waiting(chat) or self.outbox.outage():
             await self.outbox.hold(chat, outcome.user_id, replies, outcome.urgent)
             return False
+        with lanes.lane(Lane.CRISIS if outcome.urgent else Lane.REPLY):
+            return await self._answer_now(chat, outcome, replies)
+
+    async def _answer_now(self, chat: str, outcome: Outcome, replies: list[Reply]) -> bool:
         for index, reply in enumerate(replies):
             try:
                 await self._with_retry(int(chat), reply, patient=True)
@@ -657,6 +661,12 @@ class TelegramTransport:
         raise AssertionError("unreachable: the last attempt returns or raises")
 
     async def _send_one(self, chat_id: int, reply: Reply) -> int:
+        if reply.bulk:  # a broadcast waits behind everything else under the global limit
+            with lanes.lane(Lane.BROADCAST):
+                return await self._send_now(chat_id, reply)
+        return await self._send_now(chat_id, reply)
+
+    async def _send_now(self, chat_id: int, reply: Reply) -> int:
         bot = self.app.bot
         sent: Message
         if reply.document is not None:

@@ -1,0 +1,126 @@
+"""Lanes under Telegram's global limit (bot/core/lanes.py, LaneLimiter in botapi.py, issue 17):
+a crisis answer is never stuck behind a broadcast, through real python-telegram-bot calls to
+the fake Bot API. Only the order of what arrived is asserted, never how long it took."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from telegram.ext import ExtBot
+
+from bot.core.lanes import ChatPacer, Lane, PriorityGate, lane
+from bot.transports.botapi import AiohttpRequest, LaneLimiter
+from tests.fakebot import FakeBotApi
+
+TOKEN = "123:ABC"
+
+
+async def test_the_gate_serves_the_lowest_lane_first_then_in_order_of_arrival() -> None:
+    """Broadcast messages wait; a crisis answer and a reply that come later go first."""
+    gate = PriorityGate(rate=50, burst=1)
+    await gate.acquire(Lane.REPLY)  # the one token: everyone after this waits
+    served: list[str] = []
+
+    async def take(name: str, level: Lane) -> None:
+        await gate.acquire(level)
+        served.append(name)
+
+    tasks = [asyncio.create_task(take(f"broadcast {n}", Lane.BROADCAST)) for n in range(4)]
+    await asyncio.sleep(0)
+    tasks.append(asyncio.create_task(take("check-in", Lane.SCHEDULED)))
+    tasks.append(asyncio.create_task(take("reply", Lane.REPLY)))
+    tasks.append(asyncio.create_task(take("crisis", Lane.CRISIS)))
+    await asyncio.sleep(0)
+    assert gate.waiting() == 7
+    assert gate.waiting(Lane.BROADCAST) == 4
+    await asyncio.gather(*tasks)
+    assert served == [
+        "crisis",
+        "reply",
+        "check-in",
+        "broadcast 0",
+        "broadcast 1",
+        "broadcast 2",
+        "broadcast 3",
+    ]
+
+
+async def test_a_cancelled_waiter_gives_its_turn_to_the_next() -> None:
+    """A send given up while it waited (its update was cancelled) takes no token."""
+    gate = PriorityGate(rate=50, burst=1)
+    await gate.acquire(Lane.REPLY)
+    gone = asyncio.create_task(gate.acquire(Lane.CRISIS))
+    after = asyncio.create_task(gate.acquire(Lane.BROADCAST))
+    await asyncio.sleep(0)
+    gone.cancel()
+    await after
+    assert gate.waiting() == 0
+
+
+def test_one_message_a_second_per_chat_counted_from_when_it_left() -> None:
+    """A second message to a chat waits until a little over a second after the first left;
+    another chat does not wait, and after a quiet spell a chat's next message goes at once."""
+    now = [100.0]
+    pacer = ChatPacer(clock=lambda: now[0])
+    assert pacer.wait(1) == 0
+    pacer.sent(1)
+    now[0] += 0.5
+    assert pacer.wait(1) == pytest.approx(0.55)
+    assert pacer.wait(2) == 0
+    now[0] += 10  # quiet again
+    assert pacer.wait(1) == 0
+
+
+async def test_a_crisis_answer_overtakes_a_broadcast_waiting_for_the_limit() -> None:
+    """30 broadcast messages queue for a limit of 10 a second; a crisis answer sent after them
+    reaches Telegram before all but the first few of them (first come, first served made it
+    wait for all 30)."""
+    async with FakeBotApi(token=TOKEN) as fake:
+        request = AiohttpRequest(pool_size=40)
+        limiter = LaneLimiter(rate=10)
+        bot = ExtBot(
+            TOKEN,
+            base_url=fake.base_url,
+            request=request,
+            get_updates_request=AiohttpRequest(pool_size=1),
+            rate_limiter=limiter,
+        )
+        async with bot:
+
+            async def broadcast(chat: int) -> None:
+                with lane(Lane.BROADCAST):
+                    await bot.send_message(chat, "Doe je zaterdag mee?")
+
+            sends = [asyncio.create_task(broadcast(900 + n)) for n in range(30)]
+            await asyncio.sleep(0.05)  # the burst (10) is out, the rest waits
+            with lane(Lane.CRISIS):
+                await bot.send_message(42, "Bel 113 (0800-0113), gratis en anoniem.")
+            await asyncio.gather(*sends)
+    order = [call.chat_id for call in fake.calls_of("sendMessage")]
+    assert len(order) == 31
+    assert order.index(42) <= 12
+
+
+async def test_taking_buttons_off_waits_in_its_own_gate() -> None:
+    """An edit (the old question losing its buttons) does not take a message's place."""
+    async with FakeBotApi(token=TOKEN) as fake:
+        limiter = LaneLimiter(rate=5)
+        bot = ExtBot(
+            TOKEN,
+            base_url=fake.base_url,
+            request=AiohttpRequest(pool_size=20),
+            get_updates_request=AiohttpRequest(pool_size=1),
+            rate_limiter=limiter,
+        )
+        async with bot:
+            first = await bot.send_message(42, "Vraag 1")
+            edits = [
+                asyncio.create_task(bot.edit_message_reply_markup(42, first.message_id))
+                for _ in range(10)
+            ]
+            await asyncio.sleep(0.05)
+            await bot.send_message(43, "Antwoord")  # the message gate still has tokens
+            await asyncio.gather(*edits, return_exceptions=True)
+    methods = [call.method for call in fake.calls if call.method != "getMe"]
+    assert methods.index("sendMessage", 1) <= 6  # after the edits' own burst of five, at most
