@@ -35,7 +35,7 @@ class Balancer:
         app = web.Application(client_max_size=2 * 1024 * 1024)
         app.router.add_post("/{path:.*}", self._forward)
         self._session = aiohttp.ClientSession()
-        runner = web.AppRunner(app, access_log=None)
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
         sock = socket.socket()
         sock.bind(("127.0.0.1", 0))

@@ -180,7 +180,7 @@ class FakeWhatsApp:
         app.router.add_get(f"/{VERSION}/{{media}}", self._media_url)
         app.router.add_get("/download/{media}", self._download)
         app.router.add_route("*", "/{tail:.*}", self._unknown)
-        self._runner = web.AppRunner(app, access_log=None)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
