@@ -5,23 +5,96 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot import flows
 from bot.config import Settings
-from bot.coordinator import compose, tags
+from bot.coordinator import compose, sending, stats, tags
 from bot.core import safety, understand
 from bot.core.clock import Clock, SystemClock
 from bot.core.content import Content, load_content
 from bot.core.delivery import Sender
 from bot.core.engine import Engine
-from bot.core.registry import registry
-from bot.flows import crisis, journey, typed
-from bot.staff import endings
+from bot.core.registry import Registry
+from bot.flows import (
+    checkin,
+    coach,
+    crisis,
+    explainer,
+    journey,
+    place,
+    plans,
+    quiz,
+    system,
+    typed,
+)
+from bot.staff import cases, casework, endings, handover, reminders, routing, talk, team
+from bot.staff.commands import StaffActions
 from bot.staff.desk import Desk
 from bot.staff.router import StaffRouter
 from bot.storage import staff as staff_store
 from bot.storage.repository import Repository
+from scheduler import jobs as scheduler_jobs
+from scheduler.jobs import JobRegistry
 
-_ = flows  # importing the package registers every action and command
+
+@dataclass(frozen=True, slots=True)
+class Feature:
+    """One feature's part of the bot, each kept by its own modules: flow actions, predicates
+    and commands (`routers`), staff commands and buttons (`staff`), and scheduled kinds with
+    their daily hooks (`jobs`)."""
+
+    name: str
+    routers: tuple[Registry, ...] = ()
+    staff: tuple[StaffActions, ...] = ()
+    jobs: tuple[JobRegistry, ...] = ()
+
+
+# Everything the bot can do, in one list. A module registers on its own `router`, `staff` or
+# `jobs`; only what is listed here is part of the bot (a name used twice stops start-up).
+FEATURES: tuple[Feature, ...] = (
+    Feature("menu, settings, onboarding, /hulp, /mijndata, /vergeetmij", (system.router,)),
+    Feature("town and organisation", (place.router,)),
+    Feature("crisis answer", (crisis.router,)),
+    Feature("coaching", (coach.router, typed.router, journey.router, plans.router)),
+    Feature("quiz", (quiz.router,)),
+    Feature("free speech or hate", (explainer.router,)),
+    Feature("check-ins", (checkin.router,), jobs=(checkin.jobs,)),
+    Feature(
+        "staff desk",
+        (talk.router, reminders.router),
+        staff=(team.staff, casework.staff, handover.staff, routing.staff, reminders.staff),
+        jobs=(cases.jobs, reminders.jobs, scheduler_jobs.jobs),
+    ),
+    Feature(
+        "coordinators",
+        (compose.router, sending.router),
+        staff=(compose.staff, sending.staff, stats.staff, tags.staff),
+        jobs=(sending.jobs,),
+    ),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Wiring:
+    """The features merged: what the engine, the staff desk and the scheduler look up."""
+
+    registry: Registry
+    staff: StaffActions
+    jobs: JobRegistry
+
+
+def wire(features: tuple[Feature, ...]) -> Wiring:
+    """Merge the features' parts (`ValueError` when two use one name)."""
+    wiring = Wiring(Registry(), StaffActions(), JobRegistry())
+    for feature in features:
+        for router in feature.routers:
+            wiring.registry.include(router)
+        for actions in feature.staff:
+            wiring.staff.include(actions)
+        for jobs in feature.jobs:
+            wiring.jobs.include(jobs)
+    return wiring
+
+
+WIRING = wire(FEATURES)
 
 
 @dataclass(slots=True)
@@ -33,7 +106,18 @@ class Core:
     content: Content
     engine: Engine
     clock: Clock
+    wiring: Wiring = WIRING
     senders: dict[str, Sender] = field(default_factory=dict)  # channel -> transport
+
+    @property
+    def staff(self) -> StaffActions:
+        """Every staff command and button."""
+        return self.wiring.staff
+
+    @property
+    def jobs(self) -> JobRegistry:
+        """Every scheduled kind and periodic hook (what the scheduler runs)."""
+        return self.wiring.jobs
 
     async def close(self) -> None:
         """Release the database."""
@@ -45,9 +129,9 @@ def load_checked_content(content_dir: Path | None = None) -> Content:
     (raises `ContentError`)."""
     return load_content(
         content_dir,
-        known_hooks=registry.actions,
-        predicates=registry.predicates,
-        outcomes=registry.outcomes,
+        known_hooks=WIRING.registry.actions,
+        predicates=WIRING.registry.predicates,
+        outcomes=WIRING.registry.outcomes,
     )
 
 
@@ -62,7 +146,7 @@ async def open_core(
         repo, lambda code: content.text(lang, "staff.name.default", code=code)
     )
     clock = clock or SystemClock()
-    engine = Engine(settings, content, repo, registry, clock)
+    engine = Engine(settings, content, repo, WIRING.registry, clock)
     core = Core(settings, repo, content, engine, clock)
     staff = StaffRouter(Desk(core))  # staff commands, case relay and invites (bot/staff)
     # Every typed text passes these in this order; the first that takes it ends the turn.

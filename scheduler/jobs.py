@@ -1,8 +1,8 @@
 """What the scheduler can deliver (kinds) and what it runs daily (digest and retention hooks).
 
 A kind names a type of `scheduled` row and says how to turn it into replies and under which
-rules it may go out. Feature modules register their kinds and hooks at import time, the way
-flow actions register with `bot.core.registry`:
+rules it may go out. Each feature module keeps its own `jobs = JobRegistry()` and registers on
+it, the way flow actions register on the module's `bot.core.registry.Registry`:
 
     @jobs.kind("checkin", grace=timedelta(hours=24), asked=True, opt_in=lambda u: u.checkins)
     async def checkin(delivery: Delivery) -> list[Reply] | None: ...
@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.core.clock import SystemClock
 from bot.core.model import Button, Reply
+from bot.core.registry import merge
 from bot.storage import scheduled
 from bot.storage.repository import Repository, User
 from bot.storage.scheduled import Item
@@ -95,7 +96,8 @@ class Kind:
 
 @dataclass(slots=True)
 class JobRegistry:
-    """Kinds by name plus the periodic hooks, filled at import time by feature modules."""
+    """Kinds by name plus the periodic hooks. Each feature module keeps its own and the app
+    factory merges them (`bot/app.py`, `FEATURES`); the scheduler gets the merged one."""
 
     kinds: dict[str, Kind] = field(default_factory=dict)
     digest_hooks: list[Hook] = field(default_factory=list)
@@ -142,6 +144,13 @@ class JobRegistry:
         """Run `hook(core, now)` at the end of every tick (keep it cheap: one query when idle)."""
         self.tick_hooks.append(hook)
         return hook
+
+    def include(self, other: JobRegistry) -> None:
+        """Take over another feature's kinds and hooks (a kind both name is an error)."""
+        merge(self.kinds, other.kinds, "scheduled kind")
+        self.digest_hooks += other.digest_hooks
+        self.retention_hooks += other.retention_hooks
+        self.tick_hooks += other.tick_hooks
 
 
 jobs = JobRegistry()

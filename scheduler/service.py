@@ -66,7 +66,7 @@ from bot.storage import db, retention, scheduled, shared
 from bot.storage.files import disk_trouble
 from bot.storage.repository import User
 from bot.storage.scheduled import Finished, Item
-from scheduler.jobs import Delivery, Hook, JobRegistry, Kind, Postpone, jobs
+from scheduler.jobs import Delivery, Hook, JobRegistry, Kind, Postpone
 from scheduler.pacing import Pacer
 from scheduler.timing import QuietHours
 
@@ -95,7 +95,7 @@ class Scheduler:
         core: Core,
         clock: Clock | None = None,
         *,
-        registry: JobRegistry = jobs,
+        registry: JobRegistry | None = None,
         tick_seconds: float = 2.0,
         batch: int = 200,
         concurrency: int = 8,
@@ -107,7 +107,7 @@ class Scheduler:
     ) -> None:
         self.core = core
         self.clock = clock or core.clock
-        self.registry = registry
+        self.registry = registry or core.jobs  # the kinds and hooks of every feature
         self.quiet = QuietHours.from_settings(core.settings)
         self.tick_seconds = tick_seconds
         self.batch = batch

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import aiohttp
 
+from bot.app import WIRING
 from bot.config import Settings
 from bot.core.clock import ManualClock
 from bot.core.engine import Turn
-from bot.core.registry import registry
 from tests.e2e import RunningBot, texts
 from tests.fakebot import FakeBotApi
 from tests.process import SECRET, free_port
@@ -59,6 +59,7 @@ async def test_webhook_mode_receives_updates(settings: Settings, clock: ManualCl
 
 async def test_error_in_a_step_tells_the_person(tg: RunningBot) -> None:
     """An unexpected error is logged and the person hears that something went wrong."""
+    registry = WIRING.registry
     original = registry.commands["privacy"]
 
     async def broken(turn: Turn, args: str) -> None:

@@ -7,13 +7,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.app import Core
+from bot.app import WIRING, Core
 from bot.core.clock import ManualClock, epoch
 from bot.core.delivery import DeliveryFailed, RetryLater, Unreachable
 from bot.core.model import Reply
 from bot.flows.checkin import checkin_due
 from bot.storage import checkins, coach, scheduled
-from scheduler.jobs import Delivery, JobRegistry, Postpone, jobs, schedule_reminder
+from scheduler.jobs import Delivery, JobRegistry, Postpone, schedule_reminder
 from scheduler.service import Scheduler
 from tests.scheduling import RecordingSender, ams, onboarded, tick_until
 
@@ -403,6 +403,7 @@ async def test_daily_hooks_run_and_one_failure_does_not_stop_others(core: Core) 
 
 def test_kinds_are_registered_once() -> None:
     """The bot's kinds exist with their rules; registering a name twice is refused."""
+    jobs = WIRING.jobs
     assert jobs.kinds["checkin"].asked
     assert not jobs.kinds["selfreport"].asked
     assert jobs.kinds["checkin"].grace == timedelta(hours=24)

@@ -16,7 +16,7 @@ from bot.app import Core, open_core
 from bot.config import Settings
 from bot.core.clock import ManualClock
 from bot.storage import coach, shared
-from scheduler.jobs import JobRegistry, jobs
+from scheduler.jobs import JobRegistry
 from scheduler.service import Scheduler
 from tests.scheduling import RecordingSender, ams, onboarded
 
@@ -89,5 +89,5 @@ async def test_broadcast_pace_is_one_bucket_for_the_deployment(
 
 async def test_lane_uses_the_shared_bucket_only_on_postgresql(cores: list[Core]) -> None:
     """A scheduler on PostgreSQL paces broadcasts with the bucket row, on SQLite in memory."""
-    scheduler = Scheduler(cores[0], registry=jobs)
+    scheduler = Scheduler(cores[0])
     assert (scheduler.pacer._reserve is not None) == (cores[0].repo.dialect == "postgresql")

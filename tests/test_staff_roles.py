@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
+from bot.app import WIRING
 from bot.config import Settings
 from bot.core.clock import ManualClock
-from bot.staff.commands import COMMANDS, TAPS
 from bot.storage import staff as store
 from tests.staffkit import GROUP, Office, Person, office, staff_settings
 
@@ -73,8 +73,8 @@ async def _as(desk: Office, role: str) -> Person:
 
 def test_every_staff_command_and_button_is_in_the_table() -> None:
     """A new staff command or button needs a row in the permission table below."""
-    assert {action.name for action in COMMANDS.values()} == set(EXPECTED)
-    assert set(TAPS) == set(EXPECTED_TAPS)
+    assert {action.name for action in WIRING.staff.commands.values()} == set(EXPECTED)
+    assert set(WIRING.staff.taps) == set(EXPECTED_TAPS)
 
 
 @pytest.mark.parametrize("role", ROLES)

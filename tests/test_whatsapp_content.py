@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from bot.__main__ import main
-from bot.app import load_checked_content
+from bot.app import WIRING, load_checked_content
 from bot.config import SettingsError
 from bot.core.content import LANGUAGES, default_content_dir, option_label_key, step_text_key
 from bot.core.model import Button, Document, Reply
@@ -166,7 +166,7 @@ def test_validator_names_file_key_and_channel(
 def test_shipped_templates_name_one_per_kind() -> None:
     """Check-ins, reminders and broadcasts each have their own approved template; the rest
     is announced by `waiting`."""
-    templates = load_templates()
+    templates = load_templates(WIRING.jobs.kinds)
     assert templates.for_kind("checkin").name == "sterk_checkin_klaar"
     assert templates.for_kind("selfreport").name == "sterk_herinnering"
     assert templates.for_kind("reminder").name == "sterk_herinnering"
@@ -179,7 +179,7 @@ def test_the_fake_knows_the_templates_as_shipped() -> None:
     """What tests/fakewa.py holds as approved at Meta is what the template file sends."""
     shipped = {
         t.name: Approved(tuple(t.languages.values()), len(t.parameters), t.button)
-        for t in load_templates().templates.values()
+        for t in load_templates(WIRING.jobs.kinds).templates.values()
     }
     assert shipped == APPROVED
 
@@ -218,6 +218,6 @@ def test_templates_are_checked_at_start_up(
         yaml.safe_dump(data, sort_keys=False), encoding="utf-8"
     )
     with pytest.raises(SettingsError) as raised:
-        load_templates(tmp_path)
+        load_templates(WIRING.jobs.kinds, tmp_path)
     assert str(raised.value).startswith("whatsapp_templates.yaml: ")
     assert problem in str(raised.value)

@@ -5,13 +5,8 @@
 - `sending`: delivering it through the scheduler, progress, report, answers, `/berichten`;
 - `stats` and `chart`: `/cijfers` (text and chart image) and the anonymised `/export`.
 
-The commands are staff commands (bot/staff/commands.py) for coordinators and admins. Importing
-this package registers them with the flow actions, the `bc` answer buttons and the scheduler's
-`broadcast` kind; the app factory (bot/app.py) puts its two engine hooks in place.
+The commands are staff commands (bot/staff/commands.py) for coordinators and admins. Each module
+keeps its own `staff`, `router` (flow actions, the `bc` answer buttons) and `jobs` (the
+scheduler's `broadcast` kind); the app factory (bot/app.py, `FEATURES`) lists them and puts the
+two engine hooks in place.
 """
-
-from __future__ import annotations
-
-from bot.coordinator import compose, sending, stats, tags
-
-__all__ = ["compose", "sending", "stats", "tags"]

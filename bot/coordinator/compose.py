@@ -21,13 +21,16 @@ from bot.coordinator.sending import PREVIEW_ID, describe, message
 from bot.core.clock import epoch, from_epoch
 from bot.core.engine import Choice, Turn
 from bot.core.model import EventKind
-from bot.core.registry import registry
-from bot.staff.commands import StaffTurn, staff_command
+from bot.core.registry import Registry
+from bot.staff.commands import StaffActions, StaffTurn
 from bot.staff.desk import MANAGERS, allowed, desk_for
 from bot.staff.timeparse import parse_when
 from bot.storage import broadcast as store
 from bot.storage import staff as staff_store
 from scheduler.timing import QuietHours
+
+router = Registry()  # this feature's flow actions and commands (bot/app.py)
+staff = StaffActions()  # this feature's staff commands and buttons (bot/app.py)
 
 FLOW = "broadcast"
 MAX_TEXT = 4096  # Telegram's limit for one message
@@ -104,7 +107,7 @@ async def may_broadcast(turn: Turn) -> bool:
     return allowed(await desk_for(turn).roles(turn.user), MANAGERS)
 
 
-@staff_command("bericht", "broadcast", roles=MANAGERS)
+@staff.command("bericht", "broadcast", roles=MANAGERS)
 async def compose_command(st: StaffTurn, _args: str) -> None:
     """Start the compose flow."""
     await st.turn.engine.enter(st.turn, f"{FLOW}:")
@@ -126,7 +129,7 @@ def _again(turn: Turn, error: str, **values: Any) -> None:
     turn.outcome("invalid")
 
 
-@registry.action("broadcast.text", outcomes=("invalid",))
+@router.action("broadcast.text", outcomes=("invalid",))
 async def take_text(turn: Turn) -> None:
     """The message itself: not empty and within Telegram's limit (it is sent as typed)."""
     text = turn.arg or ""
@@ -138,7 +141,7 @@ async def take_text(turn: Turn) -> None:
         turn.state.answers["text"] = text
 
 
-@registry.action("broadcast.link", outcomes=("invalid",))
+@router.action("broadcast.link", outcomes=("invalid",))
 async def take_link(turn: Turn) -> None:
     """A web link, optionally preceded by the text for its button."""
     link = parse_link(turn.arg or "")
@@ -150,7 +153,7 @@ async def take_link(turn: Turn) -> None:
         turn.state.answers.update(link_label=link[0], link_url=link[1])
 
 
-@registry.action("broadcast.tags")
+@router.action("broadcast.tags")
 async def offer_tags(turn: Turn) -> None:
     """Every group as a button (the code can be typed too)."""
     found = await store.tags(turn.repo)
@@ -161,7 +164,7 @@ async def offer_tags(turn: Turn) -> None:
         turn.offer(Choice(f"t{tag.id}", f"{tag.code} ({tag.members})", next="quiet", set=answers))
 
 
-@registry.action("broadcast.tag", outcomes=("invalid",))
+@router.action("broadcast.tag", outcomes=("invalid",))
 async def take_tag(turn: Turn) -> None:
     """A typed group code."""
     code = (turn.arg or "").strip().lower()
@@ -179,19 +182,19 @@ async def _take_place(turn: Turn, kind: str) -> None:
         turn.state.answers.update(segment=kind, segment_value=place)
 
 
-@registry.action("broadcast.city", outcomes=("invalid",))
+@router.action("broadcast.city", outcomes=("invalid",))
 async def take_city(turn: Turn) -> None:
     """People whose town is this one (as they typed it)."""
     await _take_place(turn, "city")
 
 
-@registry.action("broadcast.organisation", outcomes=("invalid",))
+@router.action("broadcast.organisation", outcomes=("invalid",))
 async def take_organisation(turn: Turn) -> None:
     """People whose organisation is this one (as they typed it)."""
     await _take_place(turn, "organisation")
 
 
-@registry.action("broadcast.quiet_hours")
+@router.action("broadcast.quiet_hours")
 async def quiet_hours(turn: Turn) -> None:
     """Show the configured quiet hours in the question."""
     settings = turn.engine.settings
@@ -221,7 +224,7 @@ async def _summary(turn: Turn, draft: Draft) -> None:
     )
 
 
-@registry.action("broadcast.preview", outcomes=DRAFT_GAPS)
+@router.action("broadcast.preview", outcomes=DRAFT_GAPS)
 async def preview(turn: Turn) -> None:
     """The message exactly as people will get it, then how many people it reaches now."""
     draft = _draft(turn)
@@ -231,7 +234,7 @@ async def preview(turn: Turn) -> None:
     await _summary(turn, draft)
 
 
-@registry.action("broadcast.restart", outcomes=("restart",))
+@router.action("broadcast.restart", outcomes=("restart",))
 async def restart(turn: Turn) -> None:
     """Start again with an empty draft. An outcome rather than `next: text`: in the options'
     `next` the start stays a step only /bericht opens (tests/test_flow_graph.py relies on it)."""
@@ -239,7 +242,7 @@ async def restart(turn: Turn) -> None:
     turn.outcome("restart")
 
 
-@registry.action("broadcast.when", outcomes=("invalid",))
+@router.action("broadcast.when", outcomes=("invalid",))
 async def take_moment(turn: Turn) -> None:
     """A moment as staff type it elsewhere ("morgen 15:00", "vrijdag 10:00")."""
     now = turn.now()
@@ -267,7 +270,7 @@ def _when(turn: Turn, draft: Draft) -> str:
     return turn.t("broadcast.when_at", moment=moment)
 
 
-@registry.action("broadcast.confirm", outcomes=DRAFT_GAPS)
+@router.action("broadcast.confirm", outcomes=DRAFT_GAPS)
 async def confirm(turn: Turn) -> None:
     """Say once more what will happen, to whom and when."""
     draft = _draft(turn)
@@ -277,7 +280,7 @@ async def confirm(turn: Turn) -> None:
     turn.vars["when"] = _when(turn, draft)
 
 
-@registry.action("broadcast.send", outcomes=DRAFT_GAPS)
+@router.action("broadcast.send", outcomes=DRAFT_GAPS)
 async def send(turn: Turn) -> None:
     """Store the broadcast; the scheduler starts it at its moment. Audited like staff actions."""
     if not await may_broadcast(turn):

@@ -25,17 +25,21 @@ from bot.core.content import Content
 from bot.core.delivery import DeliveryFailed, RetryLater, Unreachable
 from bot.core.engine import Turn
 from bot.core.model import Button, Reply
-from bot.core.registry import registry
+from bot.core.registry import Registry
 from bot.staff.channel import StaffChannel
-from bot.staff.commands import StaffTurn, staff_command, staff_tap
+from bot.staff.commands import StaffActions, StaffTurn
 from bot.staff.desk import MANAGERS, desk_of
 from bot.storage import broadcast as store
 from bot.storage.repository import User
-from scheduler.jobs import Delivery, Postpone, jobs
+from scheduler.jobs import Delivery, JobRegistry, Postpone
 from scheduler.timing import QuietHours
 
 if TYPE_CHECKING:
     from bot.app import Core
+
+router = Registry()  # this feature's flow actions and commands (bot/app.py)
+jobs = JobRegistry()  # this feature's scheduled kinds and hooks (bot/app.py)
+staff = StaffActions()  # this feature's staff commands and buttons (bot/app.py)
 
 log = logging.getLogger(__name__)
 
@@ -236,7 +240,7 @@ async def _expired(core: Core, found: store.Broadcast) -> None:
 # -- answers ----------------------------------------------------------------------------------
 
 
-@registry.callback(PREFIX)
+@router.callback(PREFIX)
 async def answer(turn: Turn, rest: str) -> None:
     """One answer per person and broadcast; only someone who got the message can answer."""
     number, _, choice = rest.partition(":")
@@ -255,7 +259,7 @@ async def answer(turn: Turn, rest: str) -> None:
 # -- /berichten ---------------------------------------------------------------------------------
 
 
-@staff_command("berichten", "broadcasts", roles=MANAGERS)
+@staff.command("berichten", "broadcasts", roles=MANAGERS)
 async def list_command(st: StaffTurn, _args: str) -> None:
     """Planned and running broadcasts (with a cancel button each) and the latest finished."""
     desk, lang = st.desk, st.lang
@@ -284,7 +288,7 @@ async def list_command(st: StaffTurn, _args: str) -> None:
     st.turn.send(Reply("\n".join(lines), tuple(rows)))
 
 
-@staff_tap(CANCEL_VERB, roles=MANAGERS)
+@staff.tap(CANCEL_VERB, roles=MANAGERS)
 async def cancel_tap(st: StaffTurn, args: str) -> None:
     """Cancel a planned broadcast, or stop a running one (what went out stays out)."""
     if not args.isdigit():

@@ -31,11 +31,13 @@ from typing import Any
 from bot.coordinator.chart import Panel, Series, render
 from bot.core.clock import from_epoch
 from bot.core.model import Document, Reply
-from bot.staff.commands import StaffTurn, staff_command
+from bot.staff.commands import StaffActions, StaffTurn
 from bot.staff.desk import MANAGERS
 from bot.storage import stats as store
 from bot.storage.checkins import FACTORS, OUTCOMES
 from bot.storage.stats import Count, Figures, Paired
+
+staff = StaffActions()  # this feature's staff commands and buttons (bot/app.py)
 
 MIN_PEOPLE = 5
 MAX_DAYS = 3650
@@ -280,7 +282,7 @@ def _days(args: str) -> int | None:
     return days
 
 
-@staff_command("cijfers", "stats", roles=MANAGERS)
+@staff.command("cijfers", "stats", roles=MANAGERS)
 async def stats_command(st: StaffTurn, args: str) -> None:
     """The figures as text and as a chart image (drawn in a worker thread)."""
     try:
@@ -375,7 +377,7 @@ def export_csv(rows: list[dict[str, Any]]) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
-@staff_command("export", roles=MANAGERS)
+@staff.command("export", roles=MANAGERS)
 async def export_command(st: StaffTurn, _args: str) -> None:
     """The anonymised CSV for evaluators, as a file in the chat."""
     people = await store.people(st.desk.repo)

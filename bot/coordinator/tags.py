@@ -11,9 +11,11 @@ from __future__ import annotations
 import re
 
 from bot.core.engine import Turn
-from bot.staff.commands import StaffTurn, staff_command
+from bot.staff.commands import StaffActions, StaffTurn
 from bot.staff.desk import MANAGERS, Desk
 from bot.storage import broadcast as store
+
+staff = StaffActions()  # this feature's staff commands and buttons (bot/app.py)
 
 TAG_PREFIX = "tag_"
 CODE = re.compile(r"[a-z0-9][a-z0-9_-]{1,31}")  # Telegram start parameters allow A-Za-z0-9_-
@@ -27,7 +29,7 @@ def join_link(desk: Desk, code: str) -> str:
     return (channel.deep_link(payload) if channel else None) or f"/start {payload}"
 
 
-@staff_command("tag", roles=MANAGERS)
+@staff.command("tag", roles=MANAGERS)
 async def tag_command(st: StaffTurn, args: str) -> None:
     """`/tag scd-utrecht Social Cleanup Day Utrecht`: a group and the link to join it."""
     code, _, name = args.strip().partition(" ")
@@ -43,7 +45,7 @@ async def tag_command(st: StaffTurn, args: str) -> None:
     st.note(detail=f"tag:{code}")
 
 
-@staff_command("tags", roles=MANAGERS)
+@staff.command("tags", roles=MANAGERS)
 async def tags_command(st: StaffTurn, _args: str) -> None:
     """Every group with its number of members and its link."""
     found = await store.tags(st.desk.repo)

@@ -1,5 +1,9 @@
 """Named Python pieces that flow YAML may refer to: step actions, predicates and commands.
 
+Each feature module keeps its own `router = Registry()` and registers on it with decorators;
+nothing is global. The app factory (`bot/app.py`, `FEATURES`) lists every feature's router and
+merges them with `Registry.include`, so what the bot can do is read in one place.
+
 Flows are data, but some steps need logic (saving a plan, deleting data). YAML names an action;
 the validator checks the name exists here, so a typo is caught at start-up, not by a user.
 Where the logic decides where to go, the YAML still holds the edge: an action reports a named
@@ -10,7 +14,7 @@ names a predicate registered here.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     from bot.core.engine import Turn
@@ -19,6 +23,15 @@ Action = Callable[["Turn"], Awaitable[None]]
 CommandHandler = Callable[["Turn", str], Awaitable[None]]
 CallbackHandler = Callable[["Turn", str], Awaitable[None]]
 Predicate = Callable[["Turn"], Awaitable[bool]]
+T = TypeVar("T")
+
+
+def merge(mine: dict[str, T], theirs: dict[str, T], what: str) -> None:
+    """Add `theirs` to `mine`, refusing a name that is in both (two features, one name)."""
+    twice = mine.keys() & theirs.keys()
+    if twice:
+        raise ValueError(f"{what} {sorted(twice)[0]} registered twice")
+    mine.update(theirs)
 
 
 class Registry:
@@ -32,6 +45,15 @@ class Registry:
         self.commands: dict[str, CommandHandler] = {}
         self.callbacks: dict[str, CallbackHandler] = {}
         self.ungated: set[str] = set()
+
+    def include(self, other: Registry) -> None:
+        """Take over another feature's router; a name both use is a programming error."""
+        merge(self.actions, other.actions, "action")
+        merge(self.predicates, other.predicates, "predicate")
+        merge(self.commands, other.commands, "command")
+        merge(self.callbacks, other.callbacks, "button prefix")
+        self.outcomes.update(other.outcomes)
+        self.ungated |= other.ungated
 
     def action(self, name: str, outcomes: tuple[str, ...] = ()) -> Callable[[Action], Action]:
         """Register a step/option action under the name YAML uses, with the outcomes it may
@@ -64,6 +86,8 @@ class Registry:
 
         def register(func: CommandHandler) -> CommandHandler:
             for name in names:
+                if name in self.commands:
+                    raise ValueError(f"command {name} registered twice")
                 self.commands[name] = func
                 if before_onboarding:
                     self.ungated.add(name)
@@ -75,10 +99,9 @@ class Registry:
         """Register a handler for button data starting with `prefix:` (e.g. case claims)."""
 
         def register(func: CallbackHandler) -> CallbackHandler:
+            if prefix in self.callbacks:
+                raise ValueError(f"button prefix {prefix} registered twice")
             self.callbacks[prefix] = func
             return func
 
         return register
-
-
-registry = Registry()

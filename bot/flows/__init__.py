@@ -1,5 +1,2 @@
-"""Flow logic that data cannot express; importing this package registers it all."""
-
-from bot.flows import checkin, coach, explainer, journey, place, plans, quiz, system
-
-__all__ = ["checkin", "coach", "explainer", "journey", "place", "plans", "quiz", "system"]
+"""Flow logic that data cannot express. Each module registers its actions, predicates and
+commands on its own `router`; `bot/app.py` (`FEATURES`) lists the routers that make the bot."""

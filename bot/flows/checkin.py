@@ -17,15 +17,18 @@ from typing import Any
 from bot.config import Settings
 from bot.core.engine import Choice, Turn
 from bot.core.model import Reply
-from bot.core.registry import registry
+from bot.core.registry import Registry
 from bot.flows.plans import plan_summary
 from bot.flows.system import help_topics, helpline_lines
 from bot.storage import checkins, scheduled
 from bot.storage.checkins import FACTORS, as_outcome
 from bot.storage.coach import get_plan, record_help_request
 from bot.storage.repository import User
-from scheduler.jobs import Delivery, jobs, push_flow
+from scheduler.jobs import Delivery, JobRegistry, push_flow
 from scheduler.timing import QuietHours
+
+router = Registry()  # this feature's flow actions and commands (bot/app.py)
+jobs = JobRegistry()  # this feature's scheduled kinds and hooks (bot/app.py)
 
 CHECKIN_GRACE = timedelta(hours=24)
 SELFREPORT_GRACE = timedelta(days=3)
@@ -96,13 +99,13 @@ async def _plan_text(turn: Turn, plan_id: int | None) -> str:
     return plan_summary(turn.content, turn.lang, plan.data)
 
 
-@registry.action("checkin.intro")
+@router.action("checkin.intro")
 async def checkin_intro(turn: Turn) -> None:
     """Fill in the plan the check-in is about."""
     turn.vars["plan"] = await _plan_text(turn, _int(turn.state.answers.get("plan_id")))
 
 
-@registry.action("checkin.record")
+@router.action("checkin.record")
 async def checkin_record(turn: Turn) -> None:
     """Store outcome and feeling as soon as both are known (the story is optional)."""
     answers = turn.state.answers
@@ -114,7 +117,7 @@ async def checkin_record(turn: Turn) -> None:
     )
 
 
-@registry.action("checkin.close")
+@router.action("checkin.close")
 async def checkin_close(turn: Turn) -> None:
     """Keep the story with the outcome (not in the conversation state), react, offer help."""
     answers = turn.state.answers
@@ -127,7 +130,7 @@ async def checkin_close(turn: Turn) -> None:
         turn.say(f"checkin.reaction.{outcome}")
 
 
-@registry.predicate("checkin.went_badly")
+@router.predicate("checkin.went_badly")
 async def went_badly(turn: Turn) -> bool:
     """After the check-in: offer a peer educator (else just thanks)."""
     return _went_badly(turn.state.answers)
@@ -150,21 +153,21 @@ def _help_topics(turn: Turn) -> set[str]:
 help_topics.append(_help_topics)
 
 
-@registry.action("checkin.offer_help")
+@router.action("checkin.offer_help")
 async def checkin_offer_help(turn: Turn) -> None:
     """It went badly: the helplines to talk to now, before the offer of a peer educator."""
     lines = helpline_lines(turn, {"wellbeing"})
     turn.send(Reply("\n".join([turn.t("checkin.lines_intro"), *lines])))
 
 
-@registry.action("checkin.help")
+@router.action("checkin.help")
 async def checkin_help(turn: Turn) -> None:
     """Ask for a peer educator; the reason code says which check-in answer led here."""
     outcome = as_outcome(turn.state.answers.get("outcome")) or "low"
     await record_help_request(turn.repo, turn.user.id, f"checkin:{outcome}", False, turn.now())
 
 
-@registry.action("checkin.finish", outcomes=("nowhere",))
+@router.action("checkin.finish", outcomes=("nowhere",))
 async def pushed_flow_finish(turn: Turn) -> None:
     """End of a pushed flow: back to where the person was, or the menu."""
     if not turn.state.resume:
@@ -174,7 +177,7 @@ async def pushed_flow_finish(turn: Turn) -> None:
     turn.offer(Choice("menu", turn.t("common.nav.menu"), next="menu:"))
 
 
-@registry.action("checkin.resume", outcomes=("nowhere",))
+@router.action("checkin.resume", outcomes=("nowhere",))
 async def pushed_flow_resume(turn: Turn) -> None:
     """Continue where the check-in interrupted the person."""
     if not await turn.engine.resume(turn):
@@ -184,14 +187,14 @@ async def pushed_flow_resume(turn: Turn) -> None:
 # -- self-report flow -----------------------------------------------------------------------
 
 
-@registry.action("selfreport.first")
+@router.action("selfreport.first")
 async def selfreport_first(turn: Turn) -> None:
     """After onboarding: offer round 1 a few minutes later, when the person has looked around."""
     if turn.user.checkins:
         await _schedule_selfreport(turn, 1, turn.now() + FIRST_SELFREPORT_AFTER)
 
 
-@registry.action("selfreport.save")
+@router.action("selfreport.save")
 async def selfreport_save(turn: Turn) -> None:
     """Store the four scores; after round 1, plan round 2."""
     answers = turn.state.answers
@@ -205,7 +208,7 @@ async def selfreport_save(turn: Turn) -> None:
             await _schedule_selfreport(turn, 2, due)
 
 
-@registry.predicate("selfreport.second_round")
+@router.predicate("selfreport.second_round")
 async def second_round(turn: Turn) -> bool:
     """The self-report after the first weeks (round 2), not the one after onboarding."""
     return turn.state.answers.get("round") == 2

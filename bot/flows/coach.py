@@ -13,7 +13,7 @@ from typing import Any
 from bot.core.content import ApproachDef
 from bot.core.engine import Choice, Turn
 from bot.core.model import Reply
-from bot.core.registry import registry
+from bot.core.registry import Registry
 from bot.flows import journey
 from bot.flows.checkin import checkin_due
 from bot.flows.danger import DANGERS, danger_topics, dangers
@@ -21,6 +21,8 @@ from bot.flows.plans import OWN_WORDS, plan_card, plan_help
 from bot.flows.replycheck import POSITIVE, PRIVACY, TONE, check_reply
 from bot.flows.system import _chunks, help_topics, helpline_lines
 from bot.storage.coach import record_help_request, save_plan, schedule_checkin
+
+router = Registry()  # this feature's flow actions and commands (bot/app.py)
 
 RECOMMENDED = 3
 MESSAGE_LIMIT = 600  # phone-sized messages
@@ -149,7 +151,7 @@ async def _request_help(turn: Turn, reason: str, urgent: bool) -> None:
 # -- part 1: stop-en-denk ------------------------------------------------------------------------
 
 
-@registry.action("coach.start")
+@router.action("coach.start")
 async def start(turn: Turn) -> None:
     """Count the start of a coaching conversation for the impact figures; an older journey
     left half-way is not offered any more."""
@@ -157,7 +159,7 @@ async def start(turn: Turn) -> None:
     await turn.repo.record(turn.user.id, "coach_started", None, turn.now())
 
 
-@registry.action("coach.role")
+@router.action("coach.role")
 async def role(turn: Turn) -> None:
     """Count which role people come with (target, bystander, spreader); targets and
     bystanders start step 1 of the three coaching steps."""
@@ -167,31 +169,31 @@ async def role(turn: Turn) -> None:
         journey.progress(turn, 1)
 
 
-@registry.predicate("coach.strong_feeling")
+@router.predicate("coach.strong_feeling")
 async def feels_strongly(turn: Turn) -> bool:
     """A strong feeling first gets 'wait before you act' and self-care."""
     return strong_feeling(turn.state.answers)
 
 
-@registry.action("coach.care")
+@router.action("coach.care")
 async def care(turn: Turn) -> None:
     """The pause opens with words for this feeling: feeling nothing is not 'a strong feeling'."""
     turn.vars["care_intro"] = turn.t(f"coach.care.intro.{turn.state.answers.get('feeling')}")
 
 
-@registry.predicate("coach.target")
+@router.predicate("coach.target")
 async def is_target(turn: Turn) -> bool:
     """Targets choose between themselves and their group; bystanders see other options."""
     return side(turn.state.answers) == "target"
 
 
-@registry.action("coach.request_care")
+@router.action("coach.request_care")
 async def request_care(turn: Turn) -> None:
     """Someone overwhelmed asked to talk: a peer educator, not urgent."""
     await _request_help(turn, "feelings", urgent=False)
 
 
-@registry.action("coach.request_safety")
+@router.action("coach.request_safety")
 async def request_safety(turn: Turn) -> None:
     """Asked for a peer educator from the safety branch: urgent (the reason names the most
     urgent danger; the case card lists them all)."""
@@ -199,7 +201,7 @@ async def request_safety(turn: Turn) -> None:
     await _request_help(turn, f"danger:{found[0]}", urgent=True)
 
 
-@registry.action("coach.danger")
+@router.action("coach.danger")
 async def danger_check(turn: Turn) -> None:
     """Tick every danger that is true (✅), then 'Done'; with none ticked, 'none of this'."""
     answers = turn.state.answers
@@ -223,7 +225,7 @@ async def danger_check(turn: Turn) -> None:
         turn.offer(Choice("none", turn.t("coach.danger.none"), next="coach_approach:"))
 
 
-@registry.action("coach.danger_toggle", outcomes=("none_left",))
+@router.action("coach.danger_toggle", outcomes=("none_left",))
 async def danger_toggle(turn: Turn) -> None:
     """Tick or untick one danger."""
     found = dangers(turn.state.answers)
@@ -234,7 +236,7 @@ async def danger_toggle(turn: Turn) -> None:
         turn.outcome("none_left")  # nothing ticked any more: the full question again
 
 
-@registry.action("coach.safety")
+@router.action("coach.safety")
 async def safety(turn: Turn) -> None:
     """Danger found: say so plainly, with 112 and the advice for each danger, before anything."""
     found = dangers(turn.state.answers)
@@ -262,7 +264,7 @@ def _help_topics(turn: Turn) -> set[str]:
 help_topics.append(_help_topics)
 
 
-@registry.action("coach.safety_help")
+@router.action("coach.safety_help")
 async def safety_help(turn: Turn) -> None:
     """Where to report and get help for these dangers, and how to report on the platform."""
     topics = danger_topics(turn.state.answers)
@@ -270,7 +272,7 @@ async def safety_help(turn: Turn) -> None:
     turn.say(_platform_text(turn.state.answers))
 
 
-@registry.action("coach.resume", outcomes=("quiet_target", "quiet_bystander"))
+@router.action("coach.resume", outcomes=("quiet_target", "quiet_bystander"))
 async def resume(turn: Turn) -> None:
     """After the safety branch: react-or-not with low-risk options, or no public reply at all."""
     answers = turn.state.answers
@@ -283,7 +285,7 @@ async def resume(turn: Turn) -> None:
 # -- part 2: react or not, and which approach ---------------------------------------------------
 
 
-@registry.action("coach.react")
+@router.action("coach.react")
 async def react(turn: Turn) -> None:
     """Two or three approaches that fit, 'not publicly' and 'show all', as buttons."""
     answers = turn.state.answers
@@ -316,7 +318,7 @@ async def react(turn: Turn) -> None:
     turn.offer(Choice("all", turn.t("coach_approach.react.options.all"), next="all"))
 
 
-@registry.action("coach.all")
+@router.action("coach.all")
 async def browse(turn: Turn) -> None:
     """All approaches with their risk, for people who want to choose themselves."""
     for approach in turn.content.approaches:
@@ -324,7 +326,7 @@ async def browse(turn: Turn) -> None:
     turn.offer(Choice("back", turn.t("coach_approach.all.options.back"), next="react"))
 
 
-@registry.action("coach.detail", outcomes=("gone",))
+@router.action("coach.detail", outcomes=("gone",))
 async def detail(turn: Turn) -> None:
     """When it fits, the risk, why it works, and three replies to adapt."""
     approach = _approach(turn)
@@ -369,7 +371,7 @@ async def detail(turn: Turn) -> None:
     turn.offer(Choice("other", turn.t("coach_approach.detail.options.other"), next="react"))
 
 
-@registry.action("coach.use_approach")
+@router.action("coach.use_approach")
 async def use_approach(turn: Turn) -> None:
     """Count the approach people go with."""
     chosen = str(turn.state.answers.get("approach"))
@@ -396,14 +398,14 @@ def feedback_messages(turn: Turn, findings: Sequence[str]) -> list[str]:
     return messages
 
 
-@registry.action("coach.check_reply")
+@router.action("coach.check_reply")
 async def check_reply_action(turn: Turn) -> None:
     """Suggestions for the typed reply; the text lives only in `turn.arg` for this turn."""
     for message in feedback_messages(turn, check_reply(turn.arg or "", turn.lang)):
         turn.send(Reply(message))
 
 
-@registry.action("coach.check_leave", outcomes=CHECK_FROM)
+@router.action("coach.check_leave", outcomes=CHECK_FROM)
 async def check_leave(turn: Turn) -> None:
     """Back to where the check was opened from: the coaching strategy or My plans (else the
     step's next, the menu)."""
@@ -415,20 +417,20 @@ async def check_leave(turn: Turn) -> None:
 # -- part 3: a safe strategy, the plan and the check-in -----------------------------------------
 
 
-@registry.action("coach.strategy")
+@router.action("coach.strategy")
 async def strategy(turn: Turn) -> None:
     """Which account only matters for a public reply."""
     journey.progress(turn, 3)
 
 
-@registry.predicate("coach.public_reply")
+@router.predicate("coach.public_reply")
 async def public_reply(turn: Turn) -> bool:
     """Which account only matters for a public reply."""
     approach = _approach(turn)
     return approach is not None and approach.public
 
 
-@registry.action("coach.report_tips")
+@router.action("coach.report_tips")
 async def report_tips(turn: Turn) -> None:
     """One reply then leave (public replies), evidence first and how reporting and blocking work
     on this platform."""
@@ -444,7 +446,7 @@ async def report_tips(turn: Turn) -> None:
         _send_lines(turn, [turn.t("coach_strategy.discrimination"), *lines])
 
 
-@registry.action("coach.save_plan")
+@router.action("coach.save_plan")
 async def save(turn: Turn) -> None:
     """Save the plan (ids only), show it as a card, then offer a check-in."""
     answers = turn.state.answers
@@ -458,13 +460,13 @@ async def save(turn: Turn) -> None:
     journey.drop(turn)
 
 
-@registry.predicate("profile.checkins")
+@router.predicate("profile.checkins")
 async def checkins_on(turn: Turn) -> bool:
     """Check-ins are only offered to people who opted in; others may switch them on."""
     return turn.user.checkins
 
 
-@registry.action("coach.checkin")
+@router.action("coach.checkin")
 async def checkin(turn: Turn) -> None:
     """Queue the check-in the person asked for; never for someone who has check-ins off.
 

@@ -20,11 +20,13 @@ from weakref import WeakKeyDictionary
 
 from bot.core.engine import Engine, Turn
 from bot.core.model import EventKind, Reply
-from bot.core.registry import registry
+from bot.core.registry import Registry
 from bot.core.safety import CrisisKind, Outcome, detect_crisis
 from bot.flows.system import help_topics, helpline_lines
 from bot.flows.typed import reads_stories
 from bot.storage.coach import record_help_request
+
+router = Registry()  # this feature's flow actions and commands (bot/app.py)
 
 TOPICS: dict[CrisisKind, set[str]] = {
     CrisisKind.SUICIDE: {"suicide", "wellbeing"},  # incl. Kindertelefoon (16-17) and Alles Oké?
@@ -116,20 +118,20 @@ def _kinds(turn: Turn) -> list[CrisisKind]:
     return [CrisisKind(kind) for kind in turn.state.answers.get("crisis_kinds", ["suicide"])]
 
 
-@registry.action("crisis.ask")
+@router.action("crisis.ask")
 async def ask(turn: Turn) -> None:
     """The one direct question for a possible signal, naming the helpline that fits the kind."""
     turn.say(f"crisis.ask_question.{_kinds(turn)[0]}")
 
 
-@registry.action("crisis.confirmed")
+@router.action("crisis.confirmed")
 async def confirmed(turn: Turn) -> None:
     """They said yes: drop the kept text, ask a peer educator, and show the full crisis answer."""
     _take(turn)
     await _escalate(turn, _kinds(turn)[0])
 
 
-@registry.action("crisis.carry_on", outcomes=("nowhere", "nowhere_new"))
+@router.action("crisis.carry_on", outcomes=("nowhere", "nowhere_new"))
 async def carry_on(turn: Turn) -> None:
     """They said no: back where they were, and what they typed is handled as usual (the
     answer of a step that asked for text, or a story typed at the menu or in coaching)."""
@@ -152,7 +154,7 @@ async def carry_on(turn: Turn) -> None:
         turn.replies.insert(0, Reply(turn.t("crisis.ask_ok")))
 
 
-@registry.action("crisis.alert")
+@router.action("crisis.alert")
 async def alert(turn: Turn) -> None:
     """The kind-specific first line, then the helplines that fit, then the safety question.
 
@@ -179,13 +181,13 @@ def _help_topics(turn: Turn) -> set[str]:
 help_topics.append(_help_topics)
 
 
-@registry.action("crisis.not_safe")
+@router.action("crisis.not_safe")
 async def not_safe(turn: Turn) -> None:
     """Nothing extra yet: the step text says what to do; kept for a staffed-hours notice."""
     await turn.repo.record(turn.user.id, "crisis_not_safe", None, turn.now())
 
 
-@registry.action("crisis.resume", outcomes=("nowhere",))
+@router.action("crisis.resume", outcomes=("nowhere",))
 async def resume(turn: Turn) -> None:
     """Back to the question the person was answering before the crisis message."""
     if not await turn.engine.resume(turn):

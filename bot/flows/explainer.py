@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from bot.core.engine import Choice, Turn
 from bot.core.model import Reply
-from bot.core.registry import registry
+from bot.core.registry import Registry
 from bot.flows.system import helpline_lines
+
+router = Registry()  # this feature's flow actions and commands (bot/app.py)
 
 FLOW = "explainer"
 COACH = "coach"
@@ -46,7 +48,7 @@ def _say_helplines(turn: Turn, topics: set[str]) -> None:
         turn.send(Reply("\n".join(lines)))
 
 
-@registry.action("explainer.check")
+@router.action("explainer.check")
 async def check(turn: Turn) -> None:
     """Fill the shared check template with this step's question, explanation and example."""
     checks = _checks(turn)
@@ -61,7 +63,7 @@ async def check(turn: Turn) -> None:
     )
 
 
-@registry.action("explainer.jump")
+@router.action("explainer.jump")
 async def jump(turn: Turn) -> None:
     """What to do now about a threat or doxing, with the matching helplines."""
     step = turn.state.step
@@ -69,7 +71,7 @@ async def jump(turn: Turn) -> None:
     _say_helplines(turn, {JUMP_TOPICS[step]})
 
 
-@registry.action("explainer.verdict")
+@router.action("explainer.verdict")
 async def verdict(turn: Turn) -> None:
     """Guidance from the answers (never a legal verdict), the disclaimer and what next."""
     answers = turn.state.answers

@@ -10,7 +10,9 @@ swept with the conversation state by the retention job.
 from __future__ import annotations
 
 from bot.core.engine import Choice, Turn
-from bot.core.registry import registry
+from bot.core.registry import Registry
+
+router = Registry()  # this feature's flow actions and commands (bot/app.py)
 
 # The flows of a journey that can be left half-way and taken up again (not the plan's end).
 COACH_FLOWS = ("coach", "coach_approach", "coach_check", "coach_strategy", "coach_repair")
@@ -34,7 +36,7 @@ def drop(turn: Turn) -> None:
     turn.state.paused = None
 
 
-@registry.action("menu.main")
+@router.action("menu.main")
 async def menu_main(turn: Turn) -> None:
     """The menu: an open request for a peer educator, and the way back into the coaching."""
     await turn.engine.registry.actions["talk.status"](turn)
@@ -43,7 +45,7 @@ async def menu_main(turn: Turn) -> None:
         turn.offer(Choice("resume", turn.t("menu.resume"), action="journey.resume"))
 
 
-@registry.action("journey.resume", outcomes=("nowhere",))
+@router.action("journey.resume", outcomes=("nowhere",))
 async def resume(turn: Turn) -> None:
     """Back to the coaching question the person left, in their current language."""
     paused, turn.state.paused = turn.state.paused, None

@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 
 from bot.core.engine import Turn
-from bot.core.registry import registry
+from bot.core.registry import Registry
+
+router = Registry()  # this feature's flow actions and commands (bot/app.py)
 
 POSTCODE = re.compile(r"\b\d{4}\s?[a-z]{2}\b", re.IGNORECASE)
 PHONE = re.compile(r"\+?\d(?:[\s().-]?\d){5,}")  # six digits or more, however written
@@ -50,13 +52,13 @@ async def _save(turn: Turn, field: str) -> None:
     setattr(turn.user, field, text)  # the step's `next` follows
 
 
-@registry.action("place.city", outcomes=("refused",))
+@router.action("place.city", outcomes=("refused",))
 async def save_city(turn: Turn) -> None:
     """The town field."""
     await _save(turn, "city")
 
 
-@registry.action("place.organisation", outcomes=("refused",))
+@router.action("place.organisation", outcomes=("refused",))
 async def save_organisation(turn: Turn) -> None:
     """The organisation field."""
     await _save(turn, "organisation")

@@ -15,10 +15,12 @@ from bot.core.clock import from_epoch
 from bot.core.content import Content
 from bot.core.engine import Choice, Turn
 from bot.core.model import Reply
-from bot.core.registry import registry
+from bot.core.registry import Registry
 from bot.flows.danger import danger_topics
 from bot.flows.system import EMERGENCY, helpline_contact, short_line
 from bot.storage.coach import Plan, get_plan, latest_plan, recent_plans
+
+router = Registry()  # this feature's flow actions and commands (bot/app.py)
 
 __all__ = ["latest_plan", "plan_card", "plan_help", "plan_summary", "plan_text"]
 
@@ -170,7 +172,7 @@ def _clip(label: str) -> str:
     return label if len(label) <= MAX_LABEL else label[: MAX_LABEL - 1].rstrip() + "…"
 
 
-@registry.action("plans.list", outcomes=("none",))
+@router.action("plans.list", outcomes=("none",))
 async def list_plans(turn: Turn) -> None:
     """The latest plans as buttons, newest first; nobody has to remember an id."""
     plans = await recent_plans(turn.repo, turn.user.id, LISTED)
@@ -198,7 +200,7 @@ async def _chosen(turn: Turn) -> Plan | None:
     return await get_plan(turn.repo, turn.user.id, plan_id)
 
 
-@registry.action("plans.show", outcomes=("gone",))
+@router.action("plans.show", outcomes=("gone",))
 async def show_plan(turn: Turn) -> None:
     """One plan as a card."""
     plan = await _chosen(turn)
@@ -211,7 +213,7 @@ async def show_plan(turn: Turn) -> None:
         turn.send(Reply(helplines))
 
 
-@registry.action("plans.copy", outcomes=("gone",))
+@router.action("plans.copy", outcomes=("gone",))
 async def copy_plan(turn: Turn) -> None:
     """The plan as plain text in its own message, easy to long-press and copy."""
     plan = await _chosen(turn)

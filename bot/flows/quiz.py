@@ -13,8 +13,10 @@ from collections.abc import Mapping, Sequence
 
 from bot.core.content import QuizItemDef
 from bot.core.engine import Choice, Turn
-from bot.core.registry import registry
+from bot.core.registry import Registry
 from bot.storage import quiz as store
+
+router = Registry()  # this feature's flow actions and commands (bot/app.py)
 
 ROUND_SIZE = 8
 # Production draws at random; tests swap in a seeded `random.Random` so rounds are repeatable.
@@ -65,7 +67,7 @@ def _current(turn: Turn) -> QuizItemDef | None:
     return items[round_ids[index]] if index < len(round_ids) else None
 
 
-@registry.action("quiz.new_round", outcomes=("empty",))
+@router.action("quiz.new_round", outcomes=("empty",))
 async def new_round(turn: Turn) -> None:
     """Pick the next round from this person's history and reset position and score."""
     latest = await store.latest_results(turn.repo, turn.user.id)
@@ -78,7 +80,7 @@ async def new_round(turn: Turn) -> None:
     turn.state.answers.update({ROUND: round_ids, INDEX: 0, SCORE: 0})
 
 
-@registry.action("quiz.ask", outcomes=("done",))
+@router.action("quiz.ask", outcomes=("done",))
 async def ask(turn: Turn) -> None:
     """Show the post with its question and offer the item's options as buttons."""
     item = _current(turn)
@@ -104,7 +106,7 @@ async def ask(turn: Turn) -> None:
         )
 
 
-@registry.action("quiz.answer", outcomes=("done",))
+@router.action("quiz.answer", outcomes=("done",))
 async def answer(turn: Turn) -> None:
     """Score the chosen option, store it in the history and move to the next position."""
     item = _current(turn)
@@ -119,7 +121,7 @@ async def answer(turn: Turn) -> None:
     answers[LAST] = {"item": item.id, "correct": correct}
 
 
-@registry.action("quiz.feedback", outcomes=("gone",))
+@router.action("quiz.feedback", outcomes=("gone",))
 async def feedback(turn: Turn) -> None:
     """Right or wrong (with the right answer), the explanation, then next question or score."""
     answers = turn.state.answers
@@ -140,7 +142,7 @@ async def feedback(turn: Turn) -> None:
         turn.offer(Choice("finish", turn.t("quiz.buttons.finish"), next="result"))
 
 
-@registry.action("quiz.result", outcomes=("empty",))
+@router.action("quiz.result", outcomes=("empty",))
 async def result(turn: Turn) -> None:
     """The score, a note that mistakes return, and one activity row for the impact figures."""
     answers = turn.state.answers

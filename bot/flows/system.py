@@ -10,8 +10,10 @@ from bot.core.clock import from_epoch
 from bot.core.content import Content, HelplineDef
 from bot.core.engine import Choice, Turn
 from bot.core.model import Button, Document, Reply
-from bot.core.registry import registry
+from bot.core.registry import Registry
 from bot.storage import inbox
+
+router = Registry()  # this feature's flow actions and commands (bot/app.py)
 
 HELP_LIMIT = 600  # characters per help message: /hulp is two phone-sized messages at most
 EMERGENCY = "emergency_112"  # opens /hulp as its first line, so not listed again below it
@@ -86,7 +88,7 @@ def help_messages(turn: Turn) -> list[str]:
     return [part.strip() for part in _chunks([*lines, *others], HELP_LIMIT)]
 
 
-@registry.command("hulp", "help", before_onboarding=True)
+@router.command("hulp", "help", before_onboarding=True)
 async def help_command(turn: Turn, _args: str) -> None:
     """Helplines at any moment; the state is untouched so the person can carry on after."""
     *first, last = help_messages(turn)
@@ -98,13 +100,13 @@ async def help_command(turn: Turn, _args: str) -> None:
     turn.send(Reply(f"{last}\n\n{turn.t('system.help_back')}", rows))
 
 
-@registry.action("system.help")
+@router.action("system.help")
 async def help_action(turn: Turn) -> None:
     """The menu's help button."""
     await help_command(turn, "")
 
 
-@registry.command("privacy", before_onboarding=True)
+@router.command("privacy", before_onboarding=True)
 async def privacy_command(turn: Turn, _args: str) -> None:
     """The longer privacy notice."""
     turn.say("system.privacy_full", retention_days=turn.engine.settings.retention_days)
@@ -114,7 +116,7 @@ async def privacy_command(turn: Turn, _args: str) -> None:
         turn.engine.reshow(turn)
 
 
-@registry.action("system.privacy")
+@router.action("system.privacy")
 async def privacy_action(turn: Turn) -> None:
     """The 'tell me more' button in onboarding."""
     await privacy_command(turn, "")
@@ -124,7 +126,7 @@ def _yes_no(turn: Turn, value: Any) -> str:
     return turn.t("system.yes") if value else turn.t("system.no")
 
 
-@registry.command("mijndata", "mydata", before_onboarding=True)
+@router.command("mijndata", "mydata", before_onboarding=True)
 async def mydata_command(turn: Turn, _args: str) -> None:
     """A readable summary plus the complete JSON export of every stored row."""
     await turn.engine.save_now(turn)
@@ -149,13 +151,13 @@ async def mydata_command(turn: Turn, _args: str) -> None:
         turn.engine.reshow(turn)
 
 
-@registry.action("system.mydata")
+@router.action("system.mydata")
 async def mydata_action(turn: Turn) -> None:
     """The settings button for the export."""
     await mydata_command(turn, "")
 
 
-@registry.command("vergeetmij", "forgetme", before_onboarding=True)
+@router.command("vergeetmij", "forgetme", before_onboarding=True)
 async def forget_command(turn: Turn, _args: str) -> None:
     """Ask once before deleting everything."""
     await turn.engine.enter(turn, "forget:")
@@ -173,14 +175,14 @@ async def forget_everything(turn: Turn) -> None:
     turn.deleted = True
 
 
-@registry.action("system.forget")
+@router.action("system.forget")
 async def forget_action(turn: Turn) -> None:
     """Delete the person and every row about them (cascades cancel scheduled messages)."""
     await forget_everything(turn)
     turn.say("system.forgotten")
 
 
-@registry.command("stop")
+@router.command("stop")
 async def stop_command(turn: Turn, _args: str) -> None:
     """No proactive messages any more; the person can still write to the bot."""
     turn.user.stopped = True
@@ -190,7 +192,7 @@ async def stop_command(turn: Turn, _args: str) -> None:
     turn.say("system.stopped")
 
 
-@registry.command("start", before_onboarding=True)
+@router.command("start", before_onboarding=True)
 async def start_command(turn: Turn, args: str) -> None:
     """New people get onboarding; returning people get the menu."""
     for hook in turn.engine.start_hooks:
@@ -202,7 +204,7 @@ async def start_command(turn: Turn, args: str) -> None:
         await turn.engine.enter(turn, "onboarding:")
 
 
-@registry.command("menu")
+@router.command("menu")
 async def menu_command(turn: Turn, _args: str) -> None:
     """Back home from anywhere."""
     await turn.engine.enter(turn, "menu:")
@@ -211,7 +213,7 @@ async def menu_command(turn: Turn, _args: str) -> None:
 LANGUAGE_ONLY = "language_only"  # in the settings' answers: opened by /taal
 
 
-@registry.command("taal", "language", "instellingen", "settings")
+@router.command("taal", "language", "instellingen", "settings")
 async def settings_command(turn: Turn, _args: str) -> None:
     """`/taal` opens the language choice, `/instellingen` the settings; mid-journey both keep
     the step the person was at, to go back to it afterwards."""
@@ -221,7 +223,7 @@ async def settings_command(turn: Turn, _args: str) -> None:
         await turn.engine.detour(turn, "settings:main")
 
 
-@registry.action("settings.language_set", outcomes=("saved",))
+@router.action("settings.language_set", outcomes=("saved",))
 async def language_set(turn: Turn) -> None:
     """After /taal mid-journey straight back to the question, now in the new language."""
     if turn.state.answers.get(LANGUAGE_ONLY) and turn.engine.can_go_back(turn):
@@ -231,14 +233,14 @@ async def language_set(turn: Turn) -> None:
         turn.outcome("saved")
 
 
-@registry.action("settings.back", outcomes=("nowhere",))
+@router.action("settings.back", outcomes=("nowhere",))
 async def settings_back(turn: Turn) -> None:
     """'Carry on where I was' from the settings."""
     if not await turn.engine.go_back(turn):
         turn.outcome("nowhere")
 
 
-@registry.action("settings.summary")
+@router.action("settings.summary")
 async def settings_summary(turn: Turn) -> None:
     """Fill the current values into the settings overview."""
     user = turn.user
@@ -259,14 +261,14 @@ async def settings_summary(turn: Turn) -> None:
     )
 
 
-@registry.action("settings.checkins_off")
+@router.action("settings.checkins_off")
 async def checkins_off(turn: Turn) -> None:
     """Switch check-ins off and drop the ones already planned."""
     turn.user.checkins = False
     await turn.engine.cancel_proactive(turn, kinds=("checkin", "selfreport"))
 
 
-@registry.action("settings.followups_off")
+@router.action("settings.followups_off")
 async def followups_off(turn: Turn) -> None:
     """Switch follow-up messages off (broadcasts check this at send time)."""
     turn.user.followups = False
@@ -275,7 +277,7 @@ async def followups_off(turn: Turn) -> None:
 YOUNGEST_ANSWERED = 15  # the oldest age "younger than 16" can mean: a helpline must cover it
 
 
-@registry.action("onboarding.minor")
+@router.action("onboarding.minor")
 async def onboarding_minor(turn: Turn) -> None:
     """Under 16: point to a helpline for their age (the Kindertelefoon) and keep nothing.
 
@@ -298,7 +300,7 @@ async def onboarding_minor(turn: Turn) -> None:
     await forget_everything(turn)
 
 
-@registry.action("onboarding.finish")
+@router.action("onboarding.finish")
 async def onboarding_finish(turn: Turn) -> None:
     """Mark onboarding done so the menu and coaching open up."""
     turn.user.onboarded = True

@@ -21,8 +21,10 @@ from difflib import SequenceMatcher
 
 from bot.core.engine import Turn
 from bot.core.model import Button, Reply
-from bot.core.registry import registry
+from bot.core.registry import Registry
 from bot.core.understand import Reading, read
+
+router = Registry()  # this feature's flow actions and commands (bot/app.py)
 
 # Where typed text is read: the menu and the coaching journey. "Check my reply" (coach_check)
 # is missing on purpose: a draft is private and is the text to check, never a story.
@@ -285,7 +287,7 @@ async def read_typed(turn: Turn, text: str) -> bool:
     return True
 
 
-@registry.callback("typed")
+@router.callback("typed")
 async def talk(turn: Turn, rest: str) -> None:
     """The peer educator offered after a typed wish for a person; the talk leads back here."""
     await turn.engine.detour(turn, "talk:")

@@ -31,7 +31,9 @@ from bot.storage import coach
 from bot.storage import scheduled as queue
 from bot.storage import staff as store
 from bot.storage.repository import User
-from scheduler.jobs import Delivery, jobs
+from scheduler.jobs import Delivery, JobRegistry
+
+jobs = JobRegistry()  # this feature's scheduled kinds and hooks (bot/app.py)
 
 SUMMARY_FIELDS = ("role", "platform", "form", "ground", "approach", "danger")
 PLAN_MAX_AGE = timedelta(days=30)  # an older plan says little about today's request

@@ -22,10 +22,12 @@ from bot.staff.cases import (
     refresh_card,
     tell_holder,
 )
-from bot.staff.commands import StaffTurn, staff_command, staff_tap
+from bot.staff.commands import StaffActions, StaffTurn
 from bot.staff.desk import CASEWORKERS, ESCALATORS, MANAGERS, Desk, Role
 from bot.storage import staff as store
 from bot.storage.repository import User
+
+staff = StaffActions()  # this feature's staff commands and buttons (bot/app.py)
 
 LIST_LIMIT = 10
 RECENT = 10  # messages of the conversation that go along to the next educator
@@ -71,7 +73,7 @@ async def current_case(st: StaffTurn) -> store.Case | None:
 # -- listing and switching --------------------------------------------------------------------
 
 
-@staff_command("zaken", "cases", roles=CASEWORKERS)
+@staff.command("zaken", "cases", roles=CASEWORKERS)
 async def cases_command(st: StaffTurn, _args: str) -> None:
     """Open cases (claim buttons, urgent first) and your own: the active one marked ▶️, one
     tap on another makes that one active."""
@@ -104,7 +106,7 @@ async def active_id(desk: Desk, user_id: int, mine: list[store.Case]) -> int | N
     return chosen if any(c.id == chosen for c in mine) else None
 
 
-@staff_command("zaak", "case", roles=CASEWORKERS)
+@staff.command("zaak", "case", roles=CASEWORKERS)
 async def case_command(st: StaffTurn, args: str) -> None:
     """`/zaak 12`: show case 12 and, if it is yours, send your typed messages there."""
     case_id = _number(args)
@@ -114,7 +116,7 @@ async def case_command(st: StaffTurn, args: str) -> None:
     await _show(st, case_id)
 
 
-@staff_tap("pick", roles=CASEWORKERS)
+@staff.tap("pick", roles=CASEWORKERS)
 async def pick_tap(st: StaffTurn, args: str) -> None:
     """The button on relayed copies and lists: switch to that case."""
     case_id = _number(args)
@@ -122,7 +124,7 @@ async def pick_tap(st: StaffTurn, args: str) -> None:
         await _show(st, case_id)
 
 
-@staff_tap("show", roles=CASEWORKERS)
+@staff.tap("show", roles=CASEWORKERS)
 async def show_tap(st: StaffTurn, args: str) -> None:
     """The button on a reminder about a case (see `scheduler.jobs.CASE_BUTTON`)."""
     await pick_tap(st, args)
@@ -172,7 +174,7 @@ async def briefing(desk: Desk, lang: str, case: store.Case) -> str:
 # -- claiming ---------------------------------------------------------------------------------
 
 
-@staff_tap("claim", roles=CASEWORKERS)
+@staff.tap("claim", roles=CASEWORKERS)
 async def claim_tap(st: StaffTurn, args: str) -> None:
     """The first educator to tap wins; the card shows who, the person hears a first name."""
     desk = st.desk
@@ -259,7 +261,7 @@ async def _backlog(desk: Desk, person: User, educator: User, case: store.Case) -
 # -- closing ----------------------------------------------------------------------------------
 
 
-@staff_command("sluit", "close", roles=CASEWORKERS)
+@staff.command("sluit", "close", roles=CASEWORKERS)
 async def close_command(st: StaffTurn, args: str) -> None:
     """`/sluit geholpen [notitie]` closes your active case; without an outcome: buttons."""
     case = await current_case(st)
@@ -279,7 +281,7 @@ async def close_command(st: StaffTurn, args: str) -> None:
     await close_case(st, case, outcome, note.strip()[:NOTE_MAX] or None)
 
 
-@staff_tap("close", roles=CASEWORKERS)
+@staff.tap("close", roles=CASEWORKERS)
 async def close_tap(st: StaffTurn, args: str) -> None:
     """An outcome button under /sluit."""
     number, _, outcome = args.partition(":")
@@ -333,7 +335,7 @@ async def end_by_person(desk: Desk, turn: Turn, case_id: int) -> bool:
 # -- supervision ------------------------------------------------------------------------------
 
 
-@staff_command("vlag", "flag", roles=CASEWORKERS)
+@staff.command("vlag", "flag", roles=CASEWORKERS)
 async def flag_command(st: StaffTurn, args: str) -> None:
     """`/vlag [wat er speelt]`: this case needs a coordinator (they get the card at once)."""
     case = await current_case(st)
@@ -348,7 +350,7 @@ async def flag_command(st: StaffTurn, args: str) -> None:
 # -- moderators -------------------------------------------------------------------------------
 
 
-@staff_command("escaleer", "escalate", roles=ESCALATORS)
+@staff.command("escaleer", "escalate", roles=ESCALATORS)
 async def escalate_command(st: StaffTurn, args: str) -> None:
     """`/escaleer [dringend] <wat er speelt>`: a case for peer educators, with you as contact."""
     first, _, rest = args.strip().partition(" ")

@@ -9,11 +9,12 @@ this table: to them a staff command is just an unknown command.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.core.engine import Turn
 from bot.core.model import Reply
+from bot.core.registry import merge
 from bot.staff.desk import Desk, Role, allowed
 from bot.storage import staff as store
 from bot.storage.repository import User
@@ -75,32 +76,37 @@ class StaffAction:
     names: tuple[str, ...] = ()  # the Dutch name first, then the English one (for menus)
 
 
-COMMANDS: dict[str, StaffAction] = {}  # every name and alias -> action
-TAPS: dict[str, StaffAction] = {}  # button verb -> action
+@dataclass(slots=True)
+class StaffActions:
+    """A feature's staff commands (`/zaken`) and button verbs (`case:claim:12`); each feature
+    module keeps its own and the app factory merges them (`bot/app.py`, `FEATURES`)."""
 
+    commands: dict[str, StaffAction] = field(default_factory=dict)  # every name and alias
+    taps: dict[str, StaffAction] = field(default_factory=dict)  # button verb -> action
 
-def staff_command(*names: str, roles: frozenset[Role]) -> Callable[[Handler], Handler]:
-    """Register a staff command under its Dutch and English names."""
+    def command(self, *names: str, roles: frozenset[Role]) -> Callable[[Handler], Handler]:
+        """Register a staff command under its Dutch and English names."""
 
-    def register(handler: Handler) -> Handler:
-        action = StaffAction(names[0], roles, handler, names)
-        for name in names:
-            if name in COMMANDS:
-                raise ValueError(f"staff command /{name} registered twice")
-            COMMANDS[name] = action
-        return handler
+        def register(handler: Handler) -> Handler:
+            action = StaffAction(names[0], roles, handler, names)
+            merge(self.commands, dict.fromkeys(names, action), "staff command")
+            return handler
 
-    return register
+        return register
 
+    def tap(self, verb: str, roles: frozenset[Role]) -> Callable[[Handler], Handler]:
+        """Register the handler of a `case:<verb>:<args>` button for staff."""
 
-def staff_tap(verb: str, roles: frozenset[Role]) -> Callable[[Handler], Handler]:
-    """Register the handler of a `case:<verb>:<args>` button for staff."""
+        def register(handler: Handler) -> Handler:
+            merge(self.taps, {verb: StaffAction(verb, roles, handler)}, "staff button")
+            return handler
 
-    def register(handler: Handler) -> Handler:
-        TAPS[verb] = StaffAction(verb, roles, handler)
-        return handler
+        return register
 
-    return register
+    def include(self, other: StaffActions) -> None:
+        """Take over another feature's staff actions; a name both use is an error."""
+        merge(self.commands, other.commands, "staff command")
+        merge(self.taps, other.taps, "staff button")
 
 
 async def run(

@@ -307,13 +307,11 @@ class Desk:
 
     def menu(self, lang: str, roles: frozenset[Role]) -> list[tuple[str, str]]:
         """(command, description) for the "/" menu: the everyday ones, then the staff ones."""
-        from bot.staff.commands import COMMANDS
-
         listed: list[tuple[str, str]] = []
         for name in MENU_BASE.get(lang, MENU_BASE["nl"]):
             listed.append((name, self.t(lang, f"common.commands.{MENU_KEYS.get(name, name)}")))
         seen: set[str] = set()
-        for action in COMMANDS.values():
+        for action in self.core.staff.commands.values():
             if action.name in seen or not allowed(roles, action.roles):
                 continue
             seen.add(action.name)

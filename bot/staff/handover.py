@@ -18,12 +18,14 @@ from __future__ import annotations
 from bot.core.model import Button, Reply
 from bot.staff.cases import announce_pending, next_hint, refresh_card, team_name
 from bot.staff.casework import NOTE_MAX, brief, briefing, current_case, recent_messages
-from bot.staff.commands import StaffTurn, staff_command, staff_tap
+from bot.staff.commands import StaffActions, StaffTurn
 from bot.staff.desk import CASEWORKERS, MANAGERS, Desk, Role, allowed
 from bot.staff.endings import reopened
 from bot.staff.routing import deliver
 from bot.storage import staff as store
 from bot.storage.repository import User
+
+staff = StaffActions()  # this feature's staff commands and buttons (bot/app.py)
 
 QUICK_MAX = 20
 
@@ -35,7 +37,7 @@ def _manager(st: StaffTurn) -> bool:
 # -- notes ------------------------------------------------------------------------------------
 
 
-@staff_command("notitie", "note", roles=CASEWORKERS)
+@staff.command("notitie", "note", roles=CASEWORKERS)
 async def note_command(st: StaffTurn, args: str) -> None:
     """`/notitie <tekst>`: a note on the case for the team only."""
     text = " ".join(args.split())
@@ -54,7 +56,7 @@ async def note_command(st: StaffTurn, args: str) -> None:
 # -- hand back --------------------------------------------------------------------------------
 
 
-@staff_command("teruggeven", "release", roles=CASEWORKERS)
+@staff.command("teruggeven", "release", roles=CASEWORKERS)
 async def release_command(st: StaffTurn, args: str) -> None:
     """`/teruggeven [notitie voor de volgende]`: back to the queue, the note goes along."""
     desk = st.desk
@@ -79,7 +81,7 @@ async def release_command(st: StaffTurn, args: str) -> None:
 # -- hand over --------------------------------------------------------------------------------
 
 
-@staff_command("overdragen", "transfer", roles=CASEWORKERS)
+@staff.command("overdragen", "transfer", roles=CASEWORKERS)
 async def transfer_command(st: StaffTurn, args: str) -> None:
     """`/overdragen Sem` (your case) or `/overdragen 12 Sem` (coordinators: any case)."""
     desk = st.desk
@@ -129,7 +131,7 @@ async def _offer(desk: Desk, colleague: User, case: store.Case, by: str) -> None
     await desk.to_staff(colleague, case.id, [card, Reply(question, rows)])
 
 
-@staff_tap("accept", roles=CASEWORKERS)
+@staff.tap("accept", roles=CASEWORKERS)
 async def accept_tap(st: StaffTurn, args: str) -> None:
     """Yes to a hand-over: the case, its notes and its last messages are yours now."""
     desk = st.desk
@@ -164,7 +166,7 @@ async def accept_tap(st: StaffTurn, args: str) -> None:
         await desk.send(user, [Reply("\n".join(lines))])
 
 
-@staff_tap("decline", roles=CASEWORKERS)
+@staff.tap("decline", roles=CASEWORKERS)
 async def decline_tap(st: StaffTurn, args: str) -> None:
     """No to a hand-over: whoever offered it hears so; the case stays where it was."""
     desk = st.desk
@@ -201,7 +203,7 @@ def quick_replies(desk: Desk, lang: str) -> list[str]:
     return found
 
 
-@staff_command("snel", "quick", roles=CASEWORKERS)
+@staff.command("snel", "quick", roles=CASEWORKERS)
 async def quick_command(st: StaffTurn, args: str) -> None:
     """`/snel`: the canned replies as buttons for the case; `/snel 2` sends number 2."""
     case = await current_case(st)
@@ -224,7 +226,7 @@ async def quick_command(st: StaffTurn, args: str) -> None:
     st.turn.send(Reply("\n".join(lines), rows))
 
 
-@staff_tap("quick", roles=CASEWORKERS)
+@staff.tap("quick", roles=CASEWORKERS)
 async def quick_tap(st: StaffTurn, args: str) -> None:
     """One tap on a canned reply sends it to the case the list was for."""
     case_part, _, number = args.partition(".")

@@ -17,17 +17,21 @@ from typing import TYPE_CHECKING
 from bot.core.clock import epoch
 from bot.core.engine import Turn
 from bot.core.model import Button, Reply
-from bot.core.registry import registry
+from bot.core.registry import Registry
 from bot.staff.cases import open_for, pick_button
 from bot.staff.casework import current_case
-from bot.staff.commands import StaffTurn, staff_command
+from bot.staff.commands import StaffActions, StaffTurn
 from bot.staff.desk import CASEWORKERS, Desk, Role, desk_for, desk_of
 from bot.staff.timeparse import parse_when
 from bot.storage import scheduled as queue
 from bot.storage import staff as store
 from bot.storage.repository import User
-from scheduler.jobs import REMINDER_MAX, Delivery, jobs, push_flow, schedule_reminder
+from scheduler.jobs import REMINDER_MAX, Delivery, JobRegistry, push_flow, schedule_reminder
 from scheduler.timing import QuietHours, wall_time
+
+router = Registry()  # this feature's flow actions and commands (bot/app.py)
+jobs = JobRegistry()  # this feature's scheduled kinds and hooks (bot/app.py)
+staff = StaffActions()  # this feature's staff commands and buttons (bot/app.py)
 
 WELLBEING_KIND = "wellbeing"
 LOW_WELLBEING = 2  # scores 1-2 open a case without asking
@@ -40,7 +44,7 @@ if TYPE_CHECKING:
 # -- follow-ups -------------------------------------------------------------------------------
 
 
-@staff_command("herinner", "remind", roles=CASEWORKERS)
+@staff.command("herinner", "remind", roles=CASEWORKERS)
 async def remind_command(st: StaffTurn, args: str) -> None:
     """`/herinner morgen 15:00 bel terug`: a reminder at that moment, about the active case."""
     desk, now = st.desk, st.desk.now()
@@ -85,7 +89,7 @@ async def wellbeing_item(delivery: Delivery) -> list[Reply] | None:
     return replies
 
 
-@staff_command("welzijn", "wellbeing", roles=frozenset({Role.MODERATOR}))
+@staff.command("welzijn", "wellbeing", roles=frozenset({Role.MODERATOR}))
 async def wellbeing_command(st: StaffTurn, _args: str) -> None:
     """Take the wellbeing check now."""
     await st.turn.engine.enter(st.turn, "wellbeing:")
@@ -97,7 +101,7 @@ async def _wellbeing_case(turn: Turn) -> None:
     await open_for(desk, turn.user, "wellbeing", f"wellbeing:{score}", False, {})
 
 
-@registry.action("wellbeing.score", outcomes=("invalid", "low", "fine"))
+@router.action("wellbeing.score", outcomes=("invalid", "low", "fine"))
 async def wellbeing_score(turn: Turn) -> None:
     """Store the score; a low one opens a case so a peer educator reaches out."""
     score = turn.state.answers.get("score")
@@ -112,7 +116,7 @@ async def wellbeing_score(turn: Turn) -> None:
         turn.outcome("fine")
 
 
-@registry.action("wellbeing.talk")
+@router.action("wellbeing.talk")
 async def wellbeing_talk(turn: Turn) -> None:
     """A moderator who is fine but wants to talk anyway."""
     await _wellbeing_case(turn)
@@ -164,7 +168,7 @@ async def daily_digest(core: Core, _now: datetime) -> None:
             await desk.send(user, [reply])
 
 
-@staff_command("overzicht", "digest", roles=CASEWORKERS)
+@staff.command("overzicht", "digest", roles=CASEWORKERS)
 async def digest_command(st: StaffTurn, _args: str) -> None:
     """The digest now."""
     reply = await digest(st.desk, st.user)

@@ -17,34 +17,14 @@ step with the menu row gets a "✉️" button to switch to the talk conversation
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
 
 from bot.core.engine import Turn
 from bot.core.model import EventKind, Reply
-from bot.staff import (
-    casework,
-    handover,
-    privacy,
-    relay,
-    reminders,
-    routing,
-    talk,
-    team,
-)
-from bot.staff.commands import COMMANDS, TAPS, run
+from bot.staff import casework, privacy, relay, routing, talk, team
+from bot.staff.commands import run
 from bot.staff.desk import Desk, Role
 from bot.storage import staff as store
-
-if TYPE_CHECKING:
-    pass
-
-_ = (
-    casework,
-    handover,
-    reminders,
-    talk,
-)  # importing them registers their commands, buttons and actions
 
 RELAYED = frozenset({EventKind.TEXT, EventKind.MEDIA})
 
@@ -137,8 +117,9 @@ class StaffRouter:
         if not seen.roles:
             return False
         event = turn.event
-        if event.kind is EventKind.COMMAND and event.command in COMMANDS:
-            await run(self.desk, turn, COMMANDS[event.command], seen.roles, event.args)
+        command = self.desk.core.staff.commands.get(event.command)
+        if event.kind is EventKind.COMMAND and command is not None:
+            await run(self.desk, turn, command, seen.roles, event.args)
             return True
         if event.kind not in RELAYED:
             return False
@@ -153,11 +134,12 @@ class StaffRouter:
         """In the staff group only staff commands count (answered in private; case buttons are
         handled before this); the rest is the team talking among themselves."""
         event = turn.event
-        if event.kind is not EventKind.COMMAND or event.command not in COMMANDS:
+        command = self.desk.core.staff.commands.get(event.command)
+        if event.kind is not EventKind.COMMAND or command is None:
             return
         seen = await self._context(turn)
         if seen.roles:
-            await run(self.desk, turn, COMMANDS[event.command], seen.roles, event.args)
+            await run(self.desk, turn, command, seen.roles, event.args)
 
     async def _tap(self, turn: Turn) -> None:
         """`case:<verb>:<args>` buttons. Handled here rather than in the engine's callback
@@ -169,7 +151,7 @@ class StaffRouter:
                 turn.extra_nav = (talk.write_button(seen.subject),)
             await self._person_tap(turn, verb, int(args) if args.isdigit() else 0)
             return
-        action = TAPS.get(verb)
+        action = self.desk.core.staff.taps.get(verb)
         if action is None or not seen.roles:
             if turn.event.chat is not None:
                 turn.notice = self.desk.t(turn.lang, "staff.not_allowed")

@@ -19,10 +19,12 @@ from bot.core.engine import Turn
 from bot.core.model import Button, EventKind, Reply
 from bot.staff import relay
 from bot.staff.cases import end_case
-from bot.staff.commands import StaffTurn, staff_tap
+from bot.staff.commands import StaffActions, StaffTurn
 from bot.staff.desk import CASEWORKERS, Desk, Role, allowed
 from bot.storage import staff as store
 from bot.storage.repository import User
+
+staff = StaffActions()  # this feature's staff commands and buttons (bot/app.py)
 
 CHOOSE_VERB = "to"  # case:to:<case id>, 0 = do not send
 NOT_SENT = 0
@@ -103,7 +105,7 @@ async def deliver(desk: Desk, me: User, case: store.Case, message: store.Pending
     return True
 
 
-@staff_tap(CHOOSE_VERB, roles=CASEWORKERS)
+@staff.tap(CHOOSE_VERB, roles=CASEWORKERS)
 async def choose_tap(st: StaffTurn, args: str) -> None:
     """The answer to "which case?": send the kept message there, and keep sending there."""
     desk, me = st.desk, st.user

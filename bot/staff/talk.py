@@ -11,7 +11,7 @@ Flows: `talk` and `rate` (pushed when a case closes); diagrams in docs/flows/ (g
 from __future__ import annotations
 
 from bot.core.engine import Choice, Turn
-from bot.core.registry import registry
+from bot.core.registry import Registry
 from bot.staff.cases import build_summary, open_for
 from bot.staff.casework import end_by_person
 from bot.staff.desk import desk_for
@@ -19,17 +19,19 @@ from bot.staff.relay import back_key, end_label
 from bot.storage import staff as store
 from bot.storage.coach import record_help_request
 
+router = Registry()  # this feature's flow actions and commands (bot/app.py)
+
 RATINGS = range(1, 6)
 
 
-@registry.action("talk.check", outcomes=("open",))
+@router.action("talk.check", outcomes=("open",))
 async def check(turn: Turn) -> None:
     """Someone with an open request goes straight to the conversation instead of asking twice."""
     if await store.active_case_of(turn.repo, turn.user.id) is not None:
         turn.outcome("open")
 
 
-@registry.action("talk.request")
+@router.action("talk.request")
 async def request(turn: Turn) -> None:
     """Record the request and open its case at once (no wait for the scheduler)."""
     desk = desk_for(turn)
@@ -40,7 +42,7 @@ async def request(turn: Turn) -> None:
     await turn.repo.record(turn.user.id, "peer_requested", None, now)
 
 
-@registry.action("talk.route", outcomes=("no_case", "claimed", "staffed", "off_hours"))
+@router.action("talk.route", outcomes=("no_case", "claimed", "staffed", "off_hours"))
 async def route(turn: Turn) -> None:
     """The chat step that fits the case: waiting, off hours or talking with someone."""
     desk = desk_for(turn)
@@ -61,7 +63,7 @@ async def route(turn: Turn) -> None:
         turn.outcome("off_hours")
 
 
-@registry.action("talk.mode")
+@router.action("talk.mode")
 async def mode(turn: Turn) -> None:
     """The one-tap way back out of the conversation, named after where it leads, and the
     button that withdraws the request or ends the conversation."""
@@ -71,14 +73,14 @@ async def mode(turn: Turn) -> None:
         turn.offer(Choice("end", end_label(desk_for(turn), turn.lang, case), action="talk.end"))
 
 
-@registry.action("talk.typed", outcomes=("closed",))
+@router.action("talk.typed", outcomes=("closed",))
 async def typed(turn: Turn) -> None:
     """Typed in a chat step while no case is open any more (open ones are relayed first)."""
     turn.say("staff.person.no_conversation")
     turn.outcome("closed")
 
 
-@registry.action("talk.leave", outcomes=("nowhere",))
+@router.action("talk.leave", outcomes=("nowhere",))
 async def leave_action(turn: Turn) -> None:
     """The back button of the chat steps."""
     if not await leave(turn):
@@ -109,7 +111,7 @@ def write_button(case: store.Case) -> tuple[str, str]:
     return "talk.buttons.write", f"case:talk:{case.id}"
 
 
-@registry.action("talk.status")
+@router.action("talk.status")
 async def status(turn: Turn) -> None:
     """In the menu: the open request or conversation, and a way to withdraw or end it."""
     case = await store.active_case_of(turn.repo, turn.user.id)
@@ -124,7 +126,7 @@ async def status(turn: Turn) -> None:
     turn.offer(Choice("withdraw", label, action="talk.end"))
 
 
-@registry.action("talk.end", outcomes=("closed", "rate"))
+@router.action("talk.end", outcomes=("closed", "rate"))
 async def end(turn: Turn) -> None:
     """The person's own "withdraw" / "end conversation" button: rating a conversation someone
     took on, else the menu."""
@@ -133,7 +135,7 @@ async def end(turn: Turn) -> None:
     turn.outcome("rate" if rated else "closed")
 
 
-@registry.action("rate.save")
+@router.action("rate.save")
 async def save_rating(turn: Turn) -> None:
     """Keep the 1-5 rating with the closed case (once; only the person's own case)."""
     answers = turn.state.answers

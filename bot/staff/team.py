@@ -14,12 +14,14 @@ from datetime import timedelta
 
 from bot.core.engine import Turn
 from bot.core.model import Reply
-from bot.staff.commands import COMMANDS, StaffTurn, staff_command
+from bot.staff.commands import StaffActions, StaffTurn
 from bot.staff.desk import ANY_STAFF, CASEWORKERS, MANAGERS, Desk, Role, allowed, desk_for
 from bot.staff.endings import release_all
 from bot.staff.reminders import schedule_wellbeing, stop_wellbeing
 from bot.storage import staff as store
 from bot.storage.repository import User
+
+staff = StaffActions()  # this feature's staff commands and buttons (bot/app.py)
 
 INVITE_PREFIX = "inv_"
 DEFAULT_DAYS, MAX_DAYS = 7, 30
@@ -52,7 +54,7 @@ def _may_manage(st: StaffTurn, role: Role) -> bool:
     return Role.ADMIN in st.roles if role is Role.COORDINATOR else True
 
 
-@staff_command("uitnodigen", "invite", roles=MANAGERS)
+@staff.command("uitnodigen", "invite", roles=MANAGERS)
 async def invite_command(st: StaffTurn, args: str) -> None:
     """`/uitnodigen peer 7`: a link that makes whoever opens it a peer educator, once."""
     word, _, rest = args.strip().lower().partition(" ")
@@ -125,7 +127,7 @@ async def start_screen(desk: Desk, turn: Turn, roles: frozenset[Role]) -> None:
     await desk.refresh_commands(turn.user)  # also for staff who joined before menus existed
 
 
-@staff_command("naam", "name", roles=ANY_STAFF)
+@staff.command("naam", "name", roles=ANY_STAFF)
 async def name_command(st: StaffTurn, args: str) -> None:
     """`/naam Sam`: the name young people see (no real name needed); alone: the current one."""
     name = " ".join(args.split())
@@ -147,7 +149,7 @@ async def name_command(st: StaffTurn, args: str) -> None:
     st.say("staff.name.set", name=name)
 
 
-@staff_command("team", roles=MANAGERS)
+@staff.command("team", roles=MANAGERS)
 async def team_command(st: StaffTurn, _args: str) -> None:
     """Everyone with a role: name, team code (for /intrekken and /overdragen), roles. No
     pseudonyms: those would tie a case about a staff member to a named colleague."""
@@ -160,7 +162,7 @@ async def team_command(st: StaffTurn, _args: str) -> None:
     st.say_text("\n".join(lines))
 
 
-@staff_command("intrekken", "revoke", roles=MANAGERS)
+@staff.command("intrekken", "revoke", roles=MANAGERS)
 async def revoke_command(st: StaffTurn, args: str) -> None:
     """`/intrekken K7P2 [rol]`: take one role, or all, from a staff member."""
     desk = st.desk
@@ -208,12 +210,12 @@ async def _after_revoke(desk: Desk, user: User, remaining: frozenset[Role]) -> N
     await desk.send(user, notice)
 
 
-@staff_command("staf", "staff", roles=ANY_STAFF)
+@staff.command("staf", "staff", roles=ANY_STAFF)
 async def staff_help(st: StaffTurn, _args: str) -> None:
     """The staff commands this person may use, one line each."""
     lines = [st.t("staff.help.heading")]
     seen: set[str] = set()
-    for action in COMMANDS.values():
+    for action in st.desk.core.staff.commands.values():
         if action.name in seen or not allowed(st.roles, action.roles):
             continue
         seen.add(action.name)

@@ -13,11 +13,14 @@
 - the inbox: updates never answered within a day, and bare ids of answered ones (`inbox.purge`);
 - the outbox: replies still undelivered after a week (`outbox.purge`; an answer that late only
   confuses);
-- Telegram file ids of staff members' photos and files, after a week (`tgfiles.purge`).
+- Telegram file ids of staff members' photos and files, after a week (`tgfiles.purge`);
+- WhatsApp: answered event hashes after a week, unanswered events after a day, delivered
+  messages' rows after a day, talk-conversation copies after a week (`whatsapp.purge`), also
+  on a deployment that has stopped running WhatsApp.
 
 After the sweep and its hooks the scheduler empties the -wal file, so the deleted texts do not
 linger there either.
-Other modules with free text add their own sweep to `scheduler.jobs` (`jobs.retention`).
+Other features with free text add their own sweep (`jobs.retention`, see `scheduler.jobs`).
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.core.clock import epoch
-from bot.storage import inbox, outbox, tgfiles
+from bot.storage import inbox, outbox, tgfiles, whatsapp
 from bot.storage.repository import Repository
 
 
@@ -61,6 +64,7 @@ async def sweep(repo: Repository, before: datetime, now: datetime) -> dict[str, 
     inboxed = await inbox.purge(repo, now)
     undelivered = await outbox.purge(repo, now)
     files = await tgfiles.purge(repo, now)
+    wa_rows = await whatsapp.purge(repo, now)
     return {
         "stories": stories.rowcount,
         "scheduled": queue.rowcount,
@@ -71,4 +75,5 @@ async def sweep(repo: Repository, before: datetime, now: datetime) -> dict[str, 
         "inbox": inboxed,
         "outbox": undelivered,
         "files": files,
+        "whatsapp": wa_rows,
     }

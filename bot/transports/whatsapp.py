@@ -37,9 +37,9 @@ import logging
 import mimetypes
 import re
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -82,7 +82,6 @@ from bot.storage import whatsapp as store
 from bot.storage.repository import User
 from bot.web import metrics
 from bot.web.server import Ingress, WebServer
-from scheduler.jobs import jobs
 
 log = logging.getLogger(__name__)
 
@@ -213,15 +212,15 @@ class TemplatesFile(_Frozen):
         return found or self.templates[FALLBACK]
 
 
-def load_templates(root: Path | None = None, kinds: frozenset[str] | None = None) -> TemplatesFile:
+def load_templates(kinds: Iterable[str], root: Path | None = None) -> TemplatesFile:
     """Read and validate the templates; a problem stops start-up with one line naming the
-    file and key. `kinds`: the scheduled kinds there are (default: all registered)."""
+    file and key. `kinds`: the scheduled kinds there are (`Core.jobs`)."""
     path = (root or default_content_dir()) / "whatsapp_templates.yaml"
     try:
         parsed = TemplatesFile.model_validate(parse_yaml(path.read_text(encoding="utf-8")))
     except (OSError, yaml.YAMLError, ValidationError) as exc:
         raise SettingsError(f"{path.name}: {exc}") from None
-    known = frozenset(jobs.kinds) if kinds is None else kinds
+    known = frozenset(kinds)
 
     def fail(key: str, problem: str) -> SettingsError:
         return SettingsError(f"{path.name}: templates.{key}: {problem}")
@@ -577,13 +576,6 @@ class _OutsideWindow(DeliveryFailed):
     """Meta refused a free-form message in its answer: the 24-hour window is closed."""
 
 
-@jobs.retention
-async def sweep(core: Core, _before: datetime) -> None:
-    """Daily: answered inbox hashes after a week, unanswered events after a day, delivered
-    messages' rows after a day, talk-conversation copies after a week."""
-    await store.purge(core.repo, core.clock.now())
-
-
 class _GraphBase(httpx.AsyncBaseTransport):
     """pywa sets `https://graph.facebook.com/v{version}` on its HTTP session; this transport
     sends the same requests to WHATSAPP_API_BASE_URL instead (a local fake in tests)."""
@@ -618,7 +610,7 @@ class WhatsAppTransport:
         settings = core.settings
         if not settings.whatsapp_enabled:
             raise ValueError("the WHATSAPP_* settings are required for the WhatsApp transport")
-        self.templates = templates or load_templates()
+        self.templates = templates or load_templates(core.jobs.kinds)
         base = settings.whatsapp_api_base_url
         version = _version(base)
         self._http = httpx.AsyncClient(transport=_GraphBase(base, version), timeout=20.0)
