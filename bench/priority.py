@@ -1,13 +1,13 @@
 """Priority benchmark: people chat, some in crisis, while a 10,000-person broadcast runs.
 
 Run `python bench/priority.py` (options: --help). The fake Bot API (tests/fakebot.py) enforces
-Telegram's limits (30 messages a second for the bot, one a second per chat; 429 beyond them) and
-the bot runs as in production at the default rates (STERK_TELEGRAM_MAX_RATE 30, the broadcast
-lane's STERK_BROADCAST_RATE 25): python-telegram-bot with the lane limiter, and the scheduler
-sending the broadcast. Once the broadcast is under way, `--chatters` onboarded people each send
-a message (`/menu`, `/hulp` or a short text; every `--crisis-every`-th message is a crisis text),
-wait for the answer, think for `--think-min` to `--think-max` seconds, and go on for
-`--seconds`.
+Telegram's limits (30 messages a second for the bot, one a second per chat; 429 beyond them).
+The bot runs as in production, in its own process (`python -m bot`, polling), at the default
+rates (STERK_TELEGRAM_MAX_RATE 30, the broadcast lane's STERK_BROADCAST_RATE 25):
+python-telegram-bot with the lane limiter, and the scheduler sending the broadcast. Once the
+broadcast is under way, `--chatters` onboarded people each send a message (`/menu`, `/hulp` or
+a short text; every `--crisis-every`-th message is a crisis text), wait for the answer, think
+for `--think-min` to `--think-max` seconds, and go on for `--seconds`.
 
 Printed: the latency people feel from their message to the bot's first answer (p50, p99, max)
 for replies and for crisis answers apart (a crisis answer counts when it names 113), broadcast
@@ -38,17 +38,12 @@ sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != _H
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.harness import percentiles  # noqa: E402
+from bench.harness import TOKEN, BotProcess, bot_env, percentiles  # noqa: E402
 from bot.app import open_core  # noqa: E402
 from bot.config import load_settings  # noqa: E402
-from bot.core import lanes  # noqa: E402
-from bot.core.lanes import Lane  # noqa: E402
-from bot.transports.telegram import TelegramTransport  # noqa: E402
-from scheduler.service import Scheduler  # noqa: E402
 from tests.broadcastkit import add_people, plan  # noqa: E402
 from tests.fakebot import FakeBotApi  # noqa: E402
 
-TOKEN = "123456:BENCH-token"
 COORDINATOR = 424242
 RECIPIENT = 800_000_000
 CHATTER = 810_000_000
@@ -90,48 +85,70 @@ async def _chat(
         await asyncio.sleep(rng.uniform(args.think_min, args.think_max))
 
 
+# `--fifo`: the bot process puts every message in the reply lane (first come, first served).
+FIFO = (
+    "from bot.core import lanes; lanes.current = lambda: lanes.Lane.REPLY; "
+    "from bot.__main__ import main; raise SystemExit(main())"
+)
+
+
+async def _prepare(db: Path, base_url: str, args: argparse.Namespace) -> None:
+    """The people and a broadcast due now, written to the database the bot will open."""
+    settings = load_settings(
+        _env_file=None,
+        STERK_DB_PATH=str(db),
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_API_BASE_URL=base_url,
+        STERK_ADMIN_IDS=str(COORDINATOR),
+    )
+    core = await open_core(settings)
+    try:
+        now = core.clock.now()
+        await add_people(core.repo, args.recipients, now, channel="telegram", first=RECIPIENT)
+        await add_people(
+            core.repo, args.chatters, now, channel="telegram", first=CHATTER, followups=False
+        )
+        coordinator = await core.repo.create_user("telegram", str(COORDINATOR), "nl", now)
+        await plan(core, coordinator.id, text=TEXT)
+    finally:
+        await core.close()
+
+
 async def _run(args: argparse.Namespace) -> dict[str, Any]:
+    """The bot in its own process (as in production, so the fake and the people simulated here
+    do not share its CPU), polling the fake Bot API."""
     with tempfile.TemporaryDirectory() as folder:
+        workdir = Path(folder)
         async with FakeBotApi(token=TOKEN) as fake:
-            settings = load_settings(
-                _env_file=None,
-                STERK_DB_PATH=str(Path(folder) / "bench.db"),
-                TELEGRAM_BOT_TOKEN=TOKEN,
-                TELEGRAM_API_BASE_URL=fake.base_url,
-                STERK_ADMIN_IDS=str(COORDINATOR),
-                STERK_QUIET_HOURS_START="00:00",  # no quiet hours: same figures at any hour
-                STERK_QUIET_HOURS_END="00:00",
-            )
-            core = await open_core(settings)
-            now = core.clock.now()
-            await add_people(core.repo, args.recipients, now, channel="telegram", first=RECIPIENT)
-            await add_people(
-                core.repo, args.chatters, now, channel="telegram", first=CHATTER, followups=False
-            )
-            coordinator = await core.repo.create_user("telegram", str(COORDINATOR), "nl", now)
-            await plan(core, coordinator.id, text=TEXT)
+            db = workdir / "bench.db"
+            await _prepare(db, fake.base_url, args)
+            env = bot_env(fake.base_url, db, concurrency=32, rate=30)  # the defaults
+            env |= {
+                "STERK_ADMIN_IDS": str(COORDINATOR),
+                "STERK_QUIET_HOURS_START": "00:00",  # no quiet hours: same figures at any hour
+                "STERK_QUIET_HOURS_END": "00:00",
+            }
+            argv = [sys.executable, *(("-c", FIFO) if args.fifo else ("-m", "bot"))]
+            bot = BotProcess(argv, env, workdir, "priority")
             fake.set_rate_limit(global_per_second=30, per_chat_per_second=1)
-            transport = TelegramTransport(core)
-            await transport.start(poll_timeout=1)
             out: dict[str, list[float]] = {"reply": [], "crisis": []}
+            await bot.start(fake)
             try:
-                async with Scheduler(core).running():
-                    await fake.wait_for(
-                        "sendMessage", None, lambda c: c.text == TEXT, timeout=60, ok=True
+                await fake.wait_for(
+                    "sendMessage", None, lambda c: c.text == TEXT, timeout=60, ok=True
+                )
+                started = time.monotonic()
+                until = started + args.seconds
+                sent = [0]
+                await asyncio.gather(
+                    *(
+                        _chat(fake, CHATTER + n, args, until, sent, out)
+                        for n in range(args.chatters)
                     )
-                    started = time.monotonic()
-                    until = started + args.seconds
-                    sent = [0]
-                    await asyncio.gather(
-                        *(
-                            _chat(fake, CHATTER + n, args, until, sent, out)
-                            for n in range(args.chatters)
-                        )
-                    )
-                    ended = time.monotonic()
+                )
+                ended = time.monotonic()
             finally:
-                await transport.stop()
-                await core.close()
+                await bot.stop()
     broadcast = [
         c for c in fake.calls_of("sendMessage") if c.ok and c.text == TEXT and started <= c.at
     ]
@@ -170,8 +187,6 @@ def main() -> int:
     parser.add_argument("--fifo", action="store_true", help="one lane for all (as before)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
-    if args.fifo:  # every message waits in the reply lane: first come, first served
-        lanes.current = lambda: Lane.REPLY
     figures = asyncio.run(_run(args))
     reply, crisis = figures["reply_ms"], figures["crisis_ms"]
     checks = {
