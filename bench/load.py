@@ -23,11 +23,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import importlib.util
 import json
 import logging
 import random
 import resource
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
@@ -622,6 +624,7 @@ async def run_bot(
     expected_moves: int,
     max_seconds: float,
     markers: tuple[str, ...],
+    repetition: int = 1,
 ) -> tuple[dict[str, Any], Path]:
     """Start a fake and the bot, let the people loose, and measure."""
     people: dict[int, Person] = {}
@@ -631,9 +634,10 @@ async def run_bot(
         if isinstance(chat, int) and chat in people:
             people[chat].on_reply(call, now)
 
-    db = workdir / f"{name}.db"
+    db = workdir / f"{name}-{repetition}.db"
     async with BenchFake(TOKEN, route_reply) as fake:
-        process = BotProcess(argv, bot_env(fake.base_url, db, concurrency, rate), workdir, name)
+        env = bot_env(fake.base_url, db, concurrency, rate)
+        process = BotProcess(argv, env, workdir, f"{name}-{repetition}")
         await process.start(fake)
         if faults:
             fake.set_random_faults(
@@ -641,7 +645,7 @@ async def run_bot(
             )
         for index in range(cfg.users):
             uid = USER_BASE + index
-            people[uid] = Person(uid, fake, cfg, name == "echo", markers)
+            people[uid] = Person(uid, fake, cfg, name != "sterk", markers)
         started = time.monotonic()
         harness_cpu = time.process_time()
         tasks = [asyncio.create_task(script(person)) for person in people.values()]
@@ -721,42 +725,41 @@ async def benchmark(args: argparse.Namespace) -> dict[str, Any]:
         async def walk(person: Person) -> None:
             await person.walk_route(route)
 
-        sterk, _ = await run_bot(
-            "sterk",
-            [sys.executable, "-m", "bot"],
-            cfg,
-            workdir,
-            args.concurrency,
-            args.rate,
-            args.faults,
-            walk,
-            args.users * route.estimate,
-            args.max_seconds,
-            markers,
-        )
-        result["sterk"] = sterk
-        if not args.faults and not args.no_echo:
-            per_person = max(1, round(sterk["updates"] / max(args.users, 1)))
-            print(f"echo: {args.users} people, {per_person} messages each")
+        async def chat(person: Person) -> None:
+            await person.chat_echo(per_person)
 
-            async def chat(person: Person) -> None:
-                await person.chat_echo(per_person)
-
-            echo, _ = await run_bot(
-                "echo",
-                [sys.executable, str(ROOT / "bench" / "echo_bot.py")],
-                cfg,
-                workdir,
-                args.concurrency,
-                args.rate,
-                False,
-                chat,
-                args.users * per_person,
-                args.max_seconds,
-                markers,
-            )
-            result["echo"] = echo
-            result["comparison"] = compare(sterk, echo)
+        per_person = route.estimate
+        runs: dict[str, list[dict[str, Any]]] = {name: [] for name in bots(args)}
+        for repetition in range(1, args.repeat + 1):  # interleaved: a slow spell hits all
+            for name, argv in bots(args).items():
+                print(f"{name}: {args.users} people, repetition {repetition} of {args.repeat}")
+                ours = name == "sterk"
+                figures, _ = await run_bot(
+                    name,
+                    argv,
+                    cfg,
+                    workdir,
+                    args.concurrency,
+                    args.rate,
+                    args.faults and ours,
+                    walk if ours else chat,
+                    args.users * (route.estimate if ours else per_person),
+                    args.max_seconds,
+                    markers,
+                    repetition,
+                )
+                runs[name].append(figures)
+                if ours:  # the echo bots get as many messages as our route took updates
+                    per_person = max(1, round(figures["updates"] / max(args.users, 1)))
+        for name, done in runs.items():
+            result[name] = median_run(done)
+        if len(runs) > 1:
+            result["repetitions"] = {
+                name: [summary(run) for run in done] for name, done in runs.items()
+            }
+            result["comparison"] = compare(result["sterk"], result["echo"])
+            if "aiogram" in result:
+                result["comparison_aiogram"] = ratios(result["sterk"], result["aiogram"])
     used = resource.getrusage(resource.RUSAGE_SELF)
     harness_cpu = used.ru_utime + used.ru_stime - rusage.ru_utime - rusage.ru_stime
     result["harness"] = {
@@ -768,11 +771,48 @@ async def benchmark(args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
+def bots(args: argparse.Namespace) -> dict[str, list[str]]:
+    """The bots of this invocation, ours first: the PTB echo bot and (with the `bench` extra)
+    the aiogram echo bot beside it, unless faults or --no-echo."""
+    found = {"sterk": [sys.executable, "-m", "bot"]}
+    if args.faults or args.no_echo:
+        return found
+    found["echo"] = [sys.executable, str(ROOT / "bench" / "echo_bot.py")]
+    if importlib.util.find_spec("aiogram") is not None:
+        found["aiogram"] = [sys.executable, str(ROOT / "bench" / "echo_aiogram.py")]
+    return found
+
+
+def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The repetition with the median throughput (all figures from one real run)."""
+    ordered = sorted(runs, key=lambda run: run["updates_per_s"])
+    return ordered[(len(ordered) - 1) // 2]
+
+
+def summary(run: dict[str, Any]) -> dict[str, float]:
+    """The side-by-side figures of one run."""
+    return {
+        "updates_per_s": run["updates_per_s"],
+        "p50_ms": run["latency_ms"]["reply"]["p50"],
+        "p99_ms": run["latency_ms"]["reply"]["p99"],
+        "peak_rss_mb": run["peak_rss_mb"],
+        "cpu_per_update_ms": run["cpu_per_update_ms"],
+        "sends_per_update": run["per_update"]["sends"],
+    }
+
+
+def ratios(ours: dict[str, Any], theirs: dict[str, Any]) -> dict[str, float]:
+    """Ours divided by theirs, per side-by-side figure (median runs)."""
+    mine, other = summary(ours), summary(theirs)
+    return {key: round(value / max(other[key], 1e-9), 2) for key, value in mine.items()}
+
+
 def compare(ours: dict[str, Any], echo: dict[str, Any]) -> dict[str, Any]:
     """Our figures relative to the echo bot's, with the targets."""
     ratio = ours["updates_per_s"] / max(echo["updates_per_s"], 1e-9)
     p99 = ours["latency_ms"]["reply"]["p99"] / max(echo["latency_ms"]["reply"]["p99"], 1e-9)
     return {
+        **ratios(ours, echo),
         "throughput_ratio": round(ratio, 2),
         "throughput_target": TARGET_RATIO,
         "throughput_ok": ratio >= TARGET_RATIO,
@@ -809,7 +849,7 @@ def lines(result: dict[str, Any]) -> Iterator[str]:
     )
     header = f"{'':24}{'updates/s':>10}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'peak MB':>9}"
     yield header + f"{'CPU ms/upd':>11}"
-    for key in ("sterk", "echo"):
+    for key in ("sterk", "echo", "aiogram"):
         if key not in result:
             continue
         run = result[key]
@@ -825,6 +865,7 @@ def lines(result: dict[str, Any]) -> Iterator[str]:
                 f"{'sterk (whole turn)':24}{'':>10}{turn['p50']:>9.1f}{turn['p95']:>9.1f}"
                 f"{turn['p99']:>9.1f}"
             )
+    yield from side_by_side(result)
     if "comparison" in result:
         comp = result["comparison"]
         yield (
@@ -874,6 +915,28 @@ def lines(result: dict[str, Any]) -> Iterator[str]:
         yield f"check {name}: {'OK' if ok else 'FAILED'}"
 
 
+def side_by_side(result: dict[str, Any]) -> Iterator[str]:
+    """Each figure's range over the repetitions per bot, and our ratios to the echo bots."""
+    repetitions = result.get("repetitions")
+    if not repetitions:
+        return
+    names = list(repetitions)
+    yield f"over {len(repetitions['sterk'])} interleaved repetition(s), min-max:"
+    yield f"{'':20}" + "".join(f"{name:>20}" for name in names)
+    for key in repetitions["sterk"][0]:
+        cells = []
+        for name in names:
+            values = [run[key] for run in repetitions[name]]
+            cells.append(f"{min(values):g}-{max(values):g}")
+        yield f"{key:20}" + "".join(f"{cell:>20}" for cell in cells)
+    for other, comp_key in (("echo", "comparison"), ("aiogram", "comparison_aiogram")):
+        if comp_key in result:
+            comp = result[comp_key]
+            yield f"sterk / {other} (median runs): " + ", ".join(
+                f"{key} {comp[key]:g}" for key in repetitions["sterk"][0]
+            )
+
+
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
@@ -887,7 +950,16 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--max-resends", type=int, default=5, help="re-sends before giving up")
     parser.add_argument("--concurrency", type=int, default=32, help="STERK_CONCURRENT_UPDATES")
     parser.add_argument("--rate", type=float, default=10000.0, help="STERK_TELEGRAM_MAX_RATE")
-    parser.add_argument("--no-echo", action="store_true", help="skip the echo bot")
+    parser.add_argument("--no-echo", action="store_true", help="skip the echo bots")
+    parser.add_argument("--repeat", type=int, default=1, help="interleaved repetitions (1)")
+    parser.add_argument(
+        "--surge",
+        action="store_true",
+        help="Telegram's default limit (--rate 30): the latency a person feels in a surge",
+    )
+    parser.add_argument(
+        "--priority", action="store_true", help="then bench/priority.py (lanes, a broadcast)"
+    )
     parser.add_argument("--workdir", type=Path, help="keep databases and bot logs here")
     parser.add_argument("--max-seconds", type=float, default=900.0, help="per bot run (900)")
     return parser.parse_args(argv)
@@ -896,9 +968,16 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run, print, optionally write JSON; exit 1 when a delivery check failed."""
     args = parse_args(argv)
+    if args.surge:
+        args.rate = 30.0
     result = asyncio.run(benchmark(args))
     for line in lines(result):
         print(line)
+    if args.priority:  # its own process: it starts its own fake and bot
+        priority = subprocess.run(
+            [sys.executable, str(ROOT / "bench" / "priority.py")], check=False
+        )
+        result["priority_exit"] = priority.returncode
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
         print(f"figures written to {args.json}")
