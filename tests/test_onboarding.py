@@ -169,3 +169,27 @@ async def test_restart_mid_onboarding_continues(settings: Settings, clock: Manua
         assert "16 jaar" in again.text
     finally:
         await second.close()
+
+
+async def test_a_stranger_keeps_their_language_on_another_replica(
+    settings: Settings, clock: ManualClock
+) -> None:
+    """Before the age question a person lives in one process's memory only (nothing about a
+    possible under-16 is written). Their buttons carry the language they chose, so a replica
+    that never saw them (or the same one after a restart) answers the tap in that language."""
+    first = await open_core(settings, clock=clock)
+    chat = ChatDriver(first)
+    await chat.send("/start")  # a Dutch Telegram: the bot guesses Dutch
+    await chat.tap("English")
+    data = chat.button("Continue").data or ""
+    second = await open_core(settings, clock=clock)
+    try:
+        elsewhere = ChatDriver(second, user=chat.user)
+        await elsewhere.press(data)
+        assert "I keep as little as possible" in elsewhere.text
+        await elsewhere.tap("OK, continue")
+        assert "aged 16 and over" in elsewhere.text
+        assert await second.repo.load("test", chat.user) is None  # still nothing stored
+    finally:
+        await first.close()
+        await second.close()

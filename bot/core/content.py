@@ -509,7 +509,7 @@ def check_content(
                 )
                 check_outcomes(flow_id, owhere, option.outcomes, [option.action])
                 needed[option_label_key(flow_id, step_id, option)] = flow_file(flow_id)
-                data = f"f:{999999}:{option.id}"
+                data = f"f:{999999}.nl:{option.id}"  # the longest: a stranger's, with the language
                 if len(data.encode()) > MAX_CALLBACK:
                     problems.append(Problem(flow_file(flow_id), owhere, "callback data too long"))
                 for name in option.profile:

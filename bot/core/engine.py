@@ -18,6 +18,7 @@ from typing import Any
 from bot.config import Settings
 from bot.core.clock import Clock, epoch
 from bot.core.content import (
+    LANGUAGES,
     PROFILE_SETTABLE,
     Content,
     OptionDef,
@@ -293,6 +294,7 @@ class Engine:
         if event.kind is not EventKind.CHOICE or not event.choice.startswith("f:") or not flow:
             return False
         seq, _, option = event.choice[2:].partition(":")
+        seq, _, language = seq.partition(".")
         if not seq.isdigit() or int(seq) <= turn.state.seq:
             return False  # shown by this process: the usual rules (stale, double tap) apply
         steps = [
@@ -302,6 +304,8 @@ class Engine:
         ]
         if len(steps) != 1:
             return False
+        if language in LANGUAGES:  # the language they chose, carried by the button
+            turn.user = replace(turn.user, language=language)
         await self.enter(turn, f"{ONBOARDING}:{steps[0]}")
         turn.replies.clear()  # the question they answered is not shown again
         turn.prompted = False
@@ -478,7 +482,7 @@ class Engine:
         if prefix == "f":
             seq, _, option = rest.partition(":")
             spec = state.choices.get(option)
-            if seq == str(state.seq) and spec is not None:
+            if seq.partition(".")[0] == str(state.seq) and spec is not None:  # a stranger's: `.nl`
                 await self._apply(turn, spec)
                 return
         elif prefix == "n":
@@ -744,7 +748,11 @@ class Engine:
         state = turn.state
         state.seq += 1
         state.choices = {o["id"]: o for o in options}
-        buttons = [Button(o["label"], f"f:{state.seq}:{o['id']}") for o in options]
+        # A stranger (bot/core/strangers.py) lives in one process's memory only; their buttons
+        # also carry the language they chose (`f:3.en:ok`), so another replica (or this one
+        # after a restart) that gets the tap answers in it.
+        seq = f"{state.seq}.{turn.user.language}" if turn.user.id == 0 else str(state.seq)
+        buttons = [Button(o["label"], f"f:{seq}:{o['id']}") for o in options]
         rows = [tuple(buttons[i : i + columns]) for i in range(0, len(buttons), columns)]
         if nav:
             rows.append(

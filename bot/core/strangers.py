@@ -8,7 +8,10 @@ when they say they are 16 or older (the turn ends past the age question), or fir
 anything that may store rows about them is handled (a typed text, which the crisis check reads,
 another command, a deep link). "Younger than 16" drops the entry: nothing was ever stored.
 
-A restart forgets strangers: their next message starts onboarding again (a few taps lost).
+A restart forgets strangers, and another replica never knew them. A tap on one of their buttons
+is still understood there: its option belongs to one step before the age question, and the
+button carries the language they chose (`f:3.en:ok`, `Engine._forgotten_tap`). Only a typed
+text or /start begins onboarding again.
 The number kept is capped, so a flood of new ids cannot grow memory without bound.
 """
 

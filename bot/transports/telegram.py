@@ -928,6 +928,7 @@ class TelegramTransport:
     async def start(self, poll_timeout: int = 10) -> None:
         """Initialise, register commands and start receiving updates (polling or webhook)."""
         settings = self.core.settings
+        metrics.channel_started(CHANNEL)
         await self.app.initialize()
         await self._replay_inbox()
         await self.outbox.load()

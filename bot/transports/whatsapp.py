@@ -1135,6 +1135,7 @@ class WhatsAppTransport:
 
     async def start(self) -> None:
         """Load the hash key, purge old inbox rows and handle what a previous process kept."""
+        metrics.channel_started(CHANNEL)
         repo = self.core.repo
         self._key = await store.hash_key(repo)
         await store.purge(repo, self.core.clock.now())

@@ -76,6 +76,13 @@ _FAILURE_KINDS: dict[type[Exception], str] = {
 }
 
 
+def channel_started(channel: str) -> None:
+    """Show a channel's counters and latency at 0 from start-up: a family without samples is
+    left out of /metrics, and an operator's alert on "no such series" would fire for nothing."""
+    UPDATES.labels(channel)
+    REPLY_LATENCY.labels(channel)
+
+
 def delivery_failed(channel: str, error: Exception) -> None:
     """Count one undelivered message under the kind of its delivery error."""
     kind = next((k for t, k in _FAILURE_KINDS.items() if isinstance(error, t)), "failed")
