@@ -17,7 +17,7 @@ from bot.core.model import Event, EventKind
 from bot.storage import inbox
 from bot.storage import staff as store
 from tests.driver import ChatDriver
-from tests.staffkit import Office, office, staff_settings
+from tests.staffkit import ADMIN, GROUP, Office, office, staff_settings
 
 # What a crisis answer or the one crisis question always shows: the suicide helpline.
 HELPLINE = "113"
@@ -170,3 +170,366 @@ async def test_the_store_refuses_a_self_claim_on_its_own(desk: Office) -> None:
     uid = await young.user_id()
     assert not await store.claim(desk.core.repo, case.id, uid, desk.clock.now())
     assert (await desk.case(case.id)).status == "open"
+
+
+# -- a crisis inside a case (mutmut run of 2026 on bot/staff/cases.py) -----------------------
+
+CRISIS = "ik wil niet meer leven"
+NOOR, SEM, COR = 6101, 6102, 6103
+
+
+def _label(case: store.Case) -> str:
+    return f"Jongere #{case.pseudonym}"
+
+
+async def test_a_crisis_in_a_claimed_case_reaches_coordinators_and_the_educator_once(
+    desk: Office,
+) -> None:
+    """Mutants: `crisis_alert` did nothing, sent its note to the educator instead of the
+    coordinators, named nobody, dropped the case card or told the educator twice;
+    `_became_urgent` did not tell the educator. A crisis in Noor's case reaches the coordinator
+    and the admin with the case card, Noor once (with the button to that case), Sem never;
+    a second signal in the same case reaches the coordinators and Noor again."""
+    noor = await desk.staff(NOOR, "peer_educator", "Noor")
+    await desk.staff(SEM, "peer_educator", "Sem")
+    await desk.staff(COR, "coordinator", "Cor")
+    anna = await desk.young(5101, "Anna")
+    case = await desk.ask_for_help(anna)
+    await noor.group_tap(f"case:claim:{case.id}")
+    label = _label(case)
+    card = (
+        f"🔴 DRINGEND · Zaak #{case.id} · {label}\nAanleiding: crisissignaal: zelfdoding\n"
+        "Rol: doelwit\nOpen sinds 13:00"
+    )
+    seen = len(desk.channel.log)
+    await anna.send(CRISIS)
+    assert HELPLINE in anna.text
+    await desk.scheduler.tick()
+    sent = desk.channel.log[seen:]
+    alert = (
+        f"🚨 Crisis in zaak #{case.id} ({label}): crisissignaal: zelfdoding. Noor heeft de "
+        f"zaak. Kijk mee.\n\n{card}"
+    )
+    for chat in (COR, ADMIN):
+        [note] = [s for s in sent if s.chat == str(chat)]
+        assert (note.kind, note.text, note.buttons) == ("send", alert, ())
+    pick = f"case:pick:{case.id}"
+    [urgent] = [s for s in sent if s.chat == str(NOOR) and s.kind == "send"]
+    assert urgent.text == f"⚠️ Zaak #{case.id} ({label}) is nu dringend: crisissignaal: zelfdoding."
+    assert [b.data for row in urgent.buttons for b in row] == [pick]
+    assert not [s for s in sent if s.chat == str(SEM)]
+    [edit] = [s for s in sent if s.chat == str(GROUP)]
+    assert edit.kind == "edit"
+    assert edit.text.startswith(card)
+    assert "✅ Opgepakt door Noor" in edit.text
+
+    await anna.send("/menu")
+    seen = len(desk.channel.log)
+    await anna.send("ik wil dood")
+    await desk.scheduler.tick()
+    sent = desk.channel.log[seen:]
+    for chat in (COR, ADMIN):
+        assert [s.text for s in sent if s.chat == str(chat)] == [alert]
+    [again] = [s for s in sent if s.chat == str(NOOR)]
+    assert again.text == (
+        f"🚨 Nieuw crisissignaal in zaak #{case.id} ({label}): crisissignaal: zelfdoding. "
+        "De jongere kreeg de hulplijnen; de coördinatoren zijn ingelicht."
+    )
+    assert [b.data for row in again.buttons for b in row] == [pick]
+    assert not [s for s in sent if s.chat == str(SEM)]
+
+
+async def test_a_crisis_in_an_open_case_is_announced_again_with_a_claim_button(
+    desk: Office,
+) -> None:
+    """Mutants: `_became_urgent` did not re-announce an open case that turned urgent, and
+    `crisis_alert` sent the coordinators no claim button or the wrong status. The card comes
+    again, marked urgent, the old one points to it, and the coordinators can claim at once."""
+    await desk.staff(COR, "coordinator", "Cor")
+    anna = await desk.young(5101, "Anna")
+    case = await desk.ask_for_help(anna)
+    first = desk.card()
+    seen = len(desk.channel.log)
+    await anna.send(CRISIS)
+    await desk.scheduler.tick()
+    sent = desk.channel.log[seen:]
+    label = _label(case)
+    claim = [f"case:claim:{case.id}"]
+    [post] = [s for s in sent if s.kind == "post"]
+    assert post.chat == str(GROUP)
+    assert post.text.startswith(
+        f"⏰ Nog niet opgepakt na 10 minuten\n🔴 DRINGEND · Zaak #{case.id} · {label}\n"
+    )
+    assert [b.data for row in post.buttons for b in row] == claim
+    [moved] = [s for s in sent if s.kind == "edit"]
+    assert (moved.message_id, moved.text) == (
+        first.message_id,
+        f"Zaak #{case.id} is opnieuw gemeld, zie hieronder.",
+    )
+    assert (await desk.case(case.id)).card_message_id == post.message_id
+    for chat in (COR, ADMIN):
+        [note] = [s for s in sent if s.chat == str(chat)]
+        assert note.text.startswith(
+            f"🚨 Crisis in zaak #{case.id} ({label}): crisissignaal: zelfdoding. "
+            "Nog niet opgepakt.\n\n🔴 DRINGEND"
+        )
+        assert [b.data for row in note.buttons for b in row] == claim
+
+
+# -- who reads a case (bot/staff/casework.py `_show`) ------------------------------------------
+
+
+async def test_only_the_holder_and_coordinators_read_a_claimed_case(desk: Office) -> None:
+    """Mutants: `/zaak` showed a claimed case to another educator, showed a coordinator
+    nothing, made it the coordinator's active case, or dropped the card. Sem is refused
+    without any detail, Cor reads the card without taking the case over, Noor reads it and
+    her typed messages go there; an open case comes with its claim button, a closed or unknown
+    one is refused."""
+    noor = await desk.staff(NOOR, "peer_educator", "Noor")
+    sem = await desk.staff(SEM, "peer_educator", "Sem")
+    cor = await desk.staff(COR, "coordinator", "Cor")
+    anna = await desk.young(5101, "Anna")
+    bram = await desk.young(5102, "Bram")
+    case = await desk.ask_for_help(anna)
+    other = await desk.ask_for_help(bram)
+    await noor.group_tap(f"case:claim:{case.id}")
+    await noor.group_tap(f"case:claim:{other.id}")
+    label = _label(case)
+    card = f"🟡 Zaak #{case.id} · {label}\nAanleiding: vroeg zelf om een peer educator\n"
+
+    await sem.send(f"/zaak {case.id}")
+    assert sem.text == f"Zaak #{case.id} is door iemand anders opgepakt."
+    sem_member = await store.member(desk.core.repo, await sem.user_id())
+    assert sem_member is not None
+    assert sem_member.active_case_id is None
+
+    await cor.send(f"/zaak {case.id}")
+    assert [r.text.startswith(card) for r in cor.replies] == [True]
+    assert "Wat je nu typt" not in cor.text
+    cor_member = await store.member(desk.core.repo, await cor.user_id())
+    assert cor_member is not None
+    assert cor_member.active_case_id is None
+
+    await noor.send(f"/zaak {case.id}")
+    assert noor.replies[0].text.startswith(card)
+    assert noor.replies[1].text.startswith(
+        f"▶️ Wat je nu typt, gaat naar {label} (zaak #{case.id})."
+    )
+    noor_member = await store.member(desk.core.repo, await noor.user_id())
+    assert noor_member is not None
+    assert noor_member.active_case_id == case.id
+    await noor.send("Hoi Anna")
+    assert "Noor: Hoi Anna" in desk.channel.texts(5101)
+    assert "Hoi Anna" not in desk.channel.texts(5102)
+
+    cid = await desk.young(5103, "Cid")
+    waiting = await desk.ask_for_help(cid)
+    await sem.send(f"/zaak {waiting.id}")
+    assert sem.text.startswith(f"🟡 Zaak #{waiting.id} · {_label(waiting)}\n")
+    assert [b.data for b in sem.buttons] == [f"case:claim:{waiting.id}"]
+    await cid.tap("Vraag intrekken")
+    await sem.send(f"/zaak {waiting.id}")
+    assert sem.text == f"Zaak #{waiting.id} bestaat niet of is al gesloten."
+    await sem.send("/zaak 999")
+    assert sem.text == "Zaak #999 bestaat niet of is al gesloten."
+
+
+# -- closing, ending, forgetting (casework.py, cases.py) -------------------------------------
+
+
+async def test_closing_tells_the_person_and_where_the_educators_messages_go(
+    desk: Office,
+) -> None:
+    """Mutants: `close_case` lost the note, told nothing, gave no hint, or gave a hint for the
+    wrong case; `next_hint` pointed to the wrong case or none. Noor holds three cases: closing
+    one says how many are left, closing the next names the last one, and each young person
+    hears their conversation was closed by Noor and is asked for a rating."""
+    noor = await desk.staff(NOOR, "peer_educator", "Noor")
+    people = [await desk.young(5101 + n, name) for n, name in enumerate(("Anna", "Bram", "Cid"))]
+    cases = [await desk.ask_for_help(person) for person in people]
+    for case in cases:
+        await noor.group_tap(f"case:claim:{case.id}")
+    first, second, third = cases
+
+    await noor.send(f"/zaak {first.id}")
+    await noor.send("/sluit geholpen belde samen met 113")
+    assert noor.text == (
+        f"Zaak #{first.id} is gesloten. Dank je wel!\n"
+        "Je hebt nog 2 zaken. Antwoord (swipe) op een bericht, of kies met /zaken."
+    )
+    closed = await desk.case(first.id)
+    assert (closed.status, closed.outcome) == ("closed", "helped")
+    row = await desk.core.repo.fetch_one("SELECT outcome_note FROM cases WHERE id = ?", (first.id,))
+    assert row is not None
+    assert row[0] == "belde samen met 113"
+    told = [s.text for s in desk.channel.to(5101, "send")[-2:]]
+    assert told == [
+        "Noor heeft het gesprek afgesloten. Fijn dat je contact zocht.",
+        "Hoeveel heb je aan dit gesprek gehad? 1 is niets, 5 is heel veel.",
+    ]
+
+    await noor.press(f"case:close:{second.id}:referred")
+    assert noor.text == (
+        f"Zaak #{second.id} is gesloten. Dank je wel!\n"
+        f"Je berichten gaan nu naar {_label(third)} (zaak #{third.id})."
+    )
+    assert (await desk.case(second.id)).outcome == "referred"
+    assert "Noor heeft het gesprek afgesloten" in desk.channel.texts(5102)
+    await noor.press(f"case:close:{second.id}:referred")
+    assert noor.text == "Je hebt geen actieve zaak om af te sluiten. Kies er een met /zaken."
+    await noor.send("/sluit anders")
+    assert noor.text == f"Zaak #{third.id} is gesloten. Dank je wel!"
+
+
+async def test_forget_me_in_a_claimed_case_tells_the_educator_and_where_messages_go(
+    desk: Office,
+) -> None:
+    """Mutants: `end_case`, `tell_holder` and `next_hint` told the educator nothing, or the
+    wrong count. Anna uses /vergeetmij while Noor holds her case and two others: the card says
+    the data were deleted, Noor hears it and that two cases are left; after Bram's too, Noor
+    hears where her messages go now."""
+    noor = await desk.staff(NOOR, "peer_educator", "Noor")
+    people = [await desk.young(5101 + n, name) for n, name in enumerate(("Anna", "Bram", "Cid"))]
+    cases = [await desk.ask_for_help(person) for person in people]
+    for case in cases:
+        await noor.group_tap(f"case:claim:{case.id}")
+    seen = len(desk.channel.log)
+    await people[0].send("/vergeetmij")
+    await people[0].tap("Ja, wis alles")
+    sent = desk.channel.log[seen:]
+    [edit] = [s for s in sent if s.chat == str(GROUP)]
+    assert edit.text.endswith("☑️ Gesloten: de jongere heeft al zijn gegevens laten wissen")
+    assert [s.text for s in sent if s.chat == str(NOOR)] == [
+        f"🗑️ {_label(cases[0])} heeft met /vergeetmij alle gegevens laten wissen. Zaak "
+        f"#{cases[0].id} is beëindigd en gewist; je berichten komen daar niet meer aan.\n"
+        "Je hebt nog 2 zaken. Antwoord (swipe) op een bericht, of kies met /zaken."
+    ]
+    seen = len(desk.channel.log)
+    await people[1].send("/vergeetmij")
+    await people[1].tap("Ja, wis alles")
+    [told] = [s.text for s in desk.channel.log[seen:] if s.chat == str(NOOR)]
+    assert told.endswith(f"\nJe berichten gaan nu naar {_label(cases[2])} (zaak #{cases[2].id}).")
+    seen = len(desk.channel.log)
+    await people[2].send("/vergeetmij")
+    await people[2].tap("Ja, wis alles")
+    [last] = [s.text for s in desk.channel.log[seen:] if s.chat == str(NOOR)]
+    assert last.endswith("je berichten komen daar niet meer aan.")  # no hint: nothing left
+    assert await store.claimed_by(desk.core.repo, await noor.user_id()) == []
+
+
+async def test_ending_asks_for_a_rating_only_after_a_real_conversation(desk: Office) -> None:
+    """Mutants: `end_by_person` asked for a rating after a withdrawn request or a stale end
+    button, ended someone else's case, or stored the rating without its case. A withdrawn
+    request gets no rating question; an end button of another case changes nothing; a real
+    end is rated on that case."""
+    noor = await desk.staff(NOOR, "peer_educator", "Noor")
+    anna = await desk.young(5101, "Anna")
+    bram = await desk.young(5102, "Bram")
+    withdrawn = await desk.ask_for_help(bram)
+    await bram.tap("Vraag intrekken")
+    assert "ingetrokken" in bram.text
+    assert "Hoeveel heb je" not in bram.text
+    case = await desk.ask_for_help(anna)
+    await noor.group_tap(f"case:claim:{case.id}")
+    await anna.press(f"case:end:{withdrawn.id}")
+    assert anna.text.startswith("Je hebt op dit moment geen gesprek open.\n")
+    assert (await desk.case(case.id)).status == "claimed"
+    await anna.press(f"case:end:{case.id}")
+    assert "Hoeveel heb je aan dit gesprek gehad" in anna.text
+    await anna.tap("5")
+    assert (await desk.case(case.id)).rating == 5
+    assert (await desk.case(withdrawn.id)).rating is None
+
+
+# -- helplines as the person sees them (bot/flows/system.py) ---------------------------------
+
+LINE_113 = "113 · 0800-0113 · chat op 113.nl · dag en nacht"
+
+
+async def test_help_shows_every_helpline_contact_exactly(chat: ChatDriver, core: Core) -> None:
+    """Mutants: `helpline_contact`, `short_line` and `help_messages` dropped or garbled a
+    line's number, chat, form or hours, or the lines that fit a crisis. /hulp names each
+    contact as content gives it; after a crisis the fitting lines come first, once."""
+    await chat.onboard()
+    await chat.send("/hulp")
+    shown = chat.text
+    assert shown.startswith("🆘 Hulp en meldpunten\n🚨 Bel meteen 112")
+    for line in (
+        f"• 113 Zelfmoordpreventie: {LINE_113} (als je aan zelfmoord denkt, anoniem)",
+        "• Meld.Online Discriminatie: 088-554 32 22 · online formulier (online discriminatie "
+        "melden)",
+        "• Discriminatie.nl: online formulier op discriminatie.nl (landelijk meldpunt "
+        "discriminatie)",
+        "• Centrum Seksueel Geweld: 0800-0188 · dag en nacht (na recent seksueel geweld)",
+        "• Politie (geen spoed): 0900-8844 (aangifte van een bedreiging of doxing)",
+    ):
+        assert f"\n{line}\n" in shown
+    assert "Past nu het best bij jou" not in shown
+    await chat.send(CRISIS)
+    assert f"• 113 Zelfmoordpreventie ({LINE_113}): Voor als je aan zelfmoord denkt" in chat.text
+    assert "• De Kindertelefoon (0800-0432 · chat): " in chat.text
+    await chat.send("/hulp")
+    first = chat.replies[0].text
+    assert first.startswith(
+        "🆘 Hulp en meldpunten\n🚨 Bel meteen 112 als jij of iemand anders nu in direct gevaar "
+        f"is.\n\nPast nu het best bij jou:\n• 113 Zelfmoordpreventie: {LINE_113} ("
+    )
+    assert "\n\nAndere hulp:\n• Politie (geen spoed)" in first
+    assert chat.text.count("113 Zelfmoordpreventie") == 1
+
+
+async def test_help_and_the_crisis_answer_in_english(chat: ChatDriver, core: Core) -> None:
+    """Mutants: the helpline contact was built in no language (Dutch for an English speaker)."""
+    await chat.onboard(language="English")
+    await chat.send("/help")
+    assert "\n• 113 Suicide Prevention: 113 · 0800-0113 · chat at 113.nl · day and night (" in (
+        chat.text
+    )
+    assert "\n• Discriminatie.nl: online form at discriminatie.nl (national" in chat.text
+    await chat.send("I want to kill myself")
+    assert "• 113 Suicide Prevention (113 · 0800-0113 · chat at 113.nl · day and night): For" in (
+        chat.text
+    )
+
+
+async def test_mydata_says_what_is_switched_on(chat: ChatDriver, core: Core) -> None:
+    """Mutants: `_yes_no` said "ja" or "nee" whatever the setting. /mijndata shows the
+    person's own choices as they are stored."""
+    await chat.onboard(checkins=True, followups=False)
+    await chat.send("/mijndata")
+    assert "\n• Check-ins: ja\n• Berichten over acties: nee\n" in chat.text
+
+
+# -- the shared inbox: each update in one replica's hands (bot/storage/inbox.py) -------------
+
+
+@pytest.mark.parametrize("store", ["postgresql"], indirect=True)
+async def test_inbox_claims_each_chats_oldest_update_once(core: Core) -> None:
+    """Mutants: `claim`, `renew` and `release` (no test in the mutation selection reached
+    them: the replica tests run real processes). A claim takes only the oldest open update of
+    each chat, a second replica gets nothing while the lease holds, a release hands it over,
+    and a renew touches only the claimer's rows."""
+    now = core.clock.now()
+    waiting = [
+        (80001, "3001", '{"text": "een"}'),
+        (80002, "3001", '{"text": "twee"}'),
+        (80003, "3002", '{"text": "drie"}'),
+    ]
+    await inbox.keep(core.repo, waiting, now)
+    first = await inbox.claim(core.repo, "a", 10, 30.0)
+    assert [(update_id, payload) for update_id, payload, _ in first] == [
+        (80001, '{"text": "een"}'),
+        (80003, '{"text": "drie"}'),
+    ]
+    assert await inbox.claim(core.repo, "b", 10, 30.0) == []
+    assert await inbox.renew(core.repo, "a", 30.0) == 2
+    assert await inbox.renew(core.repo, "b", 30.0) == 0
+    rows = await core.repo.fetch("SELECT update_id, claimed_by FROM inbox ORDER BY update_id")
+    assert [tuple(row) for row in rows] == [(80001, "a"), (80002, None), (80003, "a")]
+    assert await inbox.release(core.repo, "a") == 2
+    handed = await inbox.claim(core.repo, "b", 1, 30.0)
+    assert [update_id for update_id, _, _ in handed] == [80001]
+    await inbox.answered(core.repo, 80001, now)
+    assert await inbox.release(core.repo, "b") == 0
+    later = await inbox.claim(core.repo, "b", 10, 30.0)
+    assert [update_id for update_id, _, _ in later] == [80002, 80003]
