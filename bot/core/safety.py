@@ -113,7 +113,7 @@ class Thresholds:
     clear: float = 0.75  # a crisis kind this likely: the crisis answer at once
     possible: float = 0.40  # this likely: one kind question first
     negated: float = 0.95  # a negation before the key word and no rule: the model must be sure
-    veto: float = 0.97  # a rule is overruled only when the model is this sure it is harmless
+    veto: float = 0.97  # this sure it is harmless: a rule's hit asks instead of alarming
     guarded: float = 0.6  # no rule, and a lesson, a game, cooking, sport, reporting, a place...
 
 
@@ -246,7 +246,9 @@ def decide(reading: Reading | None, limits: Thresholds = THRESHOLDS) -> CrisisSi
         f"model:{k}={p:.2f}" for k, p in sorted(probs.items()) if k != "none" and p >= possible_at
     )
     acute = any(h.acute for h in hits)
-    possible = clear | {CrisisKind(h.kind) for h in hits if not vetoed}
+    # A vetoed rule ("ajax verloor, ik wil dood") still asks: an explicit crisis phrase never
+    # goes unanswered on the model's word alone.
+    possible = clear | {CrisisKind(h.kind) for h in hits}
     possible |= {CrisisKind(k) for k, p in probs.items() if k != "none" and p >= possible_at}
     if not possible:
         return None

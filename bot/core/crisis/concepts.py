@@ -62,11 +62,17 @@ CONCEPTS: Final[dict[str, str]] = {
     "zuur acid blade glock vuurwapen* taser boksbeugel stiletto machete",
     "come": "na_school after_school voor_mijn_deur voor_de_deur at_my_door deur door buiten "
     "outside langs onderweg komen kom komt coming come staan staat wachten wacht waiting "
-    "opwachten opwacht vanavond tonight morgen tomorrow nu now rn straks later",
+    "opwachten opwacht vanavond tonight morgen tomorrow nu now rn straks later gebeld bellen "
+    "belt called calling calls showed_up show_up opgedoken",
     "data": "adres address adressen woon woont wonen woonplaats live lives telefoonnummer "
     "nummer number 06 locatie location huis house straat street postcode huisnummer "
     "gegevens details info ip school straatnaam huisnr rooster schedule thuisadres "
-    "home_address phone_number gsm persoonsgegevens personal_info addy",
+    "home_address phone_number gsm persoonsgegevens personal_info addy werk werkt werkgever "
+    "employer baas boss manager stage stageplek stagebedrijf internship bijbaan job shift* "
+    "werkrooster achternaam surname full_name real_name echte_naam volledige_naam bsn "
+    "geboortedatum birthday id_card id-kaart paspoort passport kenteken license_plate "
+    "studentnummer snap_map snapmap live_locatie moskee mosque kerk church gym sportschool "
+    "voetbalclub waar_ik_ben where_i_am waar_ik_woon where_i_live waar_ik_werk where_i_work",
     "expose": "gepost post posted posten online gedeeld delen deelt shared share gelekt leaked "
     "leak lekt lekken verspreid* spread groep group groepsapp groupchat gc dox* gedoxt "
     "gedoxxed everyone iedereen internet story rondgestuurd rondsturen rondgaan rondgaat gezet "
