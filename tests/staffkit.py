@@ -131,6 +131,10 @@ class Person(ChatDriver):
             event = self._event(EventKind.TEXT, text=text)
         return await self._handle(event)
 
+    async def reply(self, text: str, to: int) -> list[Reply]:
+        """A swipe-reply to the bot's message `to` (routes a staff message to its case)."""
+        return await self._handle(self._event(EventKind.TEXT, text=text, reply_to=to))
+
     async def photo(self, caption: str = "") -> list[Reply]:
         return await self._handle(self._event(EventKind.MEDIA, media="photo", text=caption))
 

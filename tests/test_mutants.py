@@ -239,6 +239,30 @@ async def test_a_crisis_in_a_claimed_case_reaches_coordinators_and_the_educator_
     assert not [s for s in sent if s.chat == str(SEM)]
 
 
+async def test_a_swipe_reply_to_a_crisis_notice_reaches_that_case(desk: Office) -> None:
+    """Mutant: `_signal_to_educator` sent the crisis notice without its case, so an educator
+    with two cases who swipe-replied to it was asked which case (or reached the other one).
+    Noor holds Anna's and Bram's cases; she swipe-replies to the notice about Anna's crisis,
+    and only Anna gets the message."""
+    noor = await desk.staff(NOOR, "peer_educator", "Noor")
+    anna = await desk.young(5101, "Anna")
+    bram = await desk.young(5102, "Bram")
+    first = await desk.ask_for_help(anna)
+    await noor.group_tap(f"case:claim:{first.id}")
+    second = await desk.ask_for_help(bram)
+    await noor.group_tap(f"case:claim:{second.id}")
+    seen = len(desk.channel.log)
+    await anna.send(CRISIS)
+    await desk.scheduler.tick()
+    [notice] = [s for s in desk.channel.log[seen:] if s.chat == str(NOOR) and s.kind == "send"]
+    assert f"Zaak #{first.id}" in notice.text
+    seen = len(desk.channel.log)
+    await noor.reply("Ik ben er, Anna. Bel je 113?", to=notice.message_id)
+    relayed = desk.channel.log[seen:]
+    assert [s.chat for s in relayed if "Bel je 113?" in s.text] == [str(5101)]
+    assert "Voor wie is dit bericht?" not in noor.text
+
+
 async def test_a_crisis_in_an_open_case_is_announced_again_with_a_claim_button(
     desk: Office,
 ) -> None:
