@@ -124,3 +124,37 @@ async def test_taking_buttons_off_waits_in_its_own_gate() -> None:
             await asyncio.gather(*edits, return_exceptions=True)
     methods = [call.method for call in fake.calls if call.method != "getMe"]
     assert methods.index("sendMessage", 1) <= 6  # after the edits' own burst of five, at most
+
+
+async def test_after_a_429_the_waiting_messages_go_by_lane_not_at_once() -> None:
+    """Telegram says 429 (retry after 1 s) to the first broadcast message while nine more and
+    then a crisis answer wait. The gate holds for that second; afterwards the crisis answer
+    goes first and the rest at the rate: no second 429 (PTB's own pause let every waiting call
+    go at once when it ended), and the refused message is sent again."""
+    async with FakeBotApi(token=TOKEN) as fake:
+        fake.set_rate_limit(global_per_second=10)
+        fake.fail_next("sendMessage", "429", retry_after=1)
+        limiter = LaneLimiter(rate=10)
+        bot = ExtBot(
+            TOKEN,
+            base_url=fake.base_url,
+            request=AiohttpRequest(pool_size=20),
+            get_updates_request=AiohttpRequest(pool_size=1),
+            rate_limiter=limiter,
+        )
+        async with bot:
+
+            async def broadcast(chat: int) -> None:
+                with lane(Lane.BROADCAST):
+                    await bot.send_message(chat, "Doe je zaterdag mee?")
+
+            sends = [asyncio.create_task(broadcast(900 + n)) for n in range(10)]
+            await fake.wait_for("sendMessage", timeout=5)  # the first one got its 429
+            with lane(Lane.CRISIS):
+                await bot.send_message(42, "Bel 113 (0800-0113), gratis en anoniem.")
+            await asyncio.gather(*sends)
+    calls = fake.calls_of("sendMessage")
+    assert [c.status for c in calls].count(429) == 1
+    after = [c.chat_id for c in calls if c.status != 429]
+    assert sorted(after) == sorted([42, *range(900, 910)])  # each once, the refused one too
+    assert after.index(42) <= 1  # at most one broadcast message had left before the 429

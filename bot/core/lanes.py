@@ -83,6 +83,13 @@ class PriorityGate:
         self._tokens = min(self._capacity, self._tokens + (now - self._stamp) * self._rate)
         self._stamp = now
 
+    def hold(self, seconds: float) -> None:
+        """Hand out nothing for `seconds` (Telegram answered 429 "retry after"); who waits
+        meanwhile goes afterwards at the rate, by lane, not all at once. Holds do not add up:
+        the calls in flight when Telegram says 429 all get it, for the same pause."""
+        self._refill()
+        self._tokens = min(self._tokens, 1.0 - seconds * self._rate)
+
     async def acquire(self, level: Lane) -> None:
         """Wait for a token; callers in a lower lane are served first."""
         self._refill()

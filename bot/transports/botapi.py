@@ -21,15 +21,17 @@ with the same id (so the offset moves on) and logs only the ids, never the conte
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
 from telegram import Update
-from telegram.error import NetworkError, TelegramError, TimedOut
+from telegram.error import NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import AIORateLimiter, BaseUpdateProcessor, ExtBot
 from telegram.request import BaseRequest, RequestData
 
@@ -270,6 +272,13 @@ MESSAGE_ENDPOINTS = frozenset(
 
 
 RATE_MARGIN = 0.95  # the share of STERK_TELEGRAM_MAX_RATE the gates send at
+MAX_RETRIES = 3  # a call that gets 429 this often more is given up (the outbox keeps it)
+
+
+def _retry_seconds(exc: RetryAfter) -> float:
+    """`RetryAfter.retry_after` is a timedelta with PTB_TIMEDELTA set, else seconds."""
+    wait = exc.retry_after
+    return wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
 
 
 class LaneLimiter(AIORateLimiter):
@@ -277,9 +286,9 @@ class LaneLimiter(AIORateLimiter):
     answers to people who are chatting, they before staff relays, check-ins and broadcasts.
 
     Messages wait for one gate, other calls to a chat (edits) for a second one at the same
-    rate, so taking the buttons off an old question never delays an answer. Messages the bot
-    starts (staff relays, check-ins, broadcasts) keep to one a second per chat; an answer to
-    what a person just did is not held back (one answer per message: the person's own pace).
+    rate, so taking the buttons off an old question never delays an answer. Every message,
+    an answer too, keeps to one a second per chat: the second message of a turn waits a moment
+    rather than earn a 429, which pauses every call of the bot for a second (PTB's limiter).
     With `reserve` (replicas on PostgreSQL, bot/storage/shared.py) every message also waits
     for a bucket the whole deployment shares; if the database cannot be asked it goes out on
     the local limit alone.
@@ -287,7 +296,7 @@ class LaneLimiter(AIORateLimiter):
     """
 
     def __init__(self, rate: float, reserve: Callable[[], Awaitable[float]] | None = None) -> None:
-        super().__init__(overall_max_rate=0, max_retries=3)
+        super().__init__(overall_max_rate=0, max_retries=MAX_RETRIES)
         # Telegram counts calls when they arrive, and the network bunches them up a little:
         # at exactly the limit a few earned a 429, and one 429 pauses every call for a second.
         self._messages = PriorityGate(rate * RATE_MARGIN)
@@ -304,26 +313,50 @@ class LaneLimiter(AIORateLimiter):
         data: dict[str, Any],
         rate_limit_args: int | None,
     ) -> Any:
-        """Wait in the call's lane (paid broadcasts have their own limit in PTB), then as
-        PTB's limiter does."""
+        """Wait in the call's lane, then send (through PTB's group limit). A 429 holds the
+        gate for its `retry_after` and the call waits in its lane again: PTB's own handling
+        let every call that had passed the gate meanwhile go at once when the pause ended,
+        which earned the next 429. Calls without a chat and paid broadcasts go as in PTB."""
         chat = data.get("chat_id")
-        if chat is not None and not data.get("allow_paid_broadcast"):
-            level = lanes.current()
-            if endpoint not in MESSAGE_ENDPOINTS:
-                await self._other.acquire(level)
-            else:
+        if chat is None or data.get("allow_paid_broadcast"):
+            return await super().process_request(
+                callback, args, kwargs, endpoint, data, rate_limit_args
+            )
+        level = lanes.current()
+        message = endpoint in MESSAGE_ENDPOINTS
+        gate = self._messages if message else self._other
+        group: int | str | bool = False
+        with contextlib.suppress(ValueError, TypeError):
+            chat = int(chat)
+        if (isinstance(chat, int) and chat < 0) or isinstance(chat, str):
+            group = chat  # groups and channels: PTB's 20 a minute
+        retries = rate_limit_args or MAX_RETRIES
+        for attempt in range(retries + 1):
+            if message:
                 await self._paced(chat, level)
                 await self._shared()
-        return await super().process_request(
-            callback, args, kwargs, endpoint, data, rate_limit_args
-        )
+            else:
+                await gate.acquire(level)
+            try:
+                return await self._run_request(
+                    chat=True,
+                    group=group,
+                    allow_paid_broadcast=False,
+                    callback=callback,
+                    args=args,
+                    kwargs=kwargs,
+                )
+            except RetryAfter as exc:
+                if attempt == retries:
+                    raise
+                wait = _retry_seconds(exc) + 0.1
+                log.info("Bot API 429: the gate waits %.1f s", wait)
+                gate.hold(wait)
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def _paced(self, chat: object, level: lanes.Lane) -> None:
         """Wait for the chat's pace, then for a token in the lane; the pace is checked again
         with the token in hand (another message to the chat may have left meanwhile)."""
-        if level <= lanes.Lane.REPLY:  # one answer per message the person sent: their pace
-            await self._messages.acquire(level)
-            return
         try:
             key = int(str(chat))
         except ValueError:  # a @channel name: the global gate alone
