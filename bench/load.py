@@ -446,6 +446,12 @@ def mark_in_doubt(people: Sequence[Person], redelivered: dict[int, int], kill_at
             last = max(done, key=lambda w: w.done_at or 0.0)
             for window in person.windows:
                 window.open_at_kill |= window.move == last.move
+        # The new process's answer to a replayed update lands in the first move after the
+        # restart, and need not look like the old answer (a first-time visitor's state was in
+        # the killed process's memory), so the key check in `on_reply` cannot always see it.
+        after = [w for w in person.windows if w.pushed_at >= kill_at]
+        if person.uid in redelivered.values() and after:
+            min(after, key=lambda w: w.pushed_at).open_at_kill = True
 
 
 def continuable(db: Path, chats: Sequence[int]) -> int:
