@@ -159,3 +159,31 @@ async def test_after_a_429_the_waiting_messages_go_by_lane_not_at_once() -> None
     after = [c.chat_id for c in calls if c.status != 429]
     assert Counter(after) == Counter([42, *range(900, 910)])  # each once, the refused one too
     assert after.index(42) <= 1  # at most one broadcast message had left before the 429
+
+
+async def test_a_429_for_one_chat_holds_only_that_chat() -> None:
+    """Telegram refuses a second message to a chat within its second (one a second per chat):
+    that chat waits out the "retry after", and a message to someone else goes at once instead
+    of waiting behind it."""
+    async with FakeBotApi(token=TOKEN) as fake:
+        limiter = LaneLimiter(rate=50)
+        bot = ExtBot(
+            TOKEN,
+            base_url=fake.base_url,
+            request=AiohttpRequest(pool_size=20),
+            get_updates_request=AiohttpRequest(pool_size=1),
+            rate_limiter=limiter,
+        )
+        async with bot:
+            await bot.send_message(42, "Vraag 1")
+            fake.fail_next("sendMessage", "429", chat_id=42, retry_after=1)
+            mark = fake.mark()
+            second = asyncio.create_task(bot.send_message(42, "Vraag 2"))
+            await fake.wait_for("sendMessage", 42, lambda c: c.status == 429, since=mark)
+            others = [
+                bot.send_message(chat, "Antwoord voor iemand anders") for chat in range(43, 48)
+            ]
+            await asyncio.gather(*others, second)
+    delivered = [c.chat_id for c in fake.calls_of("sendMessage") if c.status == 200]
+    # A held gate would have sent the refused message first, the others behind it.
+    assert delivered == [42, 43, 44, 45, 46, 47, 42]

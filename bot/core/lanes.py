@@ -119,24 +119,46 @@ class PriorityGate:
 class ChatPacer:
     """Telegram's limit of one message a second per chat, counted from the moment a message
     leaves (after its wait for the global gate), with a little margin: Telegram counts arrivals
-    and the network bunches messages up. It holds for a crisis answer too: a 429 would make it
-    wait longer than the pace does."""
+    and the network bunches messages up. What the bot starts itself keeps to it; an answer
+    goes at the pace the person writes, unless Telegram said 429 for that chat (`hold`)."""
 
     MAX_CHATS = 20_000  # forget chats that are quiet again beyond this many
 
     def __init__(self, gap: float = 1.05, clock: Callable[[], float] = time.monotonic) -> None:
-        self._gap = gap
+        self.gap = gap
         self._clock = clock
         self._last: dict[int, float] = {}  # chat -> when its last message left
+        self._held: dict[int, float] = {}  # chat -> until when Telegram refused it (429)
 
     def wait(self, chat: int) -> float:
-        """Seconds until a message may leave for this chat (0: now)."""
+        """Seconds until a message the bot starts may leave for this chat (0: now)."""
         last = self._last.get(chat)
-        return 0.0 if last is None else max(0.0, last + self._gap - self._clock())
+        paced = 0.0 if last is None else max(0.0, last + self.gap - self._clock())
+        return max(paced, self.held(chat))
 
-    def sent(self, chat: int) -> None:
-        """A message leaves for this chat now."""
+    def held(self, chat: int) -> float:
+        """Seconds this chat is still held after a 429 (0: not held)."""
+        until = self._held.get(chat)
+        if until is None:
+            return 0.0
+        left = until - self._clock()
+        if left <= 0:
+            del self._held[chat]
+        return max(0.0, left)
+
+    def hold(self, chat: int, seconds: float) -> None:
+        """Telegram answered 429 for this chat: nothing leaves for it for `seconds`."""
+        self._held[chat] = self._clock() + seconds
+
+    def sent(self, chat: int) -> float | None:
+        """A message leaves for this chat now; when the one before it left (None: none)."""
         now = self._clock()
+        before = self._last.get(chat)
         self._last[chat] = now
         if len(self._last) > self.MAX_CHATS:
-            self._last = {c: t for c, t in self._last.items() if t + self._gap > now}
+            self._last = {c: t for c, t in self._last.items() if t + self.gap > now}
+        return before
+
+    def recent(self, before: float | None) -> bool:
+        """Whether a message that left at `before` is within the chat's second."""
+        return before is not None and self._clock() - before < self.gap

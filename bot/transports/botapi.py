@@ -286,9 +286,10 @@ class LaneLimiter(AIORateLimiter):
     answers to people who are chatting, they before staff relays, check-ins and broadcasts.
 
     Messages wait for one gate, other calls to a chat (edits) for a second one at the same
-    rate, so taking the buttons off an old question never delays an answer. Every message,
-    an answer too, keeps to one a second per chat: the second message of a turn waits a moment
-    rather than earn a 429, which pauses every call of the bot for a second (PTB's limiter).
+    rate, so taking the buttons off an old question never delays an answer. Messages the bot
+    starts (staff relays, check-ins, broadcasts) keep to one a second per chat; an answer to
+    what a person just did is not held back (one answer per message: the person's own pace).
+    A 429 soon after a message to the same chat holds only that chat; any other holds the gate.
     With `reserve` (replicas on PostgreSQL, bot/storage/shared.py) every message also waits
     for a bucket the whole deployment shares; if the database cannot be asked it goes out on
     the local limit alone.
@@ -332,8 +333,10 @@ class LaneLimiter(AIORateLimiter):
             group = chat  # groups and channels: PTB's 20 a minute
         retries = rate_limit_args or MAX_RETRIES
         for attempt in range(retries + 1):
+            key: int | None = None
+            before: float | None = None
             if message:
-                await self._paced(chat, level)
+                key, before = await self._paced(chat, level)
                 await self._shared()
             else:
                 await gate.acquire(level)
@@ -350,24 +353,35 @@ class LaneLimiter(AIORateLimiter):
                 if attempt == retries:
                     raise
                 wait = _retry_seconds(exc) + 0.1
-                log.info("Bot API 429: the gate waits %.1f s", wait)
-                gate.hold(wait)
+                if key is not None and self._chats.recent(before):  # that chat's own limit
+                    log.info("Bot API 429 for one chat: it waits %.1f s", wait)
+                    self._chats.hold(key, wait)
+                else:
+                    log.info("Bot API 429: the gate waits %.1f s", wait)
+                    gate.hold(wait)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _paced(self, chat: object, level: lanes.Lane) -> None:
+    async def _paced(self, chat: object, level: lanes.Lane) -> tuple[int | None, float | None]:
         """Wait for the chat's pace, then for a token in the lane; the pace is checked again
-        with the token in hand (another message to the chat may have left meanwhile)."""
+        with the token in hand (another message to the chat may have left meanwhile). An
+        answer waits only while its chat is held after a 429. Returns the chat and when its
+        message before this one left."""
         try:
             key = int(str(chat))
         except ValueError:  # a @channel name: the global gate alone
             await self._messages.acquire(level)
-            return
+            return None, None
+        if level <= lanes.Lane.REPLY:  # one answer per message the person sent: their pace
+            if (wait := self._chats.held(key)) > 0:
+                await asyncio.sleep(wait)
+            await self._messages.acquire(level)
+            return key, self._chats.sent(key)
         if (wait := self._chats.wait(key)) > 0:
             await asyncio.sleep(wait)
         await self._messages.acquire(level)
         if (wait := self._chats.wait(key)) > 0:
             await asyncio.sleep(wait)
-        self._chats.sent(key)
+        return key, self._chats.sent(key)
 
     async def _shared(self) -> None:
         if self._reserve is None:
