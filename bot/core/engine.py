@@ -286,17 +286,22 @@ class Engine:
         return User(0, event.channel, event.user, "", language, epoch(now)), {}
 
     async def _forgotten_tap(self, turn: Turn) -> bool:
-        """A restart forgot this stranger (memory only): a tap on a button shown before it (its
-        number is above the current one) on a step before the age question is understood from
-        its option alone, which belongs to one step only. So the restart costs them nothing but
-        perhaps their language choice."""
+        """A stranger lives in one process's memory only: a restart forgot them, or another
+        replica showed the button (its numbers count on their own, so a number here says
+        nothing). A tap on a step before the age question that is not the question this
+        process showed last is understood from its option alone, which belongs to one step
+        only, in the language the button carries. So a restart or a replica costs them
+        nothing."""
         event, flow = turn.event, self.content.flows.get(ONBOARDING)
         if event.kind is not EventKind.CHOICE or not event.choice.startswith("f:") or not flow:
             return False
         seq, _, option = event.choice[2:].partition(":")
         seq, _, language = seq.partition(".")
-        if not seq.isdigit() or int(seq) <= turn.state.seq:
-            return False  # shown by this process: the usual rules (stale, double tap) apply
+        state = turn.state
+        if not seq.isdigit() or event.choice == state.last_choice:
+            return False  # junk, or a double tap: the usual rules apply
+        if int(seq) == state.seq and option in state.choices:
+            return False  # the question this process showed last: the usual rules apply
         steps = [
             step_id
             for step_id in BEFORE_AGE
