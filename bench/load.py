@@ -27,6 +27,7 @@ import importlib.util
 import json
 import logging
 import random
+import re
 import resource
 import sqlite3
 import subprocess
@@ -253,18 +254,18 @@ class Person:
             return
         window = self.windows[-1]
         key = message_key(call)
-        if key in self.in_doubt:
+        if loose(key) in self.in_doubt:
             # The new process handled or sent again what the old one already had (an update
             # or a held answer not yet crossed off at the kill): at least once, so the move it
             # lands in belongs to the kill and is counted apart.
-            self.in_doubt.discard(key)
+            self.in_doubt.discard(loose(key))
             self.sent_again += 1
             window.open_at_kill = True
         window.keys.append(key)
         if window.open_at_kill:
             # The answer to a move in flight at the kill may come from the old process just
             # before it died, with its update not yet crossed off: a copy of it later is too.
-            self.in_doubt.add(key)
+            self.in_doubt.add(loose(key))
         window.messages += 1
         if window.first_at is None:
             window.first_at = now
@@ -417,6 +418,15 @@ def repeated_messages(
 def message_key(call: Call) -> str:
     """A bot message as the person sees it: text and buttons."""
     return json.dumps([call.text, call.params.get("reply_markup")], sort_keys=True)
+
+
+_BUTTON_NUMBER = re.compile(r'"f:\d+(\.[a-z]+)?:')
+
+
+def loose(key: str) -> str:
+    """A message key without the buttons' numbers: the new process after a kill numbers a
+    first-time visitor's buttons afresh, but the person sees the same message."""
+    return _BUTTON_NUMBER.sub('"f:#:', key)
 
 
 def redelivered_updates(fake: FakeBotApi) -> dict[int, int]:
@@ -670,7 +680,7 @@ async def run_bot(
                     for person in people.values():
                         if person.windows and person.windows[-1].done_at is None:
                             person.windows[-1].open_at_kill = True
-                        person.in_doubt = {key for w in person.windows[-2:] for key in w.keys}
+                        person.in_doubt = {loose(k) for w in person.windows[-2:] for k in w.keys}
                     await process.kill()
                     await process.start(fake)
                     for person in people.values():  # sent while no bot ran: part of the kill
