@@ -20,7 +20,6 @@ import argparse
 import asyncio
 import contextlib
 import dataclasses
-import json
 import sys
 import tempfile
 import time
@@ -36,6 +35,7 @@ sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != _H
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.harness import verdict  # noqa: E402
 from bot.app import open_core  # noqa: E402
 from bot.config import load_settings  # noqa: E402
 from bot.storage import broadcast as store  # noqa: E402
@@ -200,11 +200,7 @@ def main() -> int:
         f"{figures['rss_mb_after']:.0f} MB after, peak {figures['peak_rss_mb']:.0f} MB"
     )
     print(f"report: {figures['report']}; status messages: {figures['status_messages']}")
-    for name, ok in checks.items():
-        print(f"{'PASS' if ok else 'FAIL'}: {name}")
-    if args.json:
-        args.json.write_text(json.dumps({**figures, "checks": checks}, indent=2), encoding="utf-8")
-    return 0 if all(checks.values()) else 1
+    return verdict(checks, figures, args.json)
 
 
 if __name__ == "__main__":

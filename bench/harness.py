@@ -180,3 +180,11 @@ def write_json(path: Path | None, figures: dict[str, Any]) -> None:
     """Also write the figures as JSON, when asked for (`--json`)."""
     if path is not None:
         path.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+
+
+def verdict(checks: dict[str, bool], figures: dict[str, Any], path: Path | None) -> int:
+    """Print each check, write the figures with them (`--json`); the exit status (1: missed)."""
+    for name, ok in checks.items():
+        print(f"{'PASS' if ok else 'FAIL'}: {name}")
+    write_json(path, {**figures, "checks": checks})
+    return 0 if all(checks.values()) else 1

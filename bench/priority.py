@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import random
 import sys
 import tempfile
@@ -38,7 +37,7 @@ sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != _H
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.harness import TOKEN, BotProcess, bot_env, percentiles  # noqa: E402
+from bench.harness import TOKEN, BotProcess, bot_env, percentiles, verdict  # noqa: E402
 from bot.app import open_core  # noqa: E402
 from bot.config import load_settings  # noqa: E402
 from tests.broadcastkit import add_people, plan  # noqa: E402
@@ -209,11 +208,7 @@ def main() -> int:
         f"  broadcast meanwhile {figures['broadcast_per_s']:.1f} messages/s; 429s: "
         f"{figures['rejected_429']} {figures['rejected_429_by'] or ''}"
     )
-    for name, ok in checks.items():
-        print(f"{'PASS' if ok else 'FAIL'}: {name}")
-    if args.json:
-        args.json.write_text(json.dumps({**figures, "checks": checks}, indent=2), encoding="utf-8")
-    return 0 if all(checks.values()) else 1
+    return verdict(checks, figures, args.json)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,17 @@ from tests.fakebot import FakeBotApi
 TOKEN = "123:ABC"
 
 
+def _bot(fake: FakeBotApi, rate: float, pool: int = 20) -> ExtBot[int]:
+    """Real python-telegram-bot on the fake, with the lane limiter at `rate` a second."""
+    return ExtBot(
+        TOKEN,
+        base_url=fake.base_url,
+        request=AiohttpRequest(pool_size=pool),
+        get_updates_request=AiohttpRequest(pool_size=1),
+        rate_limiter=LaneLimiter(rate=rate),
+    )
+
+
 async def test_the_gate_serves_the_lowest_lane_first_then_in_order_of_arrival() -> None:
     """Broadcast messages wait; a crisis answer and a reply that come later go first."""
     gate = PriorityGate(rate=50, burst=1)
@@ -77,27 +88,17 @@ async def test_a_crisis_answer_overtakes_a_broadcast_waiting_for_the_limit() -> 
     """30 broadcast messages queue for a limit of 10 a second; a crisis answer sent after them
     reaches Telegram before all but the first few of them (first come, first served made it
     wait for all 30)."""
-    async with FakeBotApi(token=TOKEN) as fake:
-        request = AiohttpRequest(pool_size=40)
-        limiter = LaneLimiter(rate=10)
-        bot = ExtBot(
-            TOKEN,
-            base_url=fake.base_url,
-            request=request,
-            get_updates_request=AiohttpRequest(pool_size=1),
-            rate_limiter=limiter,
-        )
-        async with bot:
+    async with FakeBotApi(token=TOKEN) as fake, _bot(fake, rate=10, pool=40) as bot:
 
-            async def broadcast(chat: int) -> None:
-                with lane(Lane.BROADCAST):
-                    await bot.send_message(chat, "Doe je zaterdag mee?")
+        async def broadcast(chat: int) -> None:
+            with lane(Lane.BROADCAST):
+                await bot.send_message(chat, "Doe je zaterdag mee?")
 
-            sends = [asyncio.create_task(broadcast(900 + n)) for n in range(30)]
-            await asyncio.sleep(0.05)  # the burst (10) is out, the rest waits
-            with lane(Lane.CRISIS):
-                await bot.send_message(42, "Bel 113 (0800-0113), gratis en anoniem.")
-            await asyncio.gather(*sends)
+        sends = [asyncio.create_task(broadcast(900 + n)) for n in range(30)]
+        await asyncio.sleep(0.05)  # the burst (10) is out, the rest waits
+        with lane(Lane.CRISIS):
+            await bot.send_message(42, "Bel 113 (0800-0113), gratis en anoniem.")
+        await asyncio.gather(*sends)
     order = [call.chat_id for call in fake.calls_of("sendMessage")]
     assert len(order) == 31
     assert order.index(42) <= 12
@@ -105,24 +106,15 @@ async def test_a_crisis_answer_overtakes_a_broadcast_waiting_for_the_limit() -> 
 
 async def test_taking_buttons_off_waits_in_its_own_gate() -> None:
     """An edit (the old question losing its buttons) does not take a message's place."""
-    async with FakeBotApi(token=TOKEN) as fake:
-        limiter = LaneLimiter(rate=5)
-        bot = ExtBot(
-            TOKEN,
-            base_url=fake.base_url,
-            request=AiohttpRequest(pool_size=20),
-            get_updates_request=AiohttpRequest(pool_size=1),
-            rate_limiter=limiter,
-        )
-        async with bot:
-            first = await bot.send_message(42, "Vraag 1")
-            edits = [
-                asyncio.create_task(bot.edit_message_reply_markup(42, first.message_id))
-                for _ in range(10)
-            ]
-            await asyncio.sleep(0.05)
-            await bot.send_message(43, "Antwoord")  # the message gate still has tokens
-            await asyncio.gather(*edits, return_exceptions=True)
+    async with FakeBotApi(token=TOKEN) as fake, _bot(fake, rate=5) as bot:
+        first = await bot.send_message(42, "Vraag 1")
+        edits = [
+            asyncio.create_task(bot.edit_message_reply_markup(42, first.message_id))
+            for _ in range(10)
+        ]
+        await asyncio.sleep(0.05)
+        await bot.send_message(43, "Antwoord")  # the message gate still has tokens
+        await asyncio.gather(*edits, return_exceptions=True)
     methods = [call.method for call in fake.calls if call.method != "getMe"]
     assert methods.index("sendMessage", 1) <= 6  # after the edits' own burst of five, at most
 
@@ -135,15 +127,7 @@ async def test_after_a_429_the_waiting_messages_go_by_lane_not_at_once() -> None
     async with FakeBotApi(token=TOKEN) as fake:
         fake.set_rate_limit(global_per_second=10)
         fake.fail_next("sendMessage", "429", retry_after=1)
-        limiter = LaneLimiter(rate=10)
-        bot = ExtBot(
-            TOKEN,
-            base_url=fake.base_url,
-            request=AiohttpRequest(pool_size=20),
-            get_updates_request=AiohttpRequest(pool_size=1),
-            rate_limiter=limiter,
-        )
-        async with bot:
+        async with _bot(fake, rate=10) as bot:
 
             async def broadcast(chat: int) -> None:
                 with lane(Lane.BROADCAST):
@@ -165,25 +149,14 @@ async def test_a_429_for_one_chat_holds_only_that_chat() -> None:
     """Telegram refuses a second message to a chat within its second (one a second per chat):
     that chat waits out the "retry after", and a message to someone else goes at once instead
     of waiting behind it."""
-    async with FakeBotApi(token=TOKEN) as fake:
-        limiter = LaneLimiter(rate=50)
-        bot = ExtBot(
-            TOKEN,
-            base_url=fake.base_url,
-            request=AiohttpRequest(pool_size=20),
-            get_updates_request=AiohttpRequest(pool_size=1),
-            rate_limiter=limiter,
-        )
-        async with bot:
-            await bot.send_message(42, "Vraag 1")
-            fake.fail_next("sendMessage", "429", chat_id=42, retry_after=1)
-            mark = fake.mark()
-            second = asyncio.create_task(bot.send_message(42, "Vraag 2"))
-            await fake.wait_for("sendMessage", 42, lambda c: c.status == 429, since=mark)
-            others = [
-                bot.send_message(chat, "Antwoord voor iemand anders") for chat in range(43, 48)
-            ]
-            await asyncio.gather(*others, second)
+    async with FakeBotApi(token=TOKEN) as fake, _bot(fake, rate=50) as bot:
+        await bot.send_message(42, "Vraag 1")
+        fake.fail_next("sendMessage", "429", chat_id=42, retry_after=1)
+        mark = fake.mark()
+        second = asyncio.create_task(bot.send_message(42, "Vraag 2"))
+        await fake.wait_for("sendMessage", 42, lambda c: c.status == 429, since=mark)
+        others = [bot.send_message(chat, "Antwoord voor iemand anders") for chat in range(43, 48)]
+        await asyncio.gather(*others, second)
     delivered = [c.chat_id for c in fake.calls_of("sendMessage") if c.status == 200]
     # A held gate would have sent the refused message first, the others behind it.
     assert delivered == [42, 43, 44, 45, 46, 47, 42]

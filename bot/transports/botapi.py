@@ -275,7 +275,7 @@ RATE_MARGIN = 0.95  # the share of STERK_TELEGRAM_MAX_RATE the gates send at
 MAX_RETRIES = 3  # a call that gets 429 this often more is given up (the outbox keeps it)
 
 
-def _retry_seconds(exc: RetryAfter) -> float:
+def retry_seconds(exc: RetryAfter) -> float:
     """`RetryAfter.retry_after` is a timedelta with PTB_TIMEDELTA set, else seconds."""
     wait = exc.retry_after
     return wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
@@ -352,7 +352,7 @@ class LaneLimiter(AIORateLimiter):
             except RetryAfter as exc:
                 if attempt == retries:
                     raise
-                wait = _retry_seconds(exc) + 0.1
+                wait = retry_seconds(exc) + 0.1
                 if key is not None and self._chats.recent(before):  # that chat's own limit
                     log.info("Bot API 429 for one chat: it waits %.1f s", wait)
                     self._chats.hold(key, wait)

@@ -64,6 +64,7 @@ from bot.transports.botapi import (
     LaneLimiter,
     PerPersonProcessor,
     TolerantBot,
+    retry_seconds,
 )
 from bot.transports.replicas import SharedInbox
 from bot.web import metrics
@@ -642,11 +643,10 @@ class TelegramTransport:
             except Forbidden as exc:
                 raise Unreachable(str(exc)) from exc
             except RetryAfter as exc:
-                retry = exc.retry_after
-                seconds = retry if isinstance(retry, int | float) else retry.total_seconds()
+                seconds = retry_seconds(exc)
                 if not patient or last:
-                    raise RetryLater(float(seconds)) from exc
-                await asyncio.sleep(float(seconds))
+                    raise RetryLater(seconds) from exc
+                await asyncio.sleep(seconds)
             except BadRequest as exc:
                 if "chat not found" in str(exc).lower():
                     raise Unreachable(str(exc)) from exc
