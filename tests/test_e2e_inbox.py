@@ -56,6 +56,23 @@ async def test_fetched_but_unanswered_update_is_replayed_once(tg: RunningBot) ->
     assert seen[0] == 1  # only the bare id stays, to skip the second delivery
 
 
+async def test_a_copy_fetched_with_the_first_or_after_it_is_answered_once(
+    tg: RunningBot,
+) -> None:
+    """Two copies in one batch (the second waits for the first, then finds it answered in
+    the process's memory) and a third copy later (found answered when its batch is kept)."""
+    duplicates = {"channel": "telegram"}
+    before = REGISTRY.get_sample_value("sterk_duplicate_updates_total", duplicates) or 0
+    update = _start_update(910)
+    tg.fake.push_raw(update)
+    tg.fake.push_raw(update)
+    calls = await tg.fake.replies_until_idle(USER, idle=0.4)
+    assert texts(calls).count("In welke taal") == 1
+    tg.fake.push_raw(update)
+    assert await tg.fake.replies_until_idle(USER, idle=0.4) == []
+    assert REGISTRY.get_sample_value("sterk_duplicate_updates_total", duplicates) == before + 2
+
+
 async def test_every_fetched_update_is_gone_once_answered(tg: RunningBot) -> None:
     """Normal traffic leaves no inbox rows behind, only bare ids of answered updates."""
     await tg.say(USER, "/start")

@@ -135,6 +135,9 @@ class Turn:
         # your peer educator" while a case is open); set by interceptors. As (label key, data):
         # labelled when the step is shown, so after /taal in this turn in the new language.
         self.extra_nav: tuple[tuple[str, str], ...] = ()
+        # The person's staff roles and open case, read with their state (`load_turn`), so the
+        # staff desk needs no read of its own on every update; None: not read yet.
+        self.staff_seen: tuple[frozenset[str], int | None] | None = None
 
     @property
     def content(self) -> Content:
@@ -244,7 +247,7 @@ class Engine:
         now = self.clock.now()
         if flood is Verdict.DROP and not (event.text and self.text_filters):
             return Outcome()  # nothing to check: not even a read
-        loaded = await self.repo.load(event.channel, event.user)
+        loaded = await self.repo.load_turn(event.channel, event.user)
         stranger = loaded is None
         if loaded is None:
             user, stored = self._stranger(event, now)
@@ -252,9 +255,11 @@ class Engine:
                 user = await self._store(user, stored, now)
                 stranger = False
         else:
-            user, stored = loaded
+            user, stored = loaded.user, loaded.state
         state = ConvState.from_json(stored)
         turn = Turn(self, user, state, event)
+        # A first-time visitor has no roles and no case yet.
+        turn.staff_seen = (loaded.roles, loaded.case_id) if loaded else (frozenset(), None)
         if flood is not Verdict.ANSWER:
             if not event.text or not await self._filtered(turn):
                 return Outcome(replies=self._slow_down(turn, flood))

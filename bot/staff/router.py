@@ -106,7 +106,9 @@ class StaffRouter:
     async def _context(self, turn: Turn) -> _Seen:
         seen = self._seen.get(turn)
         if seen is None:
-            stored, subject_id = await store.context(self.desk.repo, turn.user.id)
+            stored, subject_id = turn.staff_seen or await store.context(
+                self.desk.repo, turn.user.id
+            )
             roles = self.desk.with_admin(turn.user, stored)
             subject = await store.case(self.desk.repo, subject_id) if subject_id else None
             seen = self._seen[turn] = _Seen(roles, subject)

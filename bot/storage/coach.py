@@ -66,16 +66,11 @@ async def record_help_request(
 
 async def save_plan(repo: Repository, user_id: int, data: Mapping[str, str], now: datetime) -> int:
     """Store a plan and return its id."""
-    async with (
-        repo.transaction() as conn,
-        conn.execute(
-            "INSERT INTO plans (user_id, created_at, data) VALUES (?, ?, ?) RETURNING id",
-            (user_id, epoch(now), json.dumps(dict(data), sort_keys=True)),
-        ) as cur,
-    ):
-        row = await cur.fetchone()
-    assert row is not None
-    return int(row[0])
+    cur = await repo.db.execute_one(  # one insert, one hop
+        "INSERT INTO plans (user_id, created_at, data) VALUES (?, ?, ?) RETURNING id",
+        (user_id, epoch(now), json.dumps(dict(data), sort_keys=True)),
+    )
+    return int(cur.rows[0][0])
 
 
 async def recent_plans(repo: Repository, user_id: int, limit: int = 5) -> list[Plan]:

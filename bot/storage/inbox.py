@@ -29,28 +29,40 @@ KEEP_UNANSWERED = timedelta(days=1)
 
 async def keep(
     repo: Repository, updates: Iterable[tuple[int, str | None, str]], now: datetime
-) -> None:
-    """Write a fetched batch (update id, chat, JSON) before Telegram is told it arrived."""
+) -> set[int]:
+    """Write a fetched batch (update id, chat, JSON) before Telegram is told it arrived; the
+    ids of the batch that were answered before (a redelivery), found in the same transaction
+    so that a single process needs no read per update to skip them."""
     rows = [(update_id, chat, payload, epoch(now)) for update_id, chat, payload in updates]
     if not rows:
-        return
+        return set()
+    marks = ", ".join("?" for _ in rows)
     async with repo.transaction(serial=False) as conn:  # inserts keyed by update id
+        seen = await conn.execute_fetchall(
+            f"SELECT update_id FROM inbox_seen WHERE update_id IN ({marks})",
+            [row[0] for row in rows],
+        )
         await conn.executemany(
             "INSERT OR IGNORE INTO inbox (update_id, chat, payload, received_at) "
             "SELECT ?, ?, ?, ? WHERE NOT EXISTS "
             "(SELECT 1 FROM inbox_seen WHERE update_id = ?)",
             [(*row, row[0]) for row in rows],
         )
+    return {int(row[0]) for row in seen}
 
 
 async def answered(repo: Repository, update_id: int, now: datetime) -> None:
     """The update has been handled: delete its row, remember only the bare id for a day."""
-    async with repo.transaction(serial=False) as conn:  # one update's rows
-        await conn.execute("DELETE FROM inbox WHERE update_id = ?", (update_id,))
-        await conn.execute(
-            "INSERT OR IGNORE INTO inbox_seen (update_id, done_at) VALUES (?, ?)",
-            (update_id, epoch(now)),
-        )
+    await repo.db.batch(  # one hop: this runs for every update
+        [
+            ("DELETE FROM inbox WHERE update_id = ?", (update_id,)),
+            (
+                "INSERT OR IGNORE INTO inbox_seen (update_id, done_at) VALUES (?, ?)",
+                (update_id, epoch(now)),
+            ),
+        ],
+        serial=False,  # one update's rows
+    )
 
 
 async def is_answered(repo: Repository, update_id: int) -> bool:

@@ -56,6 +56,30 @@ _USER_COLUMNS = (
     "id, channel, external_id, pseudonym, language, created_at, onboarded, checkins, "
     "followups, city, organisation, stopped, unreachable"
 )
+_LOAD_SQL = (
+    f"SELECT {', '.join('u.' + c.strip() for c in _USER_COLUMNS.split(','))}, {{extra}}c.state "
+    "FROM users u LEFT JOIN conversations c ON c.user_id = u.id "
+    "WHERE u.channel = ? AND u.external_id = ?"
+)
+_STAFF_COLUMNS = (
+    "(SELECT group_concat(role) FROM staff_roles r WHERE r.user_id = u.id), "
+    "(SELECT id FROM cases WHERE user_id = u.id AND status <> 'closed'), "
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """One read for a turn: the person, their state, their staff roles and open case."""
+
+    user: User
+    state: dict[str, Any]
+    roles: frozenset[str]
+    case_id: int | None
+
+
+def role_set(joined: str | None) -> frozenset[str]:
+    """`group_concat` output as a set."""
+    return frozenset(str(joined or "").split(",")) - {""}
 
 
 def _user(row: Iterable[Any]) -> User:
@@ -165,17 +189,23 @@ class Repository:
 
     async def load(self, channel: str, external_id: str) -> tuple[User, dict[str, Any]] | None:
         """The user and their stored conversation state, or None for a stranger."""
-        sql = (
-            f"SELECT {', '.join('u.' + c.strip() for c in _USER_COLUMNS.split(','))}, c.state "
-            "FROM users u LEFT JOIN conversations c ON c.user_id = u.id "
-            "WHERE u.channel = ? AND u.external_id = ?"
-        )
-        rows = await self.db.fetch(sql, (channel, external_id))
+        rows = await self.db.fetch(_LOAD_SQL.format(extra=""), (channel, external_id))
         if not rows:
             return None
         row = tuple(rows[0])
         state = json.loads(row[-1]) if row[-1] else {}
         return _user(row[:-1]), state
+
+    async def load_turn(self, channel: str, external_id: str) -> Loaded | None:
+        """What a turn needs, in one read (every update makes it): the user, their state, and
+        the staff roles and open case the staff desk asks about (`bot/storage/staff.context`)."""
+        rows = await self.db.fetch(_LOAD_SQL.format(extra=_STAFF_COLUMNS), (channel, external_id))
+        if not rows:
+            return None
+        row = tuple(rows[0])
+        state = json.loads(row[-1]) if row[-1] else {}
+        roles, case_id = row[-3], row[-2]
+        return Loaded(_user(row[:-3]), state, role_set(roles), case_id)
 
     async def create_user(
         self, channel: str, external_id: str, language: str, now: datetime
@@ -275,11 +305,10 @@ class Repository:
 
     async def record(self, user_id: int, kind: str, detail: str | None, now: datetime) -> None:
         """Log one coaching activity (no free text) for impact figures."""
-        async with self.transaction(serial=False) as conn:  # one insert
-            await conn.execute(
-                "INSERT INTO activity (user_id, kind, detail, at) VALUES (?, ?, ?, ?)",
-                (user_id, kind, detail, epoch(now)),
-            )
+        await self.db.execute_one(  # one hop: several turns of a walk record one
+            "INSERT INTO activity (user_id, kind, detail, at) VALUES (?, ?, ?, ?)",
+            (user_id, kind, detail, epoch(now)),
+        )
 
     # -- data rights ------------------------------------------------------------------------
 

@@ -66,20 +66,19 @@ async def schedule(
     proactive: bool = True,
 ) -> int:
     """Add one item; `proactive=False` for staff duties that /stop must not cancel."""
-    async with repo.transaction() as conn:
-        cur = await conn.execute(
-            "INSERT INTO scheduled (kind, user_id, due_at, payload, proactive, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-            (
-                kind,
-                user_id,
-                epoch(due_at),
-                json.dumps(dict(payload or {}), ensure_ascii=False),
-                int(proactive),
-                epoch(now),
-            ),
-        )
-        return int(cur.rows[0][0])
+    cur = await repo.db.execute_one(  # one insert, one hop
+        "INSERT INTO scheduled (kind, user_id, due_at, payload, proactive, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+        (
+            kind,
+            user_id,
+            epoch(due_at),
+            json.dumps(dict(payload or {}), ensure_ascii=False),
+            int(proactive),
+            epoch(now),
+        ),
+    )
+    return int(cur.rows[0][0])
 
 
 async def reclaim_stale(repo: Repository, token: str, claimed_before: datetime) -> int:

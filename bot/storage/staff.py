@@ -18,7 +18,7 @@ from typing import Any, Literal, TypeVar
 from bot.core.clock import epoch
 from bot.storage import db
 from bot.storage.db import Transaction
-from bot.storage.repository import Repository
+from bot.storage.repository import Repository, role_set
 
 Source = Literal["request", "escalation", "wellbeing"]
 T = TypeVar("T")
@@ -220,7 +220,7 @@ async def context(repo: Repository, user_id: int) -> tuple[frozenset[str], int |
         (user_id, user_id),
     )
     roles, case_id = rows[0]
-    return _role_set(roles), case_id
+    return role_set(roles), case_id
 
 
 _MEMBER_SQL = (
@@ -230,17 +230,12 @@ _MEMBER_SQL = (
 )
 
 
-def _role_set(joined: str | None) -> frozenset[str]:
-    """`group_concat` output as a set."""
-    return frozenset(str(joined or "").split(",")) - {""}
-
-
 async def _members(repo: Repository, where: str, params: Sequence[Any]) -> list[StaffMember]:
     rows = await _rows(
         repo, f"{_MEMBER_SQL} {where} ORDER BY lower(m.display_name), m.user_id", params
     )
     return [
-        StaffMember(int(uid), str(name), str(code), _role_set(roles), active)
+        StaffMember(int(uid), str(name), str(code), role_set(roles), active)
         for uid, name, code, roles, active in rows
     ]
 

@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from typing import Any, Protocol, TypeVar
@@ -87,6 +88,9 @@ SEND_ATTEMPTS = 2
 # waits this long and is tried again by the scheduler, so it never overtakes them.
 OUTBOX_PATIENCE = 10.0
 MAX_ARRIVALS = 10_000  # arrival times kept for updates not handled yet
+# Ids of updates answered lately, kept to skip a second copy fetched while the first was being
+# handled (that window is seconds; 10,000 ids are well over a minute of a busy bot's updates).
+RECENT_ANSWERED = 10_000
 COMMANDS = {
     "nl": ("start", "menu", "hulp", "taal", "mijndata", "vergeetmij", "stop", "privacy"),
     "en": ("start", "menu", "help", "language", "mydata", "forgetme", "stop", "privacy"),
@@ -358,6 +362,10 @@ class TelegramTransport:
         self.app.add_handler(TypeHandler(Update, self._mark_answered), group=99)
         self.app.add_error_handler(self._on_error)
         self._in_hand: set[int] = set()
+        # Without replicas, which updates were answered is known without a read per update:
+        # a redelivery of one answered before was found when its batch was kept, and a second
+        # copy fetched while the first was in hand is among the ids answered lately.
+        self._answered: OrderedDict[int, None] = OrderedDict()
         # Webhook posts get 503 until then: the inbox could not be written (see `_receive`).
         self._refuse_until = 0.0
         self._refuse_wait = 0.0
@@ -812,7 +820,18 @@ class TelegramTransport:
                     json.dumps(replayable(update.to_dict()), ensure_ascii=False),
                 )
             )
-        await inbox.keep(self.core.repo, rows, self.core.clock.now())
+        for update_id in await inbox.keep(self.core.repo, rows, self.core.clock.now()):
+            self._remember_answered(update_id)
+
+    def _remember_answered(self, update_id: int) -> None:
+        self._answered[update_id] = None
+        if len(self._answered) > RECENT_ANSWERED:
+            self._answered.popitem(last=False)
+
+    async def _was_answered(self, update_id: int) -> bool:
+        if self.claims is not None:  # another replica may have answered it: ask the inbox
+            return await inbox.is_answered(self.core.repo, update_id)
+        return update_id in self._answered
 
     async def _skip_answered(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         # Claimed before the first await: a webhook post that arrives while the inbox is
@@ -821,7 +840,7 @@ class TelegramTransport:
             metrics.DUPLICATES.labels(CHANNEL).inc()
             raise ApplicationHandlerStop
         self._in_hand.add(update.update_id)
-        if await inbox.is_answered(self.core.repo, update.update_id):
+        if await self._was_answered(update.update_id):
             metrics.DUPLICATES.labels(CHANNEL).inc()
             if self.claims is not None:  # kept again as it was answered: cross it off again
                 await inbox.answered(self.core.repo, update.update_id, self.core.clock.now())
@@ -837,6 +856,7 @@ class TelegramTransport:
         self._arrivals.pop(update.update_id, None)  # taps and odd updates never use theirs
         try:
             await inbox.answered(self.core.repo, update.update_id, self.core.clock.now())
+            self._remember_answered(update.update_id)
         finally:
             # Only now: a second copy (the inbox replay and Telegram's redelivery of the same
             # update) let in before the row was written was answered twice.
