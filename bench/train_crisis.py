@@ -1,4 +1,4 @@
-"""Train the crisis model offline and write bot/core/crisis/model.json.gz; measure it honestly.
+"""Train the crisis model offline and write bot/core/crisis/model.tsv.gz; measure it honestly.
 
 Run from the repository root after the development corpus changed:
 ``python bench/train_crisis.py`` (needs scikit-learn: ``pip install -e '.[train]'``). It trains
@@ -17,8 +17,6 @@ rules' share of the figure is not out-of-sample; the model's share is.
 from __future__ import annotations
 
 import argparse
-import gzip
-import json
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -34,11 +32,11 @@ from sklearn.model_selection import StratifiedGroupKFold  # noqa: E402
 
 from bench.corpus import LABELS, Row, caught, counted, decide, load, score  # noqa: E402
 from bot.core.crisis import read, rules  # noqa: E402
-from bot.core.crisis.model import Model, features  # noqa: E402
+from bot.core.crisis.model import Model, dump, features  # noqa: E402
 from bot.core.safety import THRESHOLDS, Reading, Thresholds, read_message  # noqa: E402
 from bot.core.safety import decide as decide_one  # noqa: E402
 
-OUT = ROOT / "bot" / "core" / "crisis" / "model.json.gz"
+OUT = ROOT / "bot" / "core" / "crisis" / "model.tsv.gz"
 C = 16.0
 PRUNE = 0.01  # weights smaller than this for every class are left out of the file
 SEED = 13
@@ -205,13 +203,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     shipped = to_model(vec, fit(x, [r.label for r in rows]), {})
     held = score(rows, decide(rows, shipped))
-    data = {
-        "classes": list(shipped.classes),
-        "bias": list(shipped.bias),
-        "weights": {k: list(v) for k, v in shipped.weights.items()},
-        "figures": {"rows": len(rows), "dev": held},
-    }
-    OUT.write_bytes(gzip.compress(json.dumps(data, sort_keys=True).encode(), mtime=0))
+    figures = {"rows": len(rows), "dev": held}
+    OUT.write_bytes(dump(replace(shipped, figures=figures)))
     print(f"rows {len(rows)}, features {len(shipped.weights)}")
     print(f"shipped model on dev: {held}")
     return 0

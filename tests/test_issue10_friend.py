@@ -63,3 +63,23 @@ async def test_the_writers_own_crisis_still_gets_the_alarm(chat: ChatDriver, cor
     await chat.send("mn vriendin weet het niet maar ik wil dood")
     assert "Ben je nu veilig?" in chat.text
     assert await _help_requests(core, chat) == [("crisis:suicide", 1)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ewa bro ik zweer het ik wil nie meer, alles doet pijn in mn kop",  # "bro": addressed
+        "zus als er iets met mij gebeurt zorg jij dan voor pluis, ik wil niet meer leven",
+        "mn zusje zag bloed op mn laken, ik zei dat ik ongesteld was. ik snij weer",
+        "mn mattie vindt het stoer ofzo maar ik kan nie stoppen met snijden",
+        "mn broer is dood en ik wil bij hem zijn, ik wil dood",
+    ],
+)
+def test_a_friend_named_beside_the_writers_own_crisis_is_not_a_friends_question(
+    text: str,
+) -> None:
+    """Found by blind set f: "bro" as a form of address, or a friend in the story of the
+    writer's own crisis, took the alarm away; only asking how to help makes it a friend's."""
+    signal = detect_crisis(text)
+    assert signal is not None
+    assert signal.outcome is not Outcome.FRIEND

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
-import json
 import sys
 from functools import cache
 from pathlib import Path
@@ -92,8 +90,7 @@ def test_heldout_false_alarms_stay_below_a_ceiling() -> None:
 
 def test_shipped_model_agrees_with_the_training_figures() -> None:
     """The model file in the package gives exactly what bench/train_crisis.py measured on dev."""
-    blob = (ROOT / "bot" / "core" / "crisis" / "model.json.gz").read_bytes()
-    held = json.loads(gzip.decompress(blob))["figures"]
+    held = load_model().figures
     assert held["rows"] == len(part("dev")), "dev corpus changed: run bench/train_crisis.py"
     measured = score(list(part("dev")), decide(list(part("dev")), load_model()))
     assert measured == held["dev"]

@@ -122,7 +122,7 @@ _GUARDS: Final = frozenset(["hate", "plain", "family", "report", "place", "past"
 # A kind the model alone may name only when a word of one of these concepts is there (measured
 # out-of-fold: requiring images for sextortion lost more crises than it saved false alarms).
 _NEEDS: Final[dict[str, frozenset[str]]] = {
-    "doxing": frozenset(["data", "expose", "come"]),
+    "doxing": frozenset(["data", "expose", "come", "trace"]),
 }
 
 

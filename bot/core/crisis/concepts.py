@@ -127,6 +127,14 @@ CONCEPTS: Final[dict[str, str]] = {
     "when_i_was jaren_geleden years_ago hersteld recovered herstel recovery clean_sinds "
     "clean_for been_clean lang_geleden long_ago over_for oude_littekens old_scars als_kind "
     "as_a_kid",
+    # Harassment that traces the writer through family, places and things that arrive: the
+    # word model may name doxing only with a concept of this kind (``_NEEDS`` in safety.py).
+    "trace": "ouders parents moeder moeders mama mum mums mom moms vader vaders papa dad dads "
+    "oma opa grandma grandmas grandad grandpa grandads oma's opa's tante aunt oom uncle familie "
+    "family voordeur front_door kaartje map route bushalte bus_stop wijk buurt neighbourhood "
+    "neighborhood kenteken plate reg_plate bezorger* deliveries delivery pakket* parcel* taxi* "
+    "pizzabezorger* studentenhuis halls uni vrijwilligerswerk volunteer linkedin camping "
+    "uitgezocht uitgevonden gevonden found figured_out tracked traced opgezocht looked_up",
     "place": "naar_school to_school naar_die naar_de naar_het naar_training naar_dat to_that "
     "to_the naar_huis naar_zijn naar_haar naar_hun",
 }

@@ -3,9 +3,11 @@
 Why: rules only fire on combinations someone thought of. The model has learnt from the labelled
 development corpus which words, parts of words (three to five letters, so "zelfmoordgedachten"
 and "zelfmoordgedachte" look alike) and concept tags go with each kind. It is trained offline by
-``bench/train_crisis.py`` with scikit-learn and shipped as ``model.json.gz``; here it only adds up
+``bench/train_crisis.py`` with scikit-learn and shipped as ``model.tsv.gz``; here it only adds up
 weights in plain Python, so it needs no numpy, loads in a fraction of a second and costs a few
-megabytes.
+megabytes. The file is one JSON line (classes, bias, the training figures) and then a line per
+feature (name, tab, weights): read line by line, so loading never holds the whole file parsed
+twice (a JSON file of ~100,000 rows doubled the detector's peak memory while it loaded).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import gzip
 import json
 import math
+import sys
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -21,9 +24,9 @@ from typing import Any
 
 from bot.core.crisis.rules import Hit
 
-__all__ = ["Model", "features", "load"]
+__all__ = ["Model", "dump", "features", "load"]
 
-MODEL_FILE = "model.json.gz"
+MODEL_FILE = "model.tsv.gz"
 # Concepts that carry danger, paired with the framing cues as features.
 _DANGER = frozenset(
     ["die", "done", "method", "cut", "harm", "weapon", "data", "expose", "image", "money", "threat"]
@@ -95,14 +98,29 @@ class Model:
         return {c: e / total for c, e in zip(self.classes, exps, strict=True)}
 
 
+def dump(model: Model) -> bytes:
+    """The model file's bytes (gzip without a timestamp, so a retrain of the same data gives
+    the same file)."""
+    head = {"classes": model.classes, "bias": model.bias, "figures": model.figures}
+    lines = [json.dumps(head, sort_keys=True)]
+    lines += [f"{k}\t{' '.join(map(str, v))}" for k, v in sorted(model.weights.items())]
+    return gzip.compress(("\n".join(lines) + "\n").encode(), mtime=0)
+
+
 @cache
 def load() -> Model:
     """Read the shipped model file once."""
-    blob = resources.files(__package__).joinpath(MODEL_FILE).read_bytes()
-    data = json.loads(gzip.decompress(blob))
-    return Model(
-        classes=tuple(data["classes"]),
-        bias=tuple(data["bias"]),
-        weights={k: tuple(v) for k, v in data["weights"].items()},
-        figures=data["figures"],
-    )
+    # Weights are rounded to 0.001, so a few thousand values recur across ~100,000 rows: one
+    # float object per value (and one tuple per repeated row) instead of one each, about a
+    # third of the model's memory.
+    floats: dict[str, float] = {}  # by the text of the value
+    rows: dict[tuple[float, ...], tuple[float, ...]] = {}
+    weights: dict[str, tuple[float, ...]] = {}
+    path = resources.files(__package__).joinpath(MODEL_FILE)
+    with path.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as lines:
+        head = json.loads(next(lines))
+        for line in lines:
+            key, _, values = line.rstrip("\n").partition("\t")
+            row = tuple(floats.setdefault(v, float(v)) for v in values.split())
+            weights[sys.intern(key)] = rows.setdefault(row, row)
+    return Model(tuple(head["classes"]), tuple(head["bias"]), weights, head["figures"])

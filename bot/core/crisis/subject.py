@@ -86,6 +86,120 @@ _CLOSE: Final = frozenset(
 )
 
 
+# Close words young people also use to address anyone ("bro ik wil nie meer", "zus als er iets
+# met mij gebeurt"): they name a person only after a possessive or an article ("mn bro").
+_VOCATIVE: Final = frozenset(
+    [
+        "bro",
+        "sis",
+        "mattie",
+        "maat",
+        "mate",
+        "broer",
+        "zus",
+        "girl",
+        "boy",
+        "meisje",
+        "jongen",
+        "bestie",
+        "bff",
+    ]
+)
+_NAMING: Final = frozenset(
+    [
+        "mn",
+        "mijn",
+        "my",
+        "onze",
+        "ons",
+        "our",
+        "een",
+        "a",
+        "die",
+        "dat",
+        "that",
+        "the",
+        "de",
+        "zn",
+        "zijn",
+        "haar",
+        "his",
+        "her",
+        "beste",
+        "best",
+        "kleine",
+        "little",
+        "grote",
+        "big",
+        "oudere",
+        "jongere",
+        "older",
+        "younger",
+        "eigen",
+        "own",
+    ]
+)
+_FIRST: Final = _I | frozenset(["mn", "mijn", "my", "mine", "ikke", "kben", "kheb", "kzit"])
+# Asking how to help, or worry: what a friend's message is for ("wat moet ik doen", "how do i
+# help her", "ik maak me zorgen"). Read as word sequences of the normalised text.
+_HELPING: Final = (
+    ("helpen",),
+    ("help", "haar"),
+    ("help", "hem"),
+    ("help", "her"),
+    ("help", "him"),
+    ("help", "them"),
+    ("steunen",),
+    ("support",),
+    ("wat", "moet", "ik"),
+    ("wat", "kan", "ik"),
+    ("wat", "zeg", "ik"),
+    ("wat", "moeten", "we"),
+    ("hoe", "kan", "ik"),
+    ("hoe", "praat", "ik"),
+    ("hoe", "begin", "ik"),
+    ("hoe", "vraag", "ik"),
+    ("moet", "ik"),
+    ("what", "do", "i"),
+    ("what", "should", "i"),
+    ("what", "can", "i"),
+    ("how", "do", "i"),
+    ("how", "can", "i"),
+    ("should", "i"),
+    ("help", "ik"),
+    ("wat", "ik", "moet"),
+    ("what", "to", "do"),
+    ("who", "do", "i"),
+    ("terecht",),
+    ("ik", "denk", "dat", "ze"),
+    ("ik", "denk", "dat", "hij"),
+    ("i", "think", "she"),
+    ("i", "think", "he"),
+    ("i", "think", "shes"),
+    ("i", "think", "hes"),
+    ("geloof", "haar"),
+    ("geloof", "hem"),
+    ("freaking", "out"),
+    ("not", "to", "tell"),
+    ("zorgen",),
+    ("worried",),
+    ("worry",),
+)
+
+
+def _names_close(words: list[str]) -> list[int]:
+    """Positions of words that name someone close ("mn vriendin", "my bro", "klasgenoot")."""
+    return [
+        i
+        for i, w in enumerate(words)
+        if w in _CLOSE and (w not in _VOCATIVE or (i and words[i - 1] in _NAMING))
+    ]
+
+
+def _asks_how_to_help(words: list[str]) -> bool:
+    return any(tuple(words[i : i + len(seq)]) == seq for seq in _HELPING for i in range(len(words)))
+
+
 def _danger_at(tags: list[frozenset[str]]) -> list[int]:
     """Positions of the words that carry danger."""
     return [i for i, t in enumerate(tags) if t & _DANGER]
@@ -106,9 +220,20 @@ def friend_subject(words: list[str], tags: list[frozenset[str]]) -> bool:
     beside the death word. "my friend saw my arms" is the writer's own: "my" right before the
     arms.
     """
-    if not _CLOSE & set(words):
+    close = _names_close(words)
+    if not close:
         return False
     danger = _danger_at(tags)
     if not danger or any(_own(words, i) for i in danger):
         return False
-    return bool(_THIRD & set(words)) or bool(_CLOSE & set(words[: danger[0]]))
+    if not (bool(_THIRD & set(words)) or close[0] < danger[0]):
+        return False
+    # The writer speaks of themselves too ("mn zusje zag bloed op mn laken, ik zei ..."): a
+    # friend's crisis only when they ask how to help; a possessive naming the friend is not it.
+    naming = set()  # "my little brother": the words that name the friend
+    for i in close:
+        while i and words[i - 1] in _NAMING:
+            i -= 1
+            naming.add(i)
+    speaks = any(w in _FIRST for i, w in enumerate(words) if i not in naming)
+    return not speaks or _asks_how_to_help(words)
