@@ -22,6 +22,7 @@ from tests.balancer import Balancer
 from tests.e2e import TOKEN
 from tests.fakebot import FakeBotApi
 from tests.process import BotProcess
+from tests.test_e2e_outbox import _answered, eventually
 
 BASE = 7_150_000
 # A command and how one message of its answer starts, for a person who has only said /start
@@ -135,3 +136,42 @@ async def test_killed_replica_updates_are_taken_over_once_in_order(
     assert texts[1].startswith(BURST[0][1])
     assert answered(fake, person) == expected
     assert stores.query(settings, "SELECT COUNT(*) FROM inbox") == [(0,)]
+
+
+async def test_answers_held_by_a_killed_replica_go_out_once(tmp_path: Path, database: str) -> None:
+    """Telegram down: answers wait in the outbox of the replica that handled them. Another
+    replica that restarts meanwhile leaves them to their holder (before, it took every row
+    and both would send them); the holder is SIGKILLed; when Telegram is back another replica
+    takes them over after the lease and sends each once, in order."""
+    person = BASE + 98
+    settings = load_settings(_env_file=None, STERK_DATABASE_URL=database)
+
+    def held() -> list[tuple[object, ...]]:
+        return stores.query(settings, "SELECT DISTINCT claimed_by FROM outbox")
+
+    async with FakeBotApi(token=TOKEN) as fake:
+        fake.webhook_connections = 4
+        async with replicas(fake, tmp_path, database, 2) as (bots, _balancer):
+            fake.send_text(person, "/start")
+            await fake.wait_for("sendMessage", chat_id=person, ok=True, timeout=30)
+            fake.set_outage("502")
+            for number in range(1, 4):
+                fake.send_text(person, f"/n{number}")
+
+            async def all_held() -> bool:
+                return stores.query(settings, "SELECT COUNT(*) FROM outbox") == [(3,)]
+
+            await eventually(all_held)
+            [(holder,)] = held()
+            [victim] = [bot for bot in bots if f":{bot.pid}:" in str(holder)]
+            [other] = [bot for bot in bots if bot is not victim]
+            await other.stop()
+            await other.start()
+            await asyncio.sleep(2.5)  # past the lease: the holder renews it, nobody takes over
+            assert held() == [(holder,)]
+            await victim.kill()
+            fake.set_outage(None)
+            await wait_for(fake, [person], lambda chat: len(_answered(fake.sent_to(chat))) >= 3)
+            await asyncio.sleep(2.0)  # a second copy would come now
+    assert _answered(fake.sent_to(person)) == ["n1", "n2", "n3"]  # each once
+    assert stores.query(settings, "SELECT COUNT(*) FROM outbox") == [(0,)]

@@ -9,13 +9,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol, runtime_checkable
 
-from bot.core.clock import Clock
+from bot.core.clock import Clock, epoch
 from bot.core.model import Reply
 from bot.storage import db, outbox
 from bot.storage.files import disk_trouble
@@ -122,8 +124,16 @@ class Outbox:
         send_one: SendOne,
         gone: ChatGone,
         monotonic: Callable[[], float] = time.monotonic,
+        replica: str | None = None,
+        lease: float = 10.0,
     ) -> None:
         self.repo = repo
+        # With replicas (PostgreSQL, webhook mode) every stored reply is claimed by the replica
+        # holding it, with a lease it renews; one process alone claims nothing.
+        self.replica = replica
+        self.lease = lease
+        self._upkeep: asyncio.Task[None] | None = None
+        self._crossing: set[int] = set()  # rows being deleted after delivery
         self.clock = clock
         self.channel = channel
         self._send_one = send_one
@@ -159,9 +169,11 @@ class Outbox:
         rows: list[int | None] = [None] * len(replies)
         if user_id is not None:
             try:
+                now = self.clock.now()
+                claim = self._claim(now)
                 rows = list(
                     await outbox.hold(
-                        self.repo, self.channel, chat, user_id, replies, urgent, self.clock.now()
+                        self.repo, self.channel, chat, user_id, replies, urgent, now, claim
                     )
                 )
             except db.Error as exc:  # full or read-only disk: in memory until delivered
@@ -173,31 +185,69 @@ class Outbox:
         self.counts.held += len(replies)
         self._wake.set()
 
+    async def _cross_off(self, rows: list[int]) -> None:
+        """Delete delivered (or dropped) rows; until they are gone a claim that reads them
+        must not take them for new ones (`load` skips `_crossing`)."""
+        self._crossing.update(rows)
+        try:
+            await outbox.delivered(self.repo, rows)
+        finally:
+            self._crossing.difference_update(rows)
+
+    def _claim(self, now: datetime) -> outbox.Claim | None:
+        if self.replica is None:
+            return None
+        return outbox.Claim(self.replica, epoch(now) + math.ceil(self.lease))
+
     async def load(self) -> int:
-        """Read what a previous process could not deliver; how many replies."""
-        rows = await outbox.waiting(self.repo, self.channel)
-        for row in rows:
+        """Read what a previous process (with replicas: a replica that stopped or died, or
+        nobody) could not deliver; how many replies."""
+        now = self.clock.now()
+        claim = self._claim(now)
+        if claim is None:
+            rows = await outbox.waiting(self.repo, self.channel)
+        else:
+            rows = await outbox.claim(self.repo, self.channel, claim, now)
+        known = {held.row for queue in self._chats.values() for held in queue} | self._crossing
+        fresh = [row for row in rows if row.id not in known]
+        for row in fresh:
             self._seq = max(self._seq, row.id)
             self._chats.setdefault(row.chat, deque()).append(
                 _Held(row.id, row.id, row.reply, row.urgent)
             )
-        if rows:
-            log.info("%d undelivered repl(ies) from before a restart will be sent", len(rows))
+        if fresh:
+            log.info("%d undelivered repl(ies) from before a restart will be sent", len(fresh))
             self._wake.set()
-        return len(rows)
+        return len(fresh)
 
     def start(self) -> None:
         """Start the worker (after the channel can send)."""
         if self._task is None:
             self._task = asyncio.create_task(self._run(), name=f"outbox:{self.channel}")
+        if self.replica is not None and self._upkeep is None:
+            self._upkeep = asyncio.create_task(self._keep_claims(), name="outbox-claims")
 
     async def stop(self) -> None:
         """Stop the worker; what waits stays stored for the next start."""
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        for task in (self._task, self._upkeep):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._task = self._upkeep = None
+
+    async def _keep_claims(self) -> None:
+        """Renew this replica's leases and take over what a dead replica left, every third of
+        a lease (a renewal may fail once without the lease running out)."""
+        while True:
+            await asyncio.sleep(self.lease / 3)
+            try:
+                claim = self._claim(self.clock.now())
+                assert claim is not None  # only started with a replica name
+                await outbox.renew(self.repo, claim)
+                await self.load()
+            except db.Error as exc:
+                disk_trouble.report("the outbox's claims could not be renewed", exc)
 
     async def _run(self) -> None:
         while True:
@@ -247,7 +297,7 @@ class Outbox:
             dropped = list(queue)
             del self._chats[chat]
             self._not_before.pop(chat, None)
-            await outbox.delivered(self.repo, [h.row for h in dropped if h.row is not None])
+            await self._cross_off([h.row for h in dropped if h.row is not None])
             await self._gone(chat)
             # Counted once stored: whoever reads the count finds the rows gone and the person
             # marked (on PostgreSQL those writes take a round trip each, long enough to see).
@@ -276,4 +326,4 @@ class Outbox:
         if not queue:
             del self._chats[chat]
         if held.row is not None:
-            await outbox.delivered(self.repo, [held.row])
+            await self._cross_off([held.row])

@@ -61,6 +61,14 @@ def decode(stored: str) -> Reply:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """Whose hands a held reply is in (replicas only): a replica name, until when."""
+
+    holder: str
+    until: int  # epoch seconds
+
+
 async def hold(
     repo: Repository,
     channel: str,
@@ -69,27 +77,57 @@ async def hold(
     replies: list[Reply],
     urgent: bool,
     now: datetime,
+    claim: Claim | None = None,
 ) -> list[int]:
-    """Keep replies in this order; their row ids."""
+    """Keep replies in this order (claimed by the replica that holds them); their row ids."""
     ids = []
+    holder, until = (claim.holder, claim.until) if claim else (None, None)
     async with repo.transaction(serial=False) as conn:  # inserts only
         for reply in replies:
             cur = await conn.execute(
-                "INSERT INTO outbox (channel, chat, user_id, urgent, reply, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-                (channel, chat, user_id, int(urgent), encode(reply), epoch(now)),
+                "INSERT INTO outbox (channel, chat, user_id, urgent, reply, created_at, "
+                "claimed_by, lease_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                (channel, chat, user_id, int(urgent), encode(reply), epoch(now), holder, until),
             )
             ids.append(int(cur.rows[0][0]))
     return ids
 
 
+_COLUMNS = "id, chat, user_id, urgent, reply"
+
+
+def _rows(found: list[tuple[Any, ...]]) -> list[Row]:
+    rows = [Row(r[0], str(r[1]), int(r[2]), bool(r[3]), decode(r[4])) for r in found]
+    return sorted(rows, key=lambda row: row.id)
+
+
 async def waiting(repo: Repository, channel: str) -> list[Row]:
-    """Every undelivered reply of a channel, oldest first (read at start)."""
-    rows = await repo.fetch(
-        "SELECT id, chat, user_id, urgent, reply FROM outbox WHERE channel = ? ORDER BY id",
-        (channel,),
+    """Every undelivered reply of a channel, oldest first (one process alone, at start)."""
+    found = await repo.fetch(
+        f"SELECT {_COLUMNS} FROM outbox WHERE channel = ? ORDER BY id", (channel,)
     )
-    return [Row(row[0], str(row[1]), int(row[2]), bool(row[3]), decode(row[4])) for row in rows]
+    return _rows(found)
+
+
+async def claim(repo: Repository, channel: str, claim: Claim, now: datetime) -> list[Row]:
+    """Take the replies of a channel nobody holds (or whose holder's lease ran out), plus
+    the ones this replica holds already; oldest first. Two replicas never take one row: the
+    update re-checks the lease of a row another claimer changed meanwhile."""
+    cur = await repo.db.execute_one(
+        "UPDATE outbox SET claimed_by = ?, lease_until = ? WHERE channel = ? AND "
+        "(claimed_by IS NULL OR claimed_by = ? OR lease_until IS NULL OR lease_until < ?) "
+        f"RETURNING {_COLUMNS}",
+        (claim.holder, claim.until, channel, claim.holder, epoch(now)),
+    )
+    return _rows(cur.rows)
+
+
+async def renew(repo: Repository, claim: Claim) -> int:
+    """Extend this replica's leases on the replies it still holds; how many."""
+    cur = await repo.db.execute_one(
+        "UPDATE outbox SET lease_until = ? WHERE claimed_by = ?", (claim.until, claim.holder)
+    )
+    return cur.rowcount
 
 
 async def delivered(repo: Repository, ids: list[int]) -> None:

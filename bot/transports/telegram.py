@@ -380,16 +380,23 @@ class TelegramTransport:
         # counts arrivals, so a backlog that takes longer than the window to work through (a
         # slow Telegram) does not open the window again for the messages still waiting.
         self._arrivals: dict[int, float] = {}
-        self.outbox = Outbox(
-            core.repo, core.clock, CHANNEL, self._send_held, self._mark_unreachable
-        )
         # Webhook mode on PostgreSQL: replicas may share the database, so an update is handled
-        # by the replica that claims it from the inbox, not by the one it was posted to.
+        # by the replica that claims it from the inbox, not by the one it was posted to; a
+        # held reply by the replica that claims it from the outbox.
         self.claims: SharedInbox | None = None
         if replicas:
             self.claims = SharedInbox(
                 core.repo, settings.concurrent_updates, settings.inbox_lease, self._claimed
             )
+        self.outbox = Outbox(
+            core.repo,
+            core.clock,
+            CHANNEL,
+            self._send_held,
+            self._mark_unreachable,
+            replica=self.claims.name if self.claims else None,
+            lease=settings.inbox_lease,
+        )
         core.senders[CHANNEL] = self
 
     # -- incoming ---------------------------------------------------------------------------
