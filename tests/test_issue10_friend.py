@@ -83,3 +83,32 @@ def test_a_friend_named_beside_the_writers_own_crisis_is_not_a_friends_question(
     signal = detect_crisis(text)
     assert signal is not None
     assert signal.outcome is not Outcome.FRIEND
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mn vriendin zegt dat ze dood wil, hoe kan ik haar helpen",
+        "my friend said she wants to die, how do i help her",
+        "my friend told me she cuts herself, how do i help her",
+        "mn beste vriend snijdt zichzelf, hoe help ik hem",
+    ],
+)
+def test_asking_how_to_help_a_friend_in_danger_gets_the_friends_answer(text: str) -> None:
+    """The word model learnt that such a question is not the writer's own crisis (right), and
+    gave it nothing at all (wrong): the friend's danger still gets the calm answer with 113."""
+    signal = detect_crisis(text)
+    assert signal is not None
+    assert signal.outcome is Outcome.FRIEND
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "we hadden een les over wat je moet doen als een vriend zegt dat ie dood wil",
+        "mn nicht loopt een sponsorloop voor zelfmoordpreventie, hoe kan ik doneren",
+    ],
+)
+def test_a_lesson_or_a_charity_run_about_a_friend_is_no_signal(text: str) -> None:
+    """The friend's answer without the model needs a friend in danger now."""
+    assert detect_crisis(text) is None

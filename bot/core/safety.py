@@ -55,7 +55,7 @@ from typing import Final
 
 from bot.core.crisis import addressed, read, rules, unquoted
 from bot.core.crisis.model import Model, features, load
-from bot.core.crisis.subject import friend_subject
+from bot.core.crisis.subject import asks_how_to_help, friend_subject
 from bot.core.crisis.text import normalise
 
 __all__ = [
@@ -157,6 +157,11 @@ _OWN_KINDS: Final = frozenset(["suicide", "self_harm"])
 _ABOUT_SELF: Final = frozenset([CrisisKind.SUICIDE, CrisisKind.SELF_HARM])
 
 THRESHOLDS: Final = Thresholds()
+# A friend's danger words that are the friend's suicide (the friend's answer names 113).
+_FRIEND_DEATH: Final = frozenset(["die", "done", "method"])
+# A lesson, a story, a film, a joke, the past or reporting: not a friend in danger now.
+_NOT_NOW: Final = frozenset(["learn", "fiction", "laugh", "past", "report"])
+_HOW: Final = frozenset(["how", "hoe"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +197,7 @@ class Reading:
     concepts: frozenset[str] = frozenset()
     words: int = 0  # how many words the message has
     friend: bool = False  # someone close is the one in danger, not the writer (``subject.py``)
+    helping: bool = False  # the writer asks how to help (``subject.asks_how_to_help``)
 
 
 def read_message(text: str, where: str = "chat", model: Model | None = None) -> Reading | None:
@@ -212,7 +218,22 @@ def read_message(text: str, where: str = "chat", model: Model | None = None) -> 
     cues = rules.cues(words, tags, where)
     probs = (model or load()).probabilities(features(words, tags, where, hits, cues))
     friend = friend_subject(words, tags)
-    return Reading(tuple(hits), tuple(cues), probs, frozenset().union(*tags), len(words), friend)
+    concepts = frozenset().union(*tags)
+    # "how" and "hoe" also mark a lesson ("hoe werkt ..."); asking how to help is not one.
+    framed = any(t & _NOT_NOW for w, t in zip(words, tags, strict=True) if w not in _HOW)
+    helping = friend and asks_how_to_help(words) and not framed
+    return Reading(tuple(hits), tuple(cues), probs, concepts, len(words), friend, helping)
+
+
+def _friends_kind(reading: Reading) -> CrisisKind | None:
+    """A friend's suicide or self-harm the writer asks about (``subject.py``), if any."""
+    if not reading.helping:
+        return None
+    if "cut" in reading.concepts:
+        return CrisisKind.SELF_HARM
+    if reading.concepts & _FRIEND_DEATH:
+        return CrisisKind.SUICIDE
+    return None
 
 
 def decide(reading: Reading | None, limits: Thresholds = THRESHOLDS) -> CrisisSignal | None:
@@ -251,7 +272,12 @@ def decide(reading: Reading | None, limits: Thresholds = THRESHOLDS) -> CrisisSi
     possible = clear | {CrisisKind(h.kind) for h in hits}
     possible |= {CrisisKind(k) for k, p in probs.items() if k != "none" and p >= possible_at}
     if not possible:
-        return None
+        kind = _friends_kind(reading)
+        if kind is None:
+            return None
+        # The model learnt that asking how to help is not the writer's crisis, and rightly; the
+        # friend's danger is there all the same: the calm answer with 113.
+        return CrisisSignal(frozenset([kind]), Outcome.FRIEND, False, ("friend",))
     if reading.friend and possible <= _ABOUT_SELF and not acute:
         return CrisisSignal(frozenset(possible), Outcome.FRIEND, False, reasons)
     if clear:
