@@ -182,6 +182,8 @@ ASKED_ABOUT_THREAT = [
     "ze dreigen me",
     "ze zeggen dat ik moet oppassen",
     "hij zegt dat ik moet oppassen",
+    "iemand dreigt me online",
+    "ze pesten me en zeggen dat ik moet oppassen",
 ]
 
 
