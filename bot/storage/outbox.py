@@ -122,14 +122,6 @@ async def claim(repo: Repository, channel: str, claim: Claim, now: datetime) -> 
     return _rows(cur.rows)
 
 
-async def renew(repo: Repository, claim: Claim) -> int:
-    """Extend this replica's leases on the replies it still holds; how many."""
-    cur = await repo.db.execute_one(
-        "UPDATE outbox SET lease_until = ? WHERE claimed_by = ?", (claim.until, claim.holder)
-    )
-    return cur.rowcount
-
-
 async def delivered(repo: Repository, ids: list[int]) -> None:
     """The replies went out (or will never go out): delete their rows."""
     if not ids:

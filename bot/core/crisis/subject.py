@@ -143,15 +143,14 @@ _NAMING: Final = frozenset(
 )
 _FIRST: Final = _I | frozenset(["mn", "mijn", "my", "mine", "ikke", "kben", "kheb", "kzit"])
 # Asking how to help, or worry: what a friend's message is for ("wat moet ik doen", "how do i
-# help her", "ik maak me zorgen"). Read as word sequences of the normalised text.
+# help her", "ik maak me zorgen"). Read as word sequences of the normalised text; a sequence
+# that contains a shorter one here is left out ("moet ik" covers "wat moet ik").
 _HELPING: Final = (
     ("helpen",),
     ("help",),
     ("steunen",),
     ("support",),
-    ("wat", "moet", "ik"),
     ("wat", "kan", "ik", "doen"),
-    ("what", "can", "i", "do"),
     ("wat", "zeg", "ik"),
     ("wat", "moeten", "we"),
     ("hoe", "praat", "ik"),
