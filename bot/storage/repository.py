@@ -61,9 +61,10 @@ _LOAD_SQL = (
     "FROM users u LEFT JOIN conversations c ON c.user_id = u.id "
     "WHERE u.channel = ? AND u.external_id = ?"
 )
-_STAFF_COLUMNS = (
+# A person's staff roles and own open case, for the user row `u` (`load_turn`, staff.context).
+STAFF_COLUMNS = (
     "(SELECT group_concat(role) FROM staff_roles r WHERE r.user_id = u.id), "
-    "(SELECT id FROM cases WHERE user_id = u.id AND status <> 'closed'), "
+    "(SELECT id FROM cases WHERE user_id = u.id AND status <> 'closed')"
 )
 
 
@@ -199,7 +200,8 @@ class Repository:
     async def load_turn(self, channel: str, external_id: str) -> Loaded | None:
         """What a turn needs, in one read (every update makes it): the user, their state, and
         the staff roles and open case the staff desk asks about (`bot/storage/staff.context`)."""
-        rows = await self.db.fetch(_LOAD_SQL.format(extra=_STAFF_COLUMNS), (channel, external_id))
+        sql = _LOAD_SQL.format(extra=STAFF_COLUMNS + ", ")
+        rows = await self.db.fetch(sql, (channel, external_id))
         if not rows:
             return None
         row = tuple(rows[0])

@@ -18,7 +18,7 @@ from typing import Any, Literal, TypeVar
 from bot.core.clock import epoch
 from bot.storage import db
 from bot.storage.db import Transaction
-from bot.storage.repository import Repository, role_set
+from bot.storage.repository import STAFF_COLUMNS, Repository, role_set
 
 Source = Literal["request", "escalation", "wellbeing"]
 T = TypeVar("T")
@@ -213,12 +213,9 @@ async def roles_of(repo: Repository, user_id: int) -> frozenset[str]:
 
 async def context(repo: Repository, user_id: int) -> tuple[frozenset[str], int | None]:
     """In one query, for every event: the person's roles and their own active case id."""
-    rows = await _rows(
-        repo,
-        "SELECT (SELECT group_concat(role) FROM staff_roles WHERE user_id = ?), "
-        "(SELECT id FROM cases WHERE user_id = ? AND status <> 'closed')",
-        (user_id, user_id),
-    )
+    rows = await _rows(repo, f"SELECT {STAFF_COLUMNS} FROM users u WHERE u.id = ?", (user_id,))
+    if not rows:  # the person is gone
+        return frozenset(), None
     roles, case_id = rows[0]
     return role_set(roles), case_id
 
