@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -44,13 +45,15 @@ def database(postgres_database: str) -> str:
 
 @asynccontextmanager
 async def replicas(
-    fake: FakeBotApi, folder: Path, url: str, count: int
+    fake: FakeBotApi, folder: Path, url: str, count: int, **env: str
 ) -> AsyncIterator[tuple[list[BotProcess], Balancer]]:
     """`count` replicas on `url` behind one balancer, started one after the other."""
     bots = [
         BotProcess(fake, folder, STERK_DATABASE_URL=url, STERK_INBOX_LEASE_SECONDS="2")
         for _ in range(count)
     ]
+    for bot in bots:
+        bot.env.update(env)
     balancer = Balancer([bot.url for bot in bots])
     await balancer.start()
     for bot in bots:
@@ -175,3 +178,56 @@ async def test_answers_held_by_a_killed_replica_go_out_once(tmp_path: Path, data
             await asyncio.sleep(2.0)  # a second copy would come now
     assert _answered(fake.sent_to(person)) == ["n1", "n2", "n3"]  # each once
     assert stores.query(settings, "SELECT COUNT(*) FROM outbox") == [(0,)]
+
+
+USE_BUTTONS = "Dat antwoord begrijp ik niet helemaal"
+
+
+async def test_a_flood_over_the_replicas_gets_one_line_and_one_live_keyboard(
+    tmp_path: Path, database: str
+) -> None:
+    """One person's messages reach both replicas at random. The flood limit counts them all
+    together (20 a window: 19 answers after /start, one "rustig aan", then nothing; per
+    replica it would be up to twice that and a line from each), and however the messages were
+    spread, only the newest question keeps its buttons."""
+    flooder, walker = BASE + 97, BASE + 96
+    async with FakeBotApi(token=TOKEN) as fake:
+        fake.webhook_connections = 4
+        # A window of an hour: no refill during the test, so the counts are exact.
+        async with replicas(fake, tmp_path, database, 2, STERK_FLOOD_SECONDS="3600") as (
+            _bots,
+            balancer,
+        ):
+            for person in (flooder, walker):
+                fake.send_text(person, "/start")
+            await wait_for(fake, [flooder, walker], lambda chat: bool(fake.sent_to(chat)))
+            for number in range(6):  # one at a time, each answered with the question again
+                fake.send_text(walker, f"hallo {number}")
+                await wait_for(fake, [walker], partial(_asked_more_than, fake, number + 1))
+            for number in range(40):
+                fake.send_text(flooder, f"spam {number}")
+            await wait_for(fake, [flooder], lambda chat: _said(fake, chat, "Rustig aan") >= 1)
+            await asyncio.sleep(2.0)  # more answers or a second line would come now
+    assert all(balancer.posts.values()), balancer.posts
+    # 20 answered (a replica that had not seen the /start greets a first text with the
+    # language question again: first-time visitors live in memory, bot/core/strangers.py)
+    answers = [call for call in fake.sent_to(flooder) if call.method == "sendMessage"]
+    assert len(answers) == 21
+    assert _said(fake, flooder, "Rustig aan") == 1
+    assert _asked(fake, walker) == 7
+    assert len(fake.live_keyboards(walker)) == 1  # the others' buttons were taken off
+
+
+def _said(fake: FakeBotApi, chat: int, start: str) -> int:
+    """How many of the bot's messages in a chat contain `start`."""
+    return sum(1 for call in fake.sent_to(chat) if start in (call.text or ""))
+
+
+def _asked_more_than(fake: FakeBotApi, count: int, chat: int) -> bool:
+    """Whether the bot sent a chat more than `count` messages with buttons."""
+    return _asked(fake, chat) > count
+
+
+def _asked(fake: FakeBotApi, chat: int) -> int:
+    """How many messages with buttons the bot sent in a chat."""
+    return sum(1 for call in fake.sent_to(chat) if call.params.get("reply_markup"))

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
 from bot.app import Core, open_core
 from bot.config import Settings
 from bot.core.clock import ManualClock
+from bot.core.flood import Verdict, judge
 from bot.storage import coach, shared
 from scheduler.jobs import JobRegistry
 from scheduler.service import Scheduler
@@ -91,3 +92,42 @@ async def test_lane_uses_the_shared_bucket_only_on_postgresql(cores: list[Core])
     """A scheduler on PostgreSQL paces broadcasts with the bucket row, on SQLite in memory."""
     scheduler = Scheduler(cores[0])
     assert (scheduler.pacer._reserve is not None) == (cores[0].repo.dialect == "postgresql")
+
+
+async def test_flood_count_is_one_bucket_for_the_deployment(cores: list[Core]) -> None:
+    """Forty messages of one person spread over three replicas: twenty are answered, the
+    first over the limit gets the line, the rest nothing; a window after the flood stops the
+    person is answered again, and one window is enough however long the flood went on."""
+    limit, window, now = 20, 10.0, 1_800_000_000.0
+    verdicts = [
+        judge(await shared.flood(cores[n % REPLICAS].repo, "telegram:42", limit, window, now))
+        for n in range(40)
+    ]
+    assert verdicts == [Verdict.ANSWER] * 20 + [Verdict.WARN] + [Verdict.DROP] * 19
+    halfway = await shared.flood(cores[1].repo, "telegram:42", limit, window, now + window / 2)
+    assert judge(halfway) is Verdict.DROP  # still flooding: this one counts too
+    later = await shared.flood(cores[1].repo, "telegram:42", limit, window, now + 1.6 * window)
+    assert judge(later) is Verdict.ANSWER
+    assert judge(await shared.flood(cores[2].repo, "telegram:7", limit, window, now)) is (
+        Verdict.ANSWER  # someone else's count is their own
+    )
+
+
+async def test_live_keyboard_is_shared_and_forgotten(cores: list[Core], clock: ManualClock) -> None:
+    """The keyboard one replica sent is the one the next replica replaces; /vergeetmij and the
+    sweep leave neither the keyboard nor the flood count behind."""
+    first, second = cores[0].repo, cores[1].repo
+    assert await shared.swap_live(first, "42", 100, clock.now()) is None
+    assert await shared.live(second, "42") == 100
+    assert await shared.swap_live(second, "42", 101, clock.now()) == 100
+    await shared.flood(first, "telegram:42", 20, 10.0, clock.now().timestamp())
+    await shared.forget(second, "telegram:42", "42")
+    assert await shared.live(first, "42") is None
+    assert await first.fetch("SELECT name FROM rate_buckets") == []
+    await shared.swap_live(first, "43", 200, clock.now())
+    await shared.flood(first, "telegram:43", 20, 10.0, clock.now().timestamp())
+    await shared.reserve(first, "telegram", 30.0, 30.0, clock.now().timestamp())
+    assert await shared.purge(first, clock.now() + timedelta(days=1, minutes=1)) == 1
+    assert await shared.live(first, "43") == 200  # a day old: still worth taking off
+    assert await shared.purge(first, clock.now() + timedelta(days=8)) == 1
+    assert await first.fetch("SELECT name FROM rate_buckets") == [("telegram",)]

@@ -6,6 +6,9 @@ limit gets the "rustig aan" line (`common.slow_down`), later ones nothing, until
 flooding stays limited until they pause. Messages over the limit still pass the safety filters
 (the crisis check answers them as usual, see `Engine.handle`), and the help commands always
 pass. Button taps do not count: they are cheap, and the engine already ignores double taps.
+
+Replicas count in the database instead (`shared.flood`, judged by `judge`): a flood spread over
+several processes is one flood, and gets one line.
 """
 
 from __future__ import annotations
@@ -27,6 +30,14 @@ class Verdict(Enum):
     DROP = "drop"  # over the limit: only the crisis check
 
 
+def judge(tokens: float) -> Verdict:
+    """The verdict from a bucket count (replicas, bot/storage/shared.py): the tokens left after
+    this message; the first message without a whole token gets the line, later ones nothing."""
+    if tokens >= 0:
+        return Verdict.ANSWER
+    return Verdict.WARN if tokens >= -1 else Verdict.DROP
+
+
 class FloodGate:
     """Counts each person's messages in a sliding window (in memory: a restart forgives)."""
 
@@ -43,9 +54,7 @@ class FloodGate:
         The arrival time, not the moment its turn comes: a backlog worked through more slowly
         than the window must not open the window again for the messages still waiting.
         """
-        if self.limit <= 0 or event.kind is EventKind.CHOICE:
-            return Verdict.ANSWER
-        if event.kind is EventKind.COMMAND and event.command in ALWAYS:
+        if not self.counts(event):
             return Verdict.ANSWER
         key = f"{event.channel}:{event.user}"
         seen = self._seen.setdefault(key, deque())
@@ -65,6 +74,12 @@ class FloodGate:
             return Verdict.DROP
         self._warned.add(key)
         return Verdict.WARN
+
+    def counts(self, event: Event) -> bool:
+        """Whether `event` counts against the limit at all (the shared count asks it too)."""
+        if self.limit <= 0 or event.kind is EventKind.CHOICE:
+            return False
+        return not (event.kind is EventKind.COMMAND and event.command in ALWAYS)
 
     def _sweep(self, now: float) -> None:
         """Forget people whose last message is older than the window."""

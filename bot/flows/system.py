@@ -11,7 +11,7 @@ from bot.core.content import Content, HelplineDef
 from bot.core.engine import Choice, Turn
 from bot.core.model import Button, Document, Reply
 from bot.core.registry import Registry
-from bot.storage import inbox
+from bot.storage import inbox, shared
 
 router = Registry()  # this feature's flow actions and commands (bot/app.py)
 
@@ -164,13 +164,16 @@ async def forget_command(turn: Turn, _args: str) -> None:
 
 
 async def forget_everything(turn: Turn) -> None:
-    """Delete the person, every row about them and what waits in the inbox from their chat,
-    then empty the -wal file, so no copy of the deleted rows is left in any database file
-    (`secure_delete` has already zeroed them in the database file itself)."""
+    """Delete the person, every row about them, what waits in the inbox from their chat and
+    what replicas share about it (its flood count and live keyboard), then empty the -wal
+    file, so no copy of the deleted rows is left in any database file (`secure_delete` has
+    already zeroed them in the database file itself)."""
     for hook in turn.engine.forget_hooks:
         await hook(turn)
     await turn.repo.delete_user(turn.user.id)
     await inbox.forget_chat(turn.repo, turn.user.external_id)
+    user = turn.user
+    await shared.forget(turn.repo, f"{user.channel}:{user.external_id}", user.external_id)
     await turn.repo.checkpoint()
     turn.deleted = True
 

@@ -17,6 +17,8 @@
 - WhatsApp: answered event hashes after a week, unanswered events after a day, delivered
   messages' rows after a day, talk-conversation copies after a week (`whatsapp.purge`), also
   on a deployment that has stopped running WhatsApp.
+- what replicas share about a chat: its live keyboard after a week, its flood count after a
+  day without messages (`shared.purge`).
 
 After the sweep and its hooks the scheduler empties the -wal file, so the deleted texts do not
 linger there either.
@@ -28,7 +30,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.core.clock import epoch
-from bot.storage import inbox, outbox, tgfiles, whatsapp
+from bot.storage import inbox, outbox, shared, tgfiles, whatsapp
 from bot.storage.repository import Repository
 
 
@@ -65,6 +67,7 @@ async def sweep(repo: Repository, before: datetime, now: datetime) -> dict[str, 
     undelivered = await outbox.purge(repo, now)
     files = await tgfiles.purge(repo, now)
     wa_rows = await whatsapp.purge(repo, now)
+    marks = await shared.purge(repo, now)
     return {
         "stories": stories.rowcount,
         "scheduled": queue.rowcount,
@@ -76,4 +79,5 @@ async def sweep(repo: Repository, before: datetime, now: datetime) -> dict[str, 
         "outbox": undelivered,
         "files": files,
         "whatsapp": wa_rows,
+        "replica_marks": marks,
     }

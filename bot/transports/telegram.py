@@ -53,7 +53,7 @@ from bot.core.delivery import (
     RetryLater,
     Unreachable,
 )
-from bot.core.flood import FloodGate
+from bot.core.flood import FloodGate, Verdict, judge
 from bot.core.lanes import Lane
 from bot.core.model import Button, Document, Event, EventKind, Outcome, Reply
 from bot.storage import db, inbox, shared, tgfiles
@@ -371,8 +371,8 @@ class TelegramTransport:
         self._refuse_wait = 0.0
         self._retry_wait: dict[int, float] = {}  # updates a full disk stopped (`_handle_again`)
         # Per private chat the message with the one live keyboard (see `_keep_live`). Kept in
-        # memory: after a restart a tap on an older keyboard is stripped when it is used, and the
-        # engine answers it with the current question.
+        # memory (replicas: in the database): after a restart a tap on an older keyboard is
+        # stripped when it is used, and the engine answers it with the current question.
         self._live: dict[int, int] = {}
         self.watch: UpdateWatch | None = None
         self.flood = FloodGate(settings.flood_messages, settings.flood_seconds)
@@ -490,11 +490,11 @@ class TelegramTransport:
             # Answer first so the spinner stops even if the reply takes a moment.
             await self._answer(query.id)
             tapped = query.message.message_id if query.message is not None else None
-            live = self._live.get(chat.id)
+            # An old keyboard: no second tap on it. The live one is not stripped here: a new
+            # question takes the buttons off it (`_keep_live`), and without one it stays live.
+            old = tapped is not None and tapped != await self._live_keyboard(chat.id)
             await self._process(event)
-            # An old keyboard: no second tap on it. A new question already took the buttons
-            # off the one that was live (`_keep_live`), so that one is not edited twice.
-            if tapped is not None and tapped != live and self._live.get(chat.id) != tapped:
+            if old and tapped is not None:
                 await self._strip(chat.id, tapped)
         else:
             # A claim in the staff group is answered with its result ("someone was faster").
@@ -518,11 +518,27 @@ class TelegramTransport:
         started = time.perf_counter()
         now = self.core.clock.now().timestamp()
         arrived = self._arrivals.pop(update_id, now) if update_id is not None else now
-        verdict = self.flood.check(event, arrived)
+        verdict = await self._verdict(event, arrived)
         outcome = await self.core.engine.handle(event, verdict)
         if outcome.replies and await self._answer_with(event.user, outcome):
             metrics.REPLY_LATENCY.labels(CHANNEL).observe(time.perf_counter() - started)
         return outcome
+
+    async def _verdict(self, event: Event, arrived: float) -> Verdict:
+        """The flood limit: counted in memory, or in the database when replicas share the
+        person's messages (each replica would otherwise allow the limit and say the line)."""
+        if self.claims is None or not self.flood.counts(event):
+            return self.flood.check(event, arrived)
+        settings = self.core.settings
+        return judge(
+            await shared.flood(
+                self.core.repo,
+                f"{CHANNEL}:{event.user}",
+                settings.flood_messages,
+                settings.flood_seconds,
+                arrived,
+            )
+        )
 
     async def _answer_with(self, chat: str, outcome: Outcome) -> bool:
         """Send an answer now, or hold it in the outbox; True when it was delivered now.
@@ -716,10 +732,21 @@ class TelegramTransport:
     async def _keep_live(self, chat_id: int, message_id: int) -> None:
         """One live keyboard per chat: a new one takes the buttons off the one before, so only
         the current question can be tapped."""
-        before = self._live.get(chat_id)
-        self._live[chat_id] = message_id
+        if self.claims is not None:  # the last one may have come from another replica
+            before = await shared.swap_live(
+                self.core.repo, str(chat_id), message_id, self.core.clock.now()
+            )
+        else:
+            before = self._live.get(chat_id)
+            self._live[chat_id] = message_id
         if before is not None and before != message_id:
             await self._strip(chat_id, before)
+
+    async def _live_keyboard(self, chat_id: int) -> int | None:
+        """The message with the chat's live keyboard, whichever replica sent it."""
+        if self.claims is not None:
+            return await shared.live(self.core.repo, str(chat_id))
+        return self._live.get(chat_id)
 
     async def _strip(self, chat_id: int, message_id: int) -> None:
         """Remove a message's buttons (best effort: a tap on it still gets a sensible answer)."""
