@@ -167,6 +167,35 @@ def test_topics_dates_and_plain_more_do_not_fire_rules() -> None:
     assert "violence" in rule_kinds("ik krijg doodsbedreigingen")
 
 
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("waarom leef ik eigenlijk nog", "suicide"),
+        ("why am i even still alive", "suicide"),
+        ("ik voel me niet meer levend", "suicide"),
+        ("wat is een dodelijke dosis paracetamol", "suicide"),
+        ("zit al een uur op de rand van het balkon", "suicide"),
+        ("is er een manier om dood te gaan zonder pijn", "suicide"),
+        ("tell mn moeder dat t nie haar schuld was oke", "suicide"),
+        ("ik wil er een eind aan maken", "suicide"),
+        ("i just want to end it all", "suicide"),
+        ("ik verdien de pijn gewoon", "self_harm"),
+        ("the urge to cut is back", "self_harm"),
+        ("my phone is not alive anymore", None),
+        ("zeg tegen hem dat het niet zijn schuld was dat we verloren", None),
+        ("hoe gaan dieren pijnloos dood bij de dierenarts", None),
+        ("in de les biologie: wat is een dodelijke dosis paracetamol", None),
+        ("hoe kun je zonder pijn een tattoo laten zetten", None),
+        ("i need pain killers for my back", None),
+    ],
+)
+def test_endings_rules_need_the_writer_and_the_whole_shape(text: str, kind: str | None) -> None:
+    """The writer's own end or pain fires a rule; the same words about a phone, a match, a pet,
+    a lesson or a tattoo do not (``rules._endings``)."""
+    found = rule_kinds(text)
+    assert (kind in found) if kind else not found, found
+
+
 def test_people_at_the_door_is_acute() -> None:
     """Someone outside the door now is immediate danger: 112 comes first."""
     signal = detect_crisis("er staan mensen voor mijn deur, ze roepen mijn naam")

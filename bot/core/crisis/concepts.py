@@ -38,7 +38,8 @@ CONCEPTS: Final[dict[str, str]] = {
     "better_off kan_niet_meer can_not_do doorgaan go_on hopeloos hopeless op_geven give_up "
     "opgeven missen miss zonder_mij without_me zonder_me geen_uitweg no_way_out "
     "geen_toekomst no_future geen_zin no_point niks_meer_aan",
-    "method": "pillen pil pilletjes paracetamol medicijn* slaappil* pills pill meds tablets "
+    "method": "pillen pil pilletjes paracetamol ibuprofen aspirine aspirin insuline insulin "
+    "oxazepam xanax medicijn* slaappil* pills pill meds tablets "
     "trein spoor train tracks brug bridge flat dak roof springen spring sprong jump jumping touw "
     "rope strop manier way methode method pijnloos painless pijn_te zonder_pijn gespaard "
     "saved hoog high overleef* survive",

@@ -539,6 +539,110 @@ def _phrasings(m: _Msg) -> list[Hit]:
     return hits
 
 
+_WHY: Final = frozenset(["waarom", "why", "wrm", "waarvoor"])
+_STILL: Final = frozenset(["nog", "still"])
+_ALIVE: Final = frozenset(["alive", "levend", "here", "er", "leef", "live", "living", "bestaan"])
+_I: Final = frozenset(["ik", "i", "im"])
+_DOSE: Final = frozenset(
+    ["dodelijk", "dodelijke", "lethal", "fatal", "overdosis", "overdose", "od"]
+)
+_HIGH_PLACE: Final = frozenset(
+    ["balkon", "balcony", "dak", "roof", "brug", "bridge", "flat", "spoor", "rails", "tracks"]
+)
+_EDGE: Final = frozenset(["rand", "edge", "ledge", "richel", "reling", "railing"])
+_FAULT: Final = frozenset(["schuld", "fault"])
+_PAIN: Final = frozenset(["pijn", "pain"])
+_PAIN_NEEDS: Final = frozenset(
+    ["verdien", "verdient", "deserve", "deserves", "nodig", "need", "helpt", "helps", "voelen"]
+)
+_END: Final = frozenset(["eind", "einde", "end"])
+_URGE: Final = ("urge", "drang", "neiging")
+# A posture verb that opens a message drops its subject: "zit al een uur op de rand van ...".
+_POSTURE: Final = frozenset(["zit", "sta", "lig", "sitting", "standing", "zitten", "staan"])
+_PAINLESS: Final = frozenset(["pijnloos", "pijnloze", "painless", "painlessly"])
+_WAY: Final = frozenset(["manier", "way", "how", "hoe", "snelste", "fastest", "quickest"])
+_GO: Final = frozenset(["gaan", "go", "sterven", "dood", "die", "doodgaan", "eruit"])
+_PETS: Final = frozenset(
+    [
+        "dier",
+        "dieren",
+        "huisdier",
+        "hond",
+        "kat",
+        "konijn",
+        "animal",
+        "animals",
+        "pet",
+        "dog",
+        "cat",
+    ]
+)
+
+
+def _endings(m: _Msg) -> list[Hit]:
+    """The writer's own end and pain in shapes the rules above miss.
+
+    Why: out-of-fold misses (2026-12-04) held plain, explicit messages: "waarom leef ik nog",
+    "why am i still alive", "geef me een reden om niet dood te gaan", "ik voel me niet meer
+    levend", "what is a lethal dose of ...", on the edge of a roof, "tell mum it was not her
+    fault", "er een eind aan maken", "i deserve the pain", "the urge is back". The writer must be
+    the subject ("ik", "i"), so "my phone is not alive anymore" stays harmless.
+    """
+    if "fiction" in m.all or m.reported or m.joking:
+        return []
+    # "wat is een dodelijke dosis ..." asks for a method: a how-to question frames everything
+    # here but the two method rules.
+    w, hits, asked = m.words, [], m.framed
+    for i, word in enumerate(w):
+        if word in _DOSE and any("method" in t for t in m.tags[max(0, i - 5) : i + 6]):
+            hits.append(Hit("suicide", False, False, "lethal-dose"))
+        painless = word in _PAINLESS or w[i : i + 2] == ["zonder", "pijn"]
+        way = _WAY & set(w[max(0, i - 6) : i]) and not _PETS & m.set  # a vet puts a pet down
+        if painless and way and _GO & set(w[max(0, i - 5) : i + 4]):
+            hits.append(Hit("suicide", False, False, "painless-way"))
+        if asked:
+            continue
+        ahead = set(w[i + 1 : i + 6])
+        around = set(w[max(0, i - 4) : i + 5])
+        if word in _WHY and _I & ahead and _STILL & ahead and _ALIVE & ahead:
+            hits.append(Hit("suicide", True, False, "why-still-alive"))
+        if word in _REASON and any("neg" in t for t in m.tags[i + 1 : i + 5]):
+            dying = any(
+                "die" in t and v not in _WEAK_DIE - {"die"}
+                for v, t in zip(w[i + 1 : i + 7], m.tags[i + 1 : i + 7], strict=False)
+            )
+            if dying and "me" in m.all:
+                hits.append(Hit("suicide", True, False, "no-reason-not-to-die"))
+        subject = _I & set(w[max(0, i - 5) : i])
+        gone = {"meer", "anymore"} & set(w[i - 1 : i + 3] if i else w[:3])
+        if word in {"alive", "levend"} and subject and gone and "neg" in m.all:
+            hits.append(Hit("suicide", True, False, "not-alive-any-more"))
+        writer = bool(_I & set(w[max(0, i - 8) : i])) or w[0] in _POSTURE
+        if word in _EDGE and _HIGH_PLACE & set(w[i + 1 : i + 5]) and writer:
+            hits.append(Hit("suicide", True, True, "at-the-edge"))
+        told = bool({"zeg", "tell", "vertel", "weten", "know"} & set(w[max(0, i - 8) : i]))
+        told = told and bool({"was", "is"} & around)
+        last = i >= len(w) - 3  # the goodbye ends there: not "... schuld was dat we verloren"
+        if word in _FAULT and told and last and any("neg" in t for t in m.tags[max(0, i - 4) : i]):
+            hits.append(Hit("suicide", False, False, "not-your-fault-goodbye"))
+        before = set(w[max(0, i - 5) : i])
+        to_it = word in _END and w[i + 1 : i + 2] == ["aan"] and "maken" in w[i + 2 : i + 4]
+        if to_it and "er" in before and "me" in m.all:
+            hits.append(Hit("suicide", True, False, "end-to-it"))
+        ending = w[i + 1 : i + 3] in (["it", "all"], ["my", "life"], ["it", "now"])
+        if word == "end" and ending and _I & before and not m.negated(i):
+            hits.append(Hit("suicide", True, False, "end-it-all"))
+        plain = not m.harmless_context and not m.negated(i) and "they" not in m.all
+        medicine = set(w[i + 1 : i + 2]) & {"killers", "killer", "stillers", "stiller", "pill"}
+        if word in _PAIN and _PAIN_NEEDS & before and _I & set(w[:i]) and plain and not medicine:
+            hits.append(Hit("self_harm", False, False, "needs-the-pain"))
+        harm_near = any("cut" in t for t in m.tags) or bool(_AGAIN_NOW & m.set) or "help" in m.set
+        own = "me" in m.all or "they" not in m.all  # "the urge is back" is the writer's
+        if word.startswith(_URGE) and own and not m.harmless_context and harm_near:
+            hits.append(Hit("self_harm", False, False, "the-urge"))
+    return hits
+
+
 def apply(words: list[str], tags: list[frozenset[str]], where: str) -> list[Hit]:
     """Every rule that fires on the tagged message."""
     m = _Msg(words, tags, where)
@@ -551,6 +655,7 @@ def apply(words: list[str], tags: list[frozenset[str]], where: str) -> list[Hit]
         *_doxing(m),
         *_sextortion(m),
         *_phrasings(m),
+        *_endings(m),
     ]
 
 
