@@ -134,6 +134,16 @@ def test_counter_speech_in_a_draft_is_not_the_writers_crisis() -> None:
     assert not found("Telling someone to kill themselves is never ok", "draft")
     assert not found("Jij schreef 'ik maak je af', dat is niet oké", "draft")
     assert "violence" in found("hij schreef dat hij me na school opwacht", "draft")
+    assert not found("'go cut yourself' is not a comeback, its just cruel", "draft")
+    assert not found("iemand schreef 'ga dood' en ik wil zeggen: 'ik ben hier geboren'", "draft")
+
+
+def test_a_crisis_inside_the_writers_own_quoted_draft_counts() -> None:
+    """A goodbye or a relapse in the quoted post the writer plans is the writer's crisis."""
+    goodbye = "kan ik dit posten: 'jullie hebben gewonnen, morgen ben ik er niet meer'"
+    assert "suicide" in found(goodbye, "draft")
+    relapse = "mijn reactie: 'door jullie zit ik weer met een mesje aan mijn arm', te eerlijk?"
+    assert "self_harm" in found(relapse, "draft")
 
 
 def rule_kinds(text: str, where: str = "chat") -> set[str]:
@@ -181,7 +191,13 @@ def test_topics_dates_and_plain_more_do_not_fire_rules() -> None:
         ("i just want to end it all", "suicide"),
         ("ik verdien de pijn gewoon", "self_harm"),
         ("the urge to cut is back", "self_harm"),
+        ("being dead would be easier honestly", "suicide"),
+        ("he told me hed burn my face if i told the teacher", "violence"),
+        ("dreigbrief: 'verhuis of we steken je huis in de fik'", "violence"),
         ("my phone is not alive anymore", None),
+        ("my phone is dead, better charge it", None),
+        ("mn opa is dood, hij heeft nu rust", None),
+        ("my coach will kill me if i miss practice again", None),
         ("zeg tegen hem dat het niet zijn schuld was dat we verloren", None),
         ("hoe gaan dieren pijnloos dood bij de dierenarts", None),
         ("in de les biologie: wat is een dodelijke dosis paracetamol", None),
@@ -190,8 +206,8 @@ def test_topics_dates_and_plain_more_do_not_fire_rules() -> None:
     ],
 )
 def test_endings_rules_need_the_writer_and_the_whole_shape(text: str, kind: str | None) -> None:
-    """The writer's own end or pain fires a rule; the same words about a phone, a match, a pet,
-    a lesson or a tattoo do not (``rules._endings``)."""
+    """The writer's own end or pain, or a threat, fires a rule; the same words about a phone, a
+    match, a pet, a grandad, a coach, a lesson or a tattoo do not (``rules._endings``)."""
     found = rule_kinds(text)
     assert (kind in found) if kind else not found, found
 

@@ -37,7 +37,9 @@ The outcome is one of three:
 
 Where the text was typed matters (``where``): in "check my reply" (``draft``) quoted words are
 someone else's, and "kill yourself is never ok" is counter speech, not the writer's crisis; a
-threat against the writer ("hij schreef dat hij me na school opwacht") still counts. In a chat,
+threat against the writer ("hij schreef dat hij me na school opwacht") still counts, and so does
+a goodbye or a relapse inside a quote, read on its own, because a quote in a draft is as often
+the writer's own planned post ("kan ik dit posten: 'morgen ben ik er niet meer'"). In a chat,
 quoted words are not the writer's own wish to die or to get hurt ("iedereen zingt 'i wanna die'"),
 but a quote sent to the writer is read from the writer's side ("hij stuurde 'ik steek je neer'":
 "je" is the writer), so a quoted threat still counts.
@@ -50,10 +52,10 @@ distress shown, is hate for the coach, not the user's crisis.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
-from bot.core.crisis import addressed, read, rules, unquoted
+from bot.core.crisis import addressed, quoted, read, rules, unquoted
 from bot.core.crisis.model import Model, features, load
 from bot.core.crisis.subject import asks_how_to_help, friend_subject
 from bot.core.crisis.text import normalise
@@ -157,6 +159,10 @@ _OWN_KINDS: Final = frozenset(["suicide", "self_harm"])
 _ABOUT_SELF: Final = frozenset([CrisisKind.SUICIDE, CrisisKind.SELF_HARM])
 
 THRESHOLDS: Final = Thresholds()
+# A quote in a draft that speaks of the writer ("ik", "i") may be the writer's own planned post.
+_FIRST_PERSON: Final = frozenset(
+    ["ik", "me", "mij", "mijn", "mn", "mezelf", "i", "im", "ill", "my", "myself", "k", "kben"]
+)
 # A friend's danger words that are the friend's suicide (the friend's answer names 113).
 _FRIEND_DEATH: Final = frozenset(["die", "done", "method"])
 # A lesson, a story, a film, a joke, the past or reporting: not a friend in danger now.
@@ -202,6 +208,38 @@ class Reading:
 
 def read_message(text: str, where: str = "chat", model: Model | None = None) -> Reading | None:
     """The rules that fire and the model's probabilities; ``None`` for a text without words."""
+    reading = _read_one(text, where, model)
+    if where != "draft":
+        return reading
+    for inner in quoted(text):  # each quote alone: perhaps the writer's own draft
+        if not _FIRST_PERSON & set(normalise(inner).split()):
+            continue  # "'go cut yourself' is not a comeback": the hater's words, not the writer's
+        own = _read_one(inner, where, model)
+        signal = decide(own)  # only a clear own crisis: a quote read alone is thin evidence
+        if own and signal and signal.outcome is Outcome.CLEAR and signal.kinds & _ABOUT_SELF:
+            reading = _with_own_words(reading or Reading((), (), {"none": 1.0}), own)
+    return reading
+
+
+def _with_own_words(reading: Reading, own: Reading) -> Reading:
+    """A draft's reading with the suicide and self-harm that one of its quotes shows.
+
+    Why: quotes in a draft are left out because they are often the hater's ("jij schreef 'ik
+    maak je af'"), but just as often they hold the writer's own draft, and a goodbye or a
+    relapse in it ("'door jullie zit ik weer met een mesje aan mijn arm', kan ik dat posten?")
+    is the writer's crisis. Read alone, the hater's "ga dood" is no wish of the writer's; a
+    hater's threat stays out, as before: the writer answers it.
+    """
+    probs = dict(reading.probs)
+    for kind in _OWN_KINDS:
+        probs[kind] = max(probs.get(kind, 0.0), own.probs.get(kind, 0.0))
+    probs["none"] = max(0.0, 1.0 - sum(p for k, p in probs.items() if k != "none"))
+    hits = reading.hits + tuple(h for h in own.hits if h.kind in _OWN_KINDS)
+    return replace(reading, hits=hits, probs=probs, concepts=reading.concepts | own.concepts)
+
+
+def _read_one(text: str, where: str, model: Model | None) -> Reading | None:
+    """One reading of one text by the rules and the model (see ``read_message``)."""
     words, tags = read(text, where)
     if not words:
         return None

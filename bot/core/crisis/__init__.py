@@ -8,7 +8,7 @@ from typing import Final
 
 from bot.core.crisis import concepts, text
 
-__all__ = ["addressed", "read", "unquoted"]
+__all__ = ["addressed", "quoted", "read", "unquoted"]
 
 # Quoted words in a draft reply are someone else's ("Jij schreef 'ik maak je af', dat is niet oké").
 _QUOTED = re.compile(
@@ -46,6 +46,8 @@ _TURN: Final = {
     "ur": "my",
     "ik": "hij",
     "i": "he",
+    "we": "ze",  # the senders: "we steken je huis in de fik"
+    "wij": "zij",
     "mijn": "zijn",
     "my": "his",
 }
@@ -59,10 +61,19 @@ def addressed(message: str) -> str | None:
     "someone ... me". Inside the quotes "je" becomes "mij" and "ik" becomes "hij", so the same
     rules read the threat the writer received.
     """
-    quotes = [a or b for a, b in _QUOTED.findall(message)]
+    quotes = quoted(message)
     if not quotes:
         return None
     return " , ".join(_PRONOUN.sub(lambda m: _TURN.get(m.group(1).lower(), " "), q) for q in quotes)
+
+
+def quoted(message: str) -> list[str]:
+    """The text inside each pair of quotes, as written (empty when nothing is quoted).
+
+    Why: in "check my reply" the quotes often hold the writer's own draft ("kan ik dit posten:
+    'jullie hebben gewonnen, morgen ben ik er niet meer'"), so a crisis in them is the writer's.
+    """
+    return [a or b for a, b in _QUOTED.findall(message)]
 
 
 def read(message: str, where: str) -> tuple[list[str], list[frozenset[str]]]:

@@ -88,7 +88,8 @@ CONCEPTS: Final[dict[str, str]] = {
     "unless": "anders or_else otherwise unless tenzij als_ik_niet if_i_do_not",
     "send": "sturen stuur stuurt verspreiden send sending sends posten ouders parents familie "
     "family vrienden friends moeder vader mom dad mum moms iedereen everyone volgers followers",
-    "threat": "dreigt dreigen gedreigd bedreigd bedreiging* threaten* threat* chanteer* chantage "
+    "threat": "dreigt dreigen gedreigd bedreigd bedreiging* dreigbrief* threaten* threat* "
+    "chanteer* chantage "
     "blackmail* afpersen afpersing afgeperst sextort* extort* chanteren gechanteerd afpers*",
     "want": "wil wilde wou want wanted wanna hoop hope wish wens zou would denk think thinking "
     "plan plannen gonna going ga gaan gaat zal will",

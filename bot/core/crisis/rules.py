@@ -251,7 +251,10 @@ class _Msg:
     def family_hyperbole(self) -> bool:
         """ "mn moeder gaat me afmaken als ze mn rapport ziet": family or coach, a condition, no
         weapon: the way people speak of trouble at home, not a threat."""
-        boss = bool((_FAMILY | _BOSSES) & self.set)
+        # The family member or coach is the one who threatens, so named before the harm word:
+        # "he said he'd burn my face if i told the teacher" is a threat.
+        harm = [i for i, t in enumerate(self.tags) if "harm" in t]
+        boss = any(w in _FAMILY | _BOSSES for w in self.words[: harm[0]]) if harm else False
         return boss and bool(_IF & self.set) and "weapon" not in self.all
 
 
@@ -562,6 +565,13 @@ _POSTURE: Final = frozenset(["zit", "sta", "lig", "sitting", "standing", "zitten
 _PAINLESS: Final = frozenset(["pijnloos", "pijnloze", "painless", "painlessly"])
 _WAY: Final = frozenset(["manier", "way", "how", "hoe", "snelste", "fastest", "quickest"])
 _GO: Final = frozenset(["gaan", "go", "sterven", "dood", "die", "doodgaan", "eruit"])
+_RELIEF: Final = frozenset(
+    [
+        *("peaceful", "vredig", "rustig", "rustiger", "rust", "beter", "better", "easier"),
+        *("relief", "makkelijker", "opluchting", "fijner", "minder"),
+    ]
+)
+_DEATH: Final = frozenset(["death", "doodgaan", "sterven", "dying"])  # being dead, not "dead phone"
 _PETS: Final = frozenset(
     [
         "dier",
@@ -626,6 +636,12 @@ def _endings(m: _Msg) -> list[Hit]:
         if word in _FAULT and told and last and any("neg" in t for t in m.tags[max(0, i - 4) : i]):
             hits.append(Hit("suicide", False, False, "not-your-fault-goodbye"))
         before = set(w[max(0, i - 5) : i])
+        nobody_else = "they" not in m.all and not _FAMILY & m.set  # "opa is dood, hij heeft rust"
+        relief = _RELIEF & set(w[i + 1 : i + 6]) and not m.negated(i) and not m.past
+        dead = word in _DEATH or (word, *w[i + 1 : i + 2]) in {("dood", "zijn"), ("dood", "gaan")}
+        dead = dead or (word == "dead" and i > 0 and w[i - 1] in {"being", "be"})
+        if dead and relief and nobody_else and not m.harmless_context:
+            hits.append(Hit("suicide", False, False, "death-as-relief"))
         to_it = word in _END and w[i + 1 : i + 2] == ["aan"] and "maken" in w[i + 2 : i + 4]
         if to_it and "er" in before and "me" in m.all:
             hits.append(Hit("suicide", True, False, "end-to-it"))
