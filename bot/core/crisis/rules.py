@@ -254,7 +254,7 @@ class _Msg:
         # The family member or coach is the one who threatens, so named before the harm word:
         # "he said he'd burn my face if i told the teacher" is a threat.
         harm = [i for i, t in enumerate(self.tags) if "harm" in t]
-        boss = any(w in _FAMILY | _BOSSES for w in self.words[: harm[0]]) if harm else False
+        boss = bool((_FAMILY | _BOSSES) & set(self.words[: harm[0]])) if harm else False
         return boss and bool(_IF & self.set) and "weapon" not in self.all
 
 
@@ -603,6 +603,7 @@ def _endings(m: _Msg) -> list[Hit]:
     # "wat is een dodelijke dosis ..." asks for a method: a how-to question frames everything
     # here but the two method rules.
     w, hits, asked = m.words, [], m.framed
+    nobody_else = "they" not in m.all and not _FAMILY & m.set  # "opa is dood, hij heeft rust"
     for i, word in enumerate(w):
         if word in _DOSE and any("method" in t for t in m.tags[max(0, i - 5) : i + 6]):
             hits.append(Hit("suicide", False, False, "lethal-dose"))
@@ -636,7 +637,6 @@ def _endings(m: _Msg) -> list[Hit]:
         if word in _FAULT and told and last and any("neg" in t for t in m.tags[max(0, i - 4) : i]):
             hits.append(Hit("suicide", False, False, "not-your-fault-goodbye"))
         before = set(w[max(0, i - 5) : i])
-        nobody_else = "they" not in m.all and not _FAMILY & m.set  # "opa is dood, hij heeft rust"
         relief = _RELIEF & set(w[i + 1 : i + 6]) and not m.negated(i) and not m.past
         dead = word in _DEATH or (word, *w[i + 1 : i + 2]) in {("dood", "zijn"), ("dood", "gaan")}
         dead = dead or (word == "dead" and i > 0 and w[i - 1] in {"being", "be"})
