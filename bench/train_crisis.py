@@ -33,7 +33,7 @@ from sklearn.model_selection import StratifiedGroupKFold  # noqa: E402
 from bench.corpus import LABELS, Row, caught, counted, decide, load, score  # noqa: E402
 from bot.core.crisis import read, rules  # noqa: E402
 from bot.core.crisis.model import Model, dump, features  # noqa: E402
-from bot.core.safety import THRESHOLDS, Reading, Thresholds, read_message  # noqa: E402
+from bot.core.safety import THRESHOLDS, Reading, Thresholds, read_message, rule_hits  # noqa: E402
 from bot.core.safety import decide as decide_one  # noqa: E402
 
 OUT = ROOT / "bot" / "core" / "crisis" / "model.tsv.gz"
@@ -60,7 +60,7 @@ def to_model(vec: DictVectorizer, fitted: LogisticRegression, figures: dict[str,
 def inputs_of(row: Row) -> dict[str, float]:
     """The model's features for one row, exactly as the detector computes them."""
     words, tags = read(row.text, row.where)
-    hits = rules.apply(words, tags, row.where)
+    hits = rule_hits(row.text, words, tags, row.where)  # quotes read as the detector does
     return features(words, tags, row.where, hits, rules.cues(words, tags, row.where))
 
 

@@ -212,6 +212,50 @@ def test_endings_rules_need_the_writer_and_the_whole_shape(text: str, kind: str 
     assert (kind in found) if kind else not found, found
 
 
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        # The word named as a subject, or someone else's death: no rule.
+        ("ik werk aan een profielwerkstuk over sextortion onder jongens", None),
+        ("mijn oma is twee jaar geleden overleden door zelfmoord, vandaag is haar sterfdag", None),
+        ("is 13 reasons why too heavy? heard it has a suicide storyline", None),
+        # ... unless the writer thinks of it: the rule holds.
+        ("ik denk heel vaak na over zelfmoord", "suicide"),
+        ("i'm thinking about suicide again", "suicide"),
+        ("ik ben van plan om zelfmoord te plegen", "suicide"),
+        ("ik ben slachtoffer van sextortion", "sextortion"),
+        # Quoted words in a song or a joke, or aimed at a public figure: not a threat to me.
+        ("die rapper zegt 'ik steek je' in elke track, waarom is dat normaal", None),
+        ("mn teamgenoot typte 'ik weet waar je woont' als grap want hij is mn buurman", None),
+        (
+            "onder het filmpje van die influencer stond 'ik weet waar je woont', is dat strafbaar?",
+            None,
+        ),
+        ("hoe verberg ik mijn adres? wil niet dat random mensen weten waar ik woon", None),
+        # ... but aimed at me, or "geen grap": the threat holds.
+        ("iemand schreef 'ik weet waar je woont' onder mijn post, is dat strafbaar?", "violence"),
+        ("hij schreef 'ik steek je morgen' en zei dat het geen grap is", "violence"),
+        (
+            "in dat drillnummer noemt hij mijn naam: 'ik kom je steken', hij stuurde het naar mij",
+            "violence",
+        ),
+        # "kms" about a thing, or called a joke: no rule; about a time: the rule holds.
+        ("kms this homework is so boring", None),
+        ("relax i was joking when i said i'd kill myself if i failed maths", None),
+        ("i'm going to kill myself this weekend", "suicide"),
+        # Old, fading or operation scars: a story of healing; new scars: the rule holds.
+        ("mn littekens van mn blindedarmoperatie zijn nog steeds rood", None),
+        ("ik heb nieuwe littekens en niemand weet het", "self_harm"),
+    ],
+)
+def test_rules_read_the_whole_message_around_the_words(text: str, kind: str | None) -> None:
+    """A topic, a song, a joke or a public figure around crisis words silences the rules; the
+    writer thinking of it, a quote aimed at them or a plan with a time does not (2026-12-04:
+    out of fold the rules' false alarms fell from 0.023 to 0.017 with these guards)."""
+    found = rule_kinds(text)
+    assert (kind in found) if kind else not found, found
+
+
 def test_people_at_the_door_is_acute() -> None:
     """Someone outside the door now is immediate danger: 112 comes first."""
     signal = detect_crisis("er staan mensen voor mijn deur, ze roepen mijn naam")

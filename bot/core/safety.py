@@ -164,7 +164,7 @@ _FIRST_PERSON: Final = frozenset(
     ["ik", "me", "mij", "mijn", "mn", "mezelf", "i", "im", "ill", "my", "myself", "k", "kben"]
 )
 # A friend's danger words that are the friend's suicide (the friend's answer names 113).
-_FRIEND_DEATH: Final = frozenset(["die", "done", "method"])
+_FRIEND_DEATH: Final = frozenset(["die", "done", "method", "means"])
 # A lesson, a story, a film, a joke, the past or reporting: not a friend in danger now.
 _NOT_NOW: Final = frozenset(["learn", "fiction", "laugh", "past", "report"])
 _HOW: Final = frozenset(["how", "hoe"])
@@ -238,11 +238,15 @@ def _with_own_words(reading: Reading, own: Reading) -> Reading:
     return replace(reading, hits=hits, probs=probs, concepts=reading.concepts | own.concepts)
 
 
-def _read_one(text: str, where: str, model: Model | None) -> Reading | None:
-    """One reading of one text by the rules and the model (see ``read_message``)."""
-    words, tags = read(text, where)
-    if not words:
-        return None
+# The writer as the one spoken to or about, outside the quotes ("hij stuurde me ...", "onder
+# mijn post"): then quoted words in a game or a song may still be aimed at the writer.
+_TO_ME: Final = frozenset(["me", "mij", "my", "mn", "mijn", "m'n", "myself", "mezelf"])
+
+
+def rule_hits(
+    text: str, words: list[str], tags: list[frozenset[str]], where: str
+) -> list[rules.Hit]:
+    """The rules' hits on a message, its quotes read from the writer's side (also for tuning)."""
     hits = rules.apply(words, tags, where)
     sent = addressed(text) if where == "chat" else None
     if sent is not None:  # quoted words may threaten the writer; they are not the writer's wish
@@ -251,8 +255,23 @@ def _read_one(text: str, where: str, model: Model | None) -> Reading | None:
             hits = [h for h in hits if h.kind not in _OWN_KINDS] + [
                 h for h in rules.apply(own_words, own_tags, where) if h.kind in _OWN_KINDS
             ]
+        outside = set(normalise(unquoted(text) or "").split())
+        fiction = any("fiction" in t for t in tags)
+        if fiction and not _TO_ME & outside:  # "in dat drillnummer zeggen ze 'ik steek je'"
+            return hits
+        if rules.aimed_elsewhere(words, tags):  # "als grap", "onder de post van een streamer"
+            return hits
         sent_words, sent_tags = read(sent, where)  # only the quotes: "hij stuurde 'ik steek je'"
         hits += [h for h in rules.apply(sent_words, sent_tags, where) if h.kind not in _OWN_KINDS]
+    return hits
+
+
+def _read_one(text: str, where: str, model: Model | None) -> Reading | None:
+    """One reading of one text by the rules and the model (see ``read_message``)."""
+    words, tags = read(text, where)
+    if not words:
+        return None
+    hits = rule_hits(text, words, tags, where)
     cues = rules.cues(words, tags, where)
     probs = (model or load()).probabilities(features(words, tags, where, hits, cues))
     friend = friend_subject(words, tags)

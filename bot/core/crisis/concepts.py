@@ -39,10 +39,11 @@ CONCEPTS: Final[dict[str, str]] = {
     "opgeven missen miss zonder_mij without_me zonder_me geen_uitweg no_way_out "
     "geen_toekomst no_future geen_zin no_point niks_meer_aan",
     "method": "pillen pil pilletjes paracetamol ibuprofen aspirine aspirin insuline insulin "
-    "oxazepam xanax medicijn* slaappil* pills pill meds tablets "
-    "trein spoor train tracks brug bridge flat dak roof springen spring sprong jump jumping touw "
-    "rope strop manier way methode method pijnloos painless pijn_te zonder_pijn gespaard "
-    "saved hoog high overleef* survive",
+    "oxazepam xanax medicijn* slaappil* pills pill meds tablets touw rope strop methode method "
+    "pijnloos painless pijn_te zonder_pijn",
+    # Everyday words that are a method only beside an end: "a train", "high", "the way", "jump".
+    "means": "trein spoor train tracks brug bridge flat dak roof springen spring sprong jump "
+    "jumping manier way gespaard saved hoog high overleef* survive",
     "cut": "snijden snij snijd sneed gesneden snijdt krassen kras kraste gekrast cut cutting cuts "
     "selfharm* sh zelfbeschadig* self_harm self_harming self_harmed razor* scheermes* mesje "
     "mesjes bloed bloeden bloedt bleed bleeding litteken* scars scar polsen pols wrist wrists "
@@ -97,7 +98,7 @@ CONCEPTS: Final[dict[str, str]] = {
     "fortnite minecraft gta cod valorant film movie serie series show netflix boek book song "
     "lied lyrics nummer rap nieuws news artikel article docu documentaire podcast personage "
     "character hoofdstuk chapter gastles voorlichting biologie bio geschiedenis history krant "
-    "newspaper journaal anime manga roblox drill liedje album clip tekenfilm cartoon toneel "
+    "newspaper journaal anime manga roblox drill* rapper rappers track songtekst* rapnummer* liedtekst* liedje album clip tekenfilm cartoon toneel "
     "theater essay opdracht assignment examen exam toets preventie prevention presentation pws "
     "onderzoek research signalen warning_signs las_dat read_about i_read ik_las fifa warzone apex "
     "level kills boksles squad scene scène bios cinema leesboek hoofdpersoon nieuwsbericht* "

@@ -29,7 +29,10 @@ __all__ = ["Model", "dump", "features", "load"]
 MODEL_FILE = "model.tsv.gz"
 # Concepts that carry danger, paired with the framing cues as features.
 _DANGER = frozenset(
-    ["die", "done", "method", "cut", "harm", "weapon", "data", "expose", "image", "money", "threat"]
+    [
+        *("die", "done", "method", "means", "cut", "harm", "weapon"),
+        *("data", "expose", "image", "money", "threat"),
+    ]
 )
 
 

@@ -120,7 +120,10 @@ _NOW: Final = frozenset(
     ]
 )
 # Right now, or once more: a past frame does not hold ("clean sinds mei, nu weer").
-_AGAIN_NOW: Final = _AGAIN | _NOW - {"nu", "now"} | frozenset(["broke", "teruggevallen", "back"])
+# (Not the door or outside: "de littekens zijn van toen ik als kind door een ruit viel".)
+_AGAIN_NOW: Final = _AGAIN | frozenset(
+    ["rn", "vanavond", "tonight", "straks", "onderweg", "broke", "teruggevallen", "back"]
+)
 _SAID: Final = frozenset(
     [
         "zei",
@@ -227,6 +230,14 @@ class _Msg:
         )
 
     @cached_property
+    def a_joke(self) -> bool:
+        """Called a joke ("als grap", "jk", "its a meme"), and not "geen grap" / "no joke"."""
+        return any(
+            w in _JOKE and not any("neg" in t for t in self.tags[max(0, i - 2) : i])
+            for i, w in enumerate(self.words)
+        )
+
+    @cached_property
     def past(self) -> bool:
         """Over and done ("twee jaar geleden", "used to", "mn oude littekens") and nothing that
         brings it back ("weer", "nu", "teruggevallen"): a story of recovery, not a crisis now."""
@@ -263,14 +274,58 @@ def _topic(word: str) -> bool:
     return word.endswith(("preventie", "prevention", "lijn", "line"))
 
 
+# "grappen over zelfmoord", "a suicide joke", "overleden door zelfmoord", "verhaal over
+# sextortion": the word names a subject or someone else's death, unless the writer thinks of it
+# ("ik denk vaak na over zelfmoord", "thinking about suicide").
+_ABOUT: Final = frozenset(["over", "about", "door", "by", "aan"])
+_THINK: Final = frozenset(
+    ["denk", "dacht", "denken", "nadenken", "think", "thinking", "thought", "thoughts", "gedachten"]
+)
+_SUBJECT_AFTER: Final = frozenset(
+    [
+        *("joke", "jokes", "grap", "grapje", "grappen", "meme", "memes", "storyline", "scene"),
+        *("campaign", "campagne", "awareness", "song", "nummer", "docu", "film", "rate", "cijfers"),
+    ]
+)
+
+
+def _about_it(m: _Msg, i: int) -> bool:
+    """The explicit word at i is a subject talked about, not the writer's own (see above)."""
+    before, after = m.words[max(0, i - 5) : i], m.words[i + 1 : i + 2]
+    if after and after[0] in _SUBJECT_AFTER:
+        return True
+    return bool(before) and before[-1] in _ABOUT and not _THINK & set(before)
+
+
+# Said as a joke, and said so: "als grap", "jk", "its a meme", "i was joking".
+_JOKE: Final = frozenset(
+    ["grap", "grapje", "grapjes", "geintje", "joke", "joking", "jk", "meme", "prank", "trollen"]
+)
+_THIS: Final = frozenset(["this", "dit", "deze", "that", "dat"])
+_WHEN: Final = frozenset(
+    [
+        *("week", "weekend", "avond", "nacht", "night", "evening", "ochtend", "morning", "time"),
+        *("jaar", "year", "month", "maand", "keer", "summer", "zomer"),
+    ]
+)
+
+
+def _this_thing(after: list[str]) -> bool:
+    """ "kms this homework", "kms deze les": a thing to blame, not a time ("this weekend")."""
+    return len(after) == 2 and after[0] in _THIS and after[1] not in _WHEN
+
+
 def _suicide(m: _Msg) -> list[Hit]:
     """An explicit word with the self, a wish to die, or a wish to not live any more."""
     hits = []
     for i, word in enumerate(m.words):
         own = not m.negated(i) and not m.framed and not m.reported and not m.joking
-        if word.startswith(_EXPLICIT_SUICIDE) and "me" in m.all and own and not _topic(word):
+        explicit = word.startswith(_EXPLICIT_SUICIDE) and not _topic(word)
+        if explicit and "me" in m.all and own and not _about_it(m, i):
             hits.append(Hit("suicide", True, False, f"explicit:{word}"))
-        if word in _SELF_KILL and i + 1 < len(m.words) and "myself" in m.tags[i + 1] and own:
+        myself = i + 1 < len(m.words) and "myself" in m.tags[i + 1]
+        said_lightly = m.a_joke or _this_thing(m.words[i + 2 : i + 4])
+        if word in _SELF_KILL and myself and own and not said_lightly:
             hits.append(Hit("suicide", True, False, f"kill-myself:{word}"))
         if "die" in m.tags[i] and word not in _LIFE | _WEAK_DIE and m.near(i, "me", 5, 2):
             wish = _WISH & set(m.words[max(0, i - 8) : i])
@@ -332,6 +387,15 @@ def _hopeless(m: _Msg) -> list[Hit]:
     return hits
 
 
+# Scars that are old, fading or from an operation: a story of healing, not of harm now.
+_HEALED: Final = frozenset(
+    [
+        *("oud", "oude", "old", "vervaagd", "vervaagt", "faded", "fading", "genezen", "healed"),
+        *("operatie", "surgery", "ruit", "trots", "proud", "blindedarmoperatie"),
+    ]
+)
+
+
 def _self_harm(m: _Msg) -> list[Hit]:
     """Cutting or hurting oneself, told by the self or with "again"; self-harm nouns with the self.
 
@@ -354,7 +418,7 @@ def _self_harm(m: _Msg) -> list[Hit]:
             hits.append(Hit("self_harm", True, False, f"cut-myself:{word}"))
         elif word.startswith(_STRONG_HARM_NOUNS) and ("me" in m.all or len(m.words) <= 3):
             hits.append(Hit("self_harm", True, False, f"self-harm-noun:{word}"))
-        elif word.startswith(_HARM_NOUNS) and (own or again):
+        elif word.startswith(_HARM_NOUNS) and (own or again) and not _HEALED & m.set:
             hits.append(Hit("self_harm", False, False, f"self-harm-noun:{word}"))
     return hits
 
@@ -396,7 +460,11 @@ def _violence(m: _Msg) -> list[Hit]:
             if (w[i], w[i + 1]) in _YOU_ARE and w[i + 2] in {"dood", "dead"}:
                 hits.append(Hit("violence", True, False, "you-are-dead"))
             knows = w[i] in _KNOW and {"waar", "where"} & set(w[i + 1 : i + 3]) and not m.negated(i)
-            if knows and _WHERE_YOU & set(w[i + 2 : i + 5]):
+            unwanted = {"niet", "not", "dont"} & set(w[max(0, i - 5) : i]) and {
+                "wil",
+                "want",
+            } & set(w[max(0, i - 6) : i])  # "wil niet dat random mensen weten waar ik woon"
+            if knows and _WHERE_YOU & set(w[i + 2 : i + 5]) and not m.a_joke and not unwanted:
                 hits.append(Hit("violence", True, False, "knows-where-i-live"))
     return hits
 
@@ -416,7 +484,8 @@ def _doxing(m: _Msg) -> list[Hit]:
         others = bool(_OTHERS_DATA & before)
         if mine and not others and m.near(i, "expose", 6, 6) and not m.negated(i) and not by_me:
             hits.append(Hit("doxing", True, False, f"exposed:{word}"))
-    if "weet" in m.words and "waar" in m.words and ("woon" in m.words or "woont" in m.words):
+    knows = "weet" in m.set and "waar" in m.set and bool({"woon", "woont"} & m.set)
+    if knows and not m.a_joke and not m.joking:
         hits.append(Hit("doxing", True, False, "knows-where-i-live"))
     return hits
 
@@ -486,8 +555,16 @@ def _phrasings(m: _Msg) -> list[Hit]:
             if (not after or after[0] in _END_OF_WISH) and not m.harmless_context:
                 hits.append(Hit("suicide", False, False, "do-not-want-any-more"))
         hyperbole = bool({"is", "echt", "puur", "pure"} & set(w[max(0, i - 2) : i]))
-        if (word.startswith(_EXPLICIT_SUICIDE) and not m.reported and not negated) and (
-            not mine and "they" not in m.all and not m.joking and not hyperbole and not _topic(word)
+        if (
+            (word.startswith(_EXPLICIT_SUICIDE) and not m.reported and not negated)
+            and (
+                not mine
+                and "they" not in m.all
+                and not m.joking
+                and not hyperbole
+                and not _topic(word)
+            )
+            and not _about_it(m, i)
         ):
             hits.append(Hit("suicide", True, False, f"explicit:{word}"))
         if word in _HIDE and any(
@@ -532,7 +609,7 @@ def _phrasings(m: _Msg) -> list[Hit]:
         ):
             hits.append(Hit("doxing", True, False, f"doxed:{word}"))
         if (word.startswith(_EXPLICIT_EXTORTION) or word.startswith("blackmail")) and (
-            (mine or len(w) <= 2) and not negated and not m.joking
+            (mine or len(w) <= 2) and not negated and not m.joking and not _about_it(m, i)
         ):
             hits.append(Hit("sextortion", True, False, f"extorted:{word}"))
         if (word.startswith(_NUDE) and _MINE & set(w[max(0, i - 3) : i])) and (
@@ -691,6 +768,24 @@ def _figure_of_speech(words: list[str]) -> bool:
         if after & _FIGURE_AFTER or before & _FIGURE_BEFORE or (word, *after) == ("dying", "to"):
             return True
     return False
+
+
+# Someone known to many, to whom hate is aimed in public: "onder de post van een streamer".
+_PUBLIC_FIGURE: Final = frozenset(
+    [
+        *("streamer", "streamers", "youtuber", "youtubers", "influencer", "influencers"),
+        *("tiktokker", "tiktokkers", "celebrity", "celeb", "bekende", "artiest", "zanger"),
+        *("zangeres", "singer", "voetballer", "footballer", "politicus", "politician"),
+    ]
+)
+
+
+def aimed_elsewhere(words: list[str], tags: list[frozenset[str]]) -> bool:
+    """Quoted words the rest of the message marks as a joke ("als grap", "het was mijn broer
+    haha") or as aimed at a public figure ("onder de post van een youtuber"): read alone, the
+    quote would sound like a threat to the writer."""
+    m = _Msg(words, tags, "chat")
+    return m.a_joke or m.joking or bool(_PUBLIC_FIGURE & m.set)
 
 
 def cues(words: list[str], tags: list[frozenset[str]], where: str) -> list[str]:

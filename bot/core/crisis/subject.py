@@ -15,7 +15,7 @@ from typing import Final
 __all__ = ["asks_how_to_help", "friend_subject"]
 
 # Concepts of the danger words whose subject is read (``concepts.py``).
-_DANGER: Final = frozenset(["die", "done", "method", "cut", "harm", "weapon", "threat"])
+_DANGER: Final = frozenset(["die", "done", "method", "means", "cut", "harm", "weapon", "threat"])
 _I: Final = frozenset(["ik", "i", "im", "me", "mij", "mezelf", "mijzelf", "myself", "mzelf", "k"])
 _THIRD: Final = frozenset(
     [
