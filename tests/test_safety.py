@@ -256,6 +256,40 @@ def test_rules_read_the_whole_message_around_the_words(text: str, kind: str | No
     assert (kind in found) if kind else not found, found
 
 
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("ik heb al drie dagen niet gegeten, ik verdien het niet", "self_harm"),
+        ("ze noemden me een vette koe dus ik heb vandaag niet gegeten", "self_harm"),
+        ("i only eat one apple a day now. punishment for being me", "self_harm"),
+        ("i throw up after dinner every night now", "self_harm"),
+        ("ik heb nog niet gegeten, wat zal ik koken", None),
+        ("ik moest overgeven van de buikgriep", None),
+        ("tijdens ramadan eet ik overdag niet", None),
+        ("ik sterf van de honger, heb sinds 8 uur niks gegeten", None),
+        ("a year without purging, my dietitian teared up", None),
+    ],
+)
+def test_starving_or_purging_to_punish_oneself_is_self_harm(text: str, kind: str | None) -> None:
+    """Not eating for days, as a punishment or after body shaming, and purging are self-harm;
+    not having eaten yet, a stomach bug, fasting or recovery are not (``rules._eating``)."""
+    found = rule_kinds(text)
+    assert (kind in found) if kind else not found, found
+
+
+def test_a_threat_the_draft_says_the_hater_sent_is_danger_to_the_writer() -> None:
+    """ "jullie zeiden 'morgen na school ben je dood'" in a reply: the writer was threatened;
+    a hater's "kill yourself" quoted to rebut it is not the writer's crisis."""
+    threat = (
+        "jij schreef letterlijk 'ik weet waar je woont en ik kom je vanavond steken'. laat ik zien"
+    )
+    signal = detect_crisis(threat, where="draft")
+    assert signal is not None
+    assert CrisisKind.VIOLENCE in signal.kinds
+    assert detect_crisis("you said 'kill yourself'. that's not an argument", where="draft") is None
+    assert detect_crisis("'ik maak je af' is geen argument, het is zielig", where="draft") is None
+
+
 def test_people_at_the_door_is_acute() -> None:
     """Someone outside the door now is immediate danger: 112 comes first."""
     signal = detect_crisis("er staan mensen voor mijn deur, ze roepen mijn naam")

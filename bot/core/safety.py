@@ -157,6 +157,15 @@ _PLAIN_CONCEPTS: Final = frozenset(
 # Kinds that are about the writer's own wish or act: only the writer's own words count.
 _OWN_KINDS: Final = frozenset(["suicide", "self_harm"])
 _ABOUT_SELF: Final = frozenset([CrisisKind.SUICIDE, CrisisKind.SELF_HARM])
+# A draft that says the hater sent the quoted words to the writer: "jij schreef", "you said".
+_TOLD_ME: Final = frozenset(
+    [
+        *("schreef", "schreven", "zei", "zeiden", "stuurde", "stuurden", "typte", "typten"),
+        *("dreigde", "dreigden", "wrote", "said", "sent", "typed", "threatened", "dm'd", "dmd"),
+    ]
+)
+_THREATS: Final = frozenset(["violence", "doxing"])
+_AGAINST_ME: Final = frozenset([CrisisKind.VIOLENCE, CrisisKind.DOXING])
 
 THRESHOLDS: Final = Thresholds()
 # A quote in a draft that speaks of the writer ("ik", "i") may be the writer's own planned post.
@@ -217,25 +226,32 @@ def read_message(text: str, where: str = "chat", model: Model | None = None) -> 
         own = _read_one(inner, where, model)
         signal = decide(own)  # only a clear own crisis: a quote read alone is thin evidence
         if own and signal and signal.outcome is Outcome.CLEAR and signal.kinds & _ABOUT_SELF:
-            reading = _with_own_words(reading or Reading((), (), {"none": 1.0}), own)
+            reading = _with_quote(reading or Reading((), (), {"none": 1.0}), own, _OWN_KINDS)
+    sent = addressed(text) if _TOLD_ME & set(normalise(unquoted(text) or "").split()) else None
+    if sent is not None:  # "jij schreef 'ik kom je vanavond steken'": a threat to the writer
+        threat = _read_one(sent, "chat", model)
+        signal = decide(threat)
+        if threat and signal and signal.outcome is Outcome.CLEAR and signal.kinds & _AGAINST_ME:
+            reading = _with_quote(reading or Reading((), (), {"none": 1.0}), threat, _THREATS)
     return reading
 
 
-def _with_own_words(reading: Reading, own: Reading) -> Reading:
-    """A draft's reading with the suicide and self-harm that one of its quotes shows.
+def _with_quote(reading: Reading, inner: Reading, kinds: frozenset[str]) -> Reading:
+    """A draft's reading with the kinds (``kinds``) that one of its quotes shows.
 
-    Why: quotes in a draft are left out because they are often the hater's ("jij schreef 'ik
-    maak je af'"), but just as often they hold the writer's own draft, and a goodbye or a
-    relapse in it ("'door jullie zit ik weer met een mesje aan mijn arm', kan ik dat posten?")
-    is the writer's crisis. Read alone, the hater's "ga dood" is no wish of the writer's; a
-    hater's threat stays out, as before: the writer answers it.
+    Why: quotes in a draft are left out because they are often the hater's words the writer
+    answers ("'go cut yourself' is not a comeback"), but just as often they hold the writer's
+    own draft, and a goodbye or a relapse in it ("'door jullie zit ik weer met een mesje aan
+    mijn arm', kan ik dat posten?") is the writer's crisis. And a threat or doxing the draft
+    says the hater sent ("jullie zeiden 'morgen na school ben je dood'") is danger to the
+    writer, whatever the reply (blind parts 11 and 12 missed four such drafts).
     """
     probs = dict(reading.probs)
-    for kind in _OWN_KINDS:
-        probs[kind] = max(probs.get(kind, 0.0), own.probs.get(kind, 0.0))
+    for kind in kinds:
+        probs[kind] = max(probs.get(kind, 0.0), inner.probs.get(kind, 0.0))
     probs["none"] = max(0.0, 1.0 - sum(p for k, p in probs.items() if k != "none"))
-    hits = reading.hits + tuple(h for h in own.hits if h.kind in _OWN_KINDS)
-    return replace(reading, hits=hits, probs=probs, concepts=reading.concepts | own.concepts)
+    hits = reading.hits + tuple(h for h in inner.hits if h.kind in kinds)
+    return replace(reading, hits=hits, probs=probs, concepts=reading.concepts | inner.concepts)
 
 
 # The writer as the one spoken to or about, outside the quotes ("hij stuurde me ...", "onder

@@ -112,6 +112,11 @@ CONCEPTS: Final[dict[str, str]] = {
     "report": "rapporteren rapporteer report reporten reported blokkeren blokken block blocked "
     "geblokt geblokkeerd mass_report massreport melden meld gemeld bannen ban banned verbannen "
     "unfollow ontvolgen muten mute kicken kick verwijderen",
+    # Not eating, or bringing food up: self-harm when it punishes or lasts (``rules._eating``).
+    "eat": "eten eet at gegeten eat eating eaten ate food voedsel maaltijd* meal meals ontbijt "
+    "breakfast lunch avondeten dinner",
+    "purge": "overgeven overgegeven kotsen kots braken braak throw_up threw_up throwing_up puke "
+    "puking purge purging purged laxeer* laxatives laxative vinger_in_mijn_keel",
     "kitchen": "salade salad ui uien onion onions groente groenten vegetables tomaat tomaten "
     "brood bread koken kook cook cooking bakken recept recipe keuken kitchen vlees meat taart "
     "cake appel apple fruit kaas cheese aardappel* potato* wortel* komkommer* paprika papier "

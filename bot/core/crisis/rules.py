@@ -736,6 +736,58 @@ def _endings(m: _Msg) -> list[Hit]:
     return hits
 
 
+_STOP_EATING: Final = frozenset(["stopped", "gestopt", "skip", "skipped", "sla", "oversla"])
+_DAYS: Final = frozenset(
+    [
+        *("dagen", "days", "week", "weken", "weeks", "third", "gisteren", "yesterday"),
+        *("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"),
+        *("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),
+    ]
+)
+_ONLY: Final = frozenset(["alleen", "maar", "only", "just"])
+_PUNISH: Final = frozenset(
+    ["straf", "punishment", "punish", "verdien", "deserve", "deserved", "verdiend", "expres"]
+)
+_BODY_SHAME: Final = frozenset(
+    [
+        *("dik", "dikke", "dikzak", "vet", "vette", "fat", "fatty", "koe", "cow", "pig", "pigs"),
+        *("varken", "walvis", "whale", "lichaam", "body", "gewicht", "weight"),
+    ]
+)
+_SICK: Final = frozenset(
+    [
+        *("ziek", "griep", "buikgriep", "misselijk", "sick", "flu", "nauseous", "zwanger"),
+        *("pregnant", "ramadan", "vasten", "fasting", "fast", "operatie", "surgery", "dokter"),
+        *("doctor", "kater", "hangover", "drunk", "dronken", "wagenziek", "carsick"),
+    ]
+)
+
+
+def _eating(m: _Msg) -> list[Hit]:
+    """Starving or purging as self-harm: "ik heb al drie dagen niet gegeten", "i don't deserve
+    food", "ze noemden me een vette koe dus ik heb niet gegeten", "i throw up after dinner".
+
+    Why: blind part 12 (2026-12-04) missed seven such messages; none of the words is a harm
+    word. Not eating for a day, fasting, being ill or a hangover stay harmless.
+    """
+    if "me" not in m.all or _SICK & m.set or m.framed or m.joking:
+        return []
+    w = m.words
+    for i, t in enumerate(m.tags):
+        around = set(w[max(0, i - 6) : i + 7])
+        if "eat" in t:
+            refused = m.negated(i) or bool(_STOP_EATING & set(w[max(0, i - 3) : i]))
+            lasting = bool(_DAYS & around) or bool(_PUNISH & around)
+            shamed = bool(_BODY_SHAME & m.set) and "they" in m.all
+            little = "neg" in m.all or bool(_ONLY & around)  # "only one apple, punishment"
+            if (refused and (lasting or shamed)) or (bool(_PUNISH & around) and little):
+                return [Hit("self_harm", False, False, "starving")]
+        without = {"zonder", "without"} & set(w[max(0, i - 2) : i])  # "a year without purging"
+        if "purge" in t and not m.negated(i) and not without:
+            return [Hit("self_harm", False, False, "purging")]
+    return []
+
+
 def apply(words: list[str], tags: list[frozenset[str]], where: str) -> list[Hit]:
     """Every rule that fires on the tagged message."""
     m = _Msg(words, tags, where)
@@ -749,6 +801,7 @@ def apply(words: list[str], tags: list[frozenset[str]], where: str) -> list[Hit]
         *_sextortion(m),
         *_phrasings(m),
         *_endings(m),
+        *_eating(m),
     ]
 
 
