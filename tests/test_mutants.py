@@ -13,11 +13,13 @@ import pytest
 from bot.app import Core
 from bot.config import Settings
 from bot.core.clock import ManualClock
-from bot.core.model import Event, EventKind
-from bot.storage import inbox
+from bot.core.delivery import DeliveryFailed
+from bot.core.model import Event, EventKind, Reply
+from bot.storage import inbox, shared
 from bot.storage import staff as store
 from tests.driver import ChatDriver
 from tests.staffkit import ADMIN, GROUP, Office, office, staff_settings
+from tests.test_crisis_flow import STATES
 
 # What a crisis answer or the one crisis question always shows: the suicide helpline.
 HELPLINE = "113"
@@ -65,6 +67,26 @@ async def test_forget_me_drops_fetched_but_unanswered_updates_of_that_chat_only(
     assert await inbox.depth(core.repo) == 1
 
 
+async def test_forget_me_drops_what_replicas_share_about_that_chat_only(
+    chat: ChatDriver, core: Core
+) -> None:
+    """Mutant (mutmut run of 2026-12 on the forget flow): `forget_everything` dropped the
+    person's flood count but not their chat's live keyboard, so a row with the chat id
+    survived /vergeetmij (replicas share both in the database). Both go with the person;
+    another chat's stay."""
+    await chat.onboard()
+    now = core.clock.now()
+    for who in (chat.user, "2002"):
+        await shared.flood(core.repo, f"test:{who}", 10, 60.0, now.timestamp())
+        await shared.swap_live(core.repo, who, 4242, now)
+    await chat.send("/vergeetmij")
+    await chat.tap("Ja, wis alles")
+    assert await shared.live(core.repo, chat.user) is None
+    assert await shared.live(core.repo, "2002") == 4242
+    buckets = await core.repo.fetch("SELECT name FROM rate_buckets ORDER BY name")
+    assert [tuple(row) for row in buckets] == [("flood:test:2002",)]
+
+
 # -- crisis phrases, through what the person sees --------------------------------------------
 
 
@@ -91,6 +113,58 @@ async def test_giving_up_phrases_get_the_helpline(chat: ChatDriver, core: Core, 
         (loaded[0].id,),
     )
     assert kinds
+
+
+async def _crisis_activity(core: Core, chat: ChatDriver) -> list[tuple[object, ...]]:
+    """The crisis events recorded for the person: (kind, crisis kind), oldest first."""
+    loaded = await core.repo.load("test", chat.user)
+    assert loaded is not None
+    rows = await core.repo.fetch(
+        "SELECT kind, detail FROM activity WHERE user_id = ? AND kind LIKE 'crisis%' ORDER BY id",
+        (loaded[0].id,),
+    )
+    return [tuple(row) for row in rows]
+
+
+@pytest.mark.parametrize(
+    "draft",
+    [
+        "kan ik dit posten: 'mn leven voelt als game over zonder respawn en ik wil gewoon "
+        "stoppen met spelen, voorgoed'",
+        "kan ik dit posten: 'ngl ik wil gwn unalive gaan, niemand gaat t merken'",
+    ],
+)
+async def test_a_goodbye_quoted_in_a_draft_gets_the_crisis_answer(
+    chat: ChatDriver, core: Core, draft: str
+) -> None:
+    """Mutant (mutmut run of 2026-12 on bot/core/safety.py): `_with_own_words` kept only the
+    concepts the draft and its quote share, so a goodbye in the post the writer plans got the
+    normal feedback. In "check my reply" it gets the crisis answer with 113 and the safety
+    question at once, and the crisis is recorded."""
+    await STATES["check my reply"](chat)
+    await chat.send(draft)
+    assert HELPLINE in chat.text
+    assert "Ben je nu veilig?" in chat.text
+    assert await _crisis_activity(core, chat) == [("crisis", "suicide")]
+
+
+async def test_asking_how_to_help_a_friend_who_cuts_gets_113_calmly(
+    chat: ChatDriver, core: Core
+) -> None:
+    """Mutants: `_friends_kind` looked for another concept than "cut", or for its absence, so
+    "how do i help her" about a friend who cuts got no answer at all (the model rightly sees
+    no crisis of the writer's). The calm friend answer names 113, asks no safety question and
+    records a friend's self-harm; a friend's wish to die is recorded as suicide."""
+    await chat.onboard()
+    await chat.send("my friend told me she cuts herself, how do i help her")
+    assert "0800-0113" in chat.text
+    assert "Ben je nu veilig?" not in chat.text
+    await chat.send("my friend said she wants to die, how do i help her")
+    assert "0800-0113" in chat.text
+    assert await _crisis_activity(core, chat) == [
+        ("crisis_friend", "self_harm"),
+        ("crisis_friend", "suicide"),
+    ]
 
 
 # -- crisis words in every kind of free text --------------------------------------------------
@@ -298,6 +372,147 @@ async def test_a_crisis_in_an_open_case_is_announced_again_with_a_claim_button(
             "Nog niet opgepakt.\n\n🔴 DRINGEND"
         )
         assert [b.data for row in note.buttons for b in row] == claim
+
+
+async def test_a_flag_reaches_the_coordinators_with_the_case_and_nobody_else(
+    desk: Office,
+) -> None:
+    """Mutants (mutmut run of 2026-12: no test in the mutation selection reached `flag_case`):
+    the flag reached no coordinator, or the one who flagged, named nobody, dropped what is
+    going on or the card, or left the group card unmarked. Noor's /vlag reaches Cor and the
+    admin with her name, her words and the card; the group card shows 🚩; Sem and Anna see
+    nothing; Cor's /zaak shows who flagged and why. When Cor, a coordinator himself, flags his
+    own case, only the admin is told."""
+    noor = await desk.staff(NOOR, "peer_educator", "Noor")
+    await desk.staff(SEM, "peer_educator", "Sem")
+    cor = await desk.staff(COR, "coordinator", "Cor")
+    anna = await desk.young(5101, "Anna")
+    case = await desk.ask_for_help(anna)
+    await noor.group_tap(f"case:claim:{case.id}")
+    label = _label(case)
+    seen = len(desk.channel.log)
+    await noor.send("/vlag dreiging met adres, wil overleg")
+    assert noor.text == f"🚩 De coördinatoren zijn ingelicht over zaak #{case.id} ({label})."
+    sent = desk.channel.log[seen:]
+    flagged = (
+        f"🚩 Noor vraagt een coördinator bij zaak #{case.id} ({label}).\n"
+        "Wat er speelt: dreiging met adres, wil overleg\n"
+        f"🟡 Zaak #{case.id} · {label}\nAanleiding: vroeg zelf om een peer educator\n"
+    )
+    for chat in (COR, ADMIN):
+        [note] = [s for s in sent if s.chat == str(chat)]
+        assert note.text.startswith(flagged)
+    [edit] = [s for s in sent if s.chat == str(GROUP)]
+    assert (edit.kind, edit.message_id) == ("edit", desk.card().message_id)
+    assert "\n🚩 Coördinator gevraagd (13:00)\n" in edit.text
+    assert {s.chat for s in sent} == {str(COR), str(ADMIN), str(GROUP)}
+    assert (await desk.case(case.id)).flagged_at is not None
+    await cor.send(f"/zaak {case.id}")
+    assert "\n• 13:00 🚩 Noor vroeg een coördinator: dreiging met adres, wil overleg" in cor.text
+
+    bram = await desk.young(5102, "Bram")
+    own = await desk.ask_for_help(bram)
+    await cor.group_tap(f"case:claim:{own.id}")
+    seen = len(desk.channel.log)
+    await cor.send("/vlag")
+    told = [s for s in desk.channel.log[seen:] if s.chat != str(GROUP)]
+    assert [s.chat for s in told] == [str(ADMIN)]
+    assert told[0].text.startswith(
+        f"🚩 Cor vraagt een coördinator bij zaak #{own.id} ({_label(own)}).\n🟡 Zaak #{own.id}"
+    )
+
+
+async def test_an_unclaimed_crisis_case_reaches_the_coordinators_as_urgent(desk: Office) -> None:
+    """Mutants (mutmut run of 2026-12 on bot/staff/cases.py): `_unclaimed` told the
+    coordinators about an urgent case with the ordinary line, or with no claim button. Thirty
+    minutes after Anna's crisis nobody has taken her case: Cor and the admin read that an
+    URGENT case waits, with the button to claim it, and Anna hears it takes longer."""
+    await desk.staff(COR, "coordinator", "Cor")
+    anna = await desk.young(5101, "Anna")
+    await anna.send(CRISIS)
+    await desk.scheduler.tick()
+    case = await store.active_case_of(desk.core.repo, await anna.user_id())
+    assert case is not None
+    seen = len(desk.channel.log)
+    for _ in range(3):
+        desk.clock.advance(minutes=10)
+        await desk.scheduler.tick()
+    sent = desk.channel.log[seen:]
+    for chat in (COR, ADMIN):
+        [note] = [s for s in sent if s.chat == str(chat)]
+        assert note.text == (
+            f"⚠️ DRINGENDE zaak #{case.id} ({_label(case)}) is na 30 minuten nog niet opgepakt."
+        )
+        assert [b.data for row in note.buttons for b in row] == [f"case:claim:{case.id}"]
+    assert "Het duurt langer dan we willen" in desk.channel.texts(5101)
+
+
+async def test_a_card_the_group_did_not_get_is_posted_by_the_next_check(
+    desk: Office, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Mutant: `_unclaimed` retried a card whose first post failed for no desk, which broke
+    the check, so a request for help stayed unseen by the whole team. The staff group is
+    unreachable when Anna asks; once it is back, the check ten minutes later posts her card
+    with its claim button."""
+    anna = await desk.young(5101, "Anna")
+    posts = desk.channel.post
+
+    async def unreachable(chat: str, reply: Reply) -> int:
+        raise DeliveryFailed("the staff group is down")
+
+    monkeypatch.setattr(desk.channel, "post", unreachable)
+    case = await desk.ask_for_help(anna)
+    await desk.scheduler.tick()
+    assert desk.channel.to(GROUP, "post") == []
+    monkeypatch.setattr(desk.channel, "post", posts)
+    desk.clock.advance(minutes=10)
+    await desk.scheduler.tick()
+    card = desk.card()
+    assert f"🟡 Zaak #{case.id} · {_label(case)}\n" in card.text
+    assert [b.data for row in card.buttons for b in row] == [f"case:claim:{case.id}"]
+    assert (await desk.case(case.id)).card_message_id == card.message_id
+
+
+async def test_a_waiting_person_is_brought_up_on_the_minute_and_a_reply_reaches_them(
+    desk: Office,
+) -> None:
+    """Mutants: `_unanswered` reminded or escalated only after the time had passed (a check at
+    the very minute then waited for the next day), broke on queuing its next check (`check`
+    too: the scheduler's retries ran out before the coordinators' time), or sent the reminder
+    without its case or its button. Noor holds Anna's and Bram's
+    cases and has answered only Bram. When Anna has waited exactly the reply time Noor is reminded
+    with the button to Anna's case and the coordinators are not told; at twice that time they
+    are; Noor's swipe-reply to the reminder reaches Anna only."""
+    noor = await desk.staff(NOOR, "peer_educator", "Noor")
+    await desk.staff(COR, "coordinator", "Cor")
+    anna = await desk.young(5101, "Anna")
+    bram = await desk.young(5102, "Bram")
+    await noor.group_tap(f"case:claim:{(await desk.ask_for_help(bram)).id}")
+    await noor.send("Hoi Bram, ik ben Noor")
+    case = await desk.ask_for_help(anna)
+    await noor.group_tap(f"case:claim:{case.id}")
+    label, step = _label(case), desk.core.settings.case_reply_reminder_minutes
+    seen = len(desk.channel.log)
+    desk.clock.advance(minutes=step)
+    await desk.scheduler.tick()
+    sent = desk.channel.log[seen:]
+    [due] = [s for s in sent if s.chat == str(NOOR)]
+    assert due.text == f"⏰ {label} (zaak #{case.id}) wacht sinds 13:00 op je antwoord."
+    assert [b.data for row in due.buttons for b in row] == [f"case:pick:{case.id}"]
+    assert not [s for s in sent if s.chat in (str(COR), str(ADMIN))]
+    seen = len(desk.channel.log)
+    for _ in range(step // 5):  # in real time: a failing check is retried a few times only
+        desk.clock.advance(minutes=5)
+        await desk.scheduler.tick()
+    overdue = f"Zaak #{case.id} ({label}): de jongere wacht al {2 * step} minuten op een antwoord"
+    for chat in (COR, ADMIN):
+        [note] = [s for s in desk.channel.log[seen:] if s.chat == str(chat)]
+        assert note.text.startswith(overdue)
+    seen = len(desk.channel.log)
+    await noor.reply("Sorry Anna, ik ben er nu", to=due.message_id)
+    relayed = desk.channel.log[seen:]
+    assert [s.chat for s in relayed if "Sorry Anna" in s.text] == [str(5101)]
+    assert "Voor wie is dit bericht?" not in noor.text
 
 
 # -- who reads a case (bot/staff/casework.py `_show`) ------------------------------------------
