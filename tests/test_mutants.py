@@ -19,6 +19,7 @@ from bot.storage import inbox, shared
 from bot.storage import staff as store
 from tests.driver import ChatDriver
 from tests.staffkit import ADMIN, GROUP, Office, office, staff_settings
+from tests.test_coach import QUIET_ROUTE
 from tests.test_crisis_flow import STATES
 
 # What a crisis answer or the one crisis question always shows: the suicide helpline.
@@ -146,6 +147,19 @@ async def test_a_goodbye_quoted_in_a_draft_gets_the_crisis_answer(
     assert HELPLINE in chat.text
     assert "Ben je nu veilig?" in chat.text
     assert await _crisis_activity(core, chat) == [("crisis", "suicide")]
+
+
+async def test_an_explicit_threat_to_dox_gets_the_crisis_answer_at_once(
+    chat: ChatDriver, core: Core
+) -> None:
+    """Mutant: `decide` let a clear rule count only when the model found the message harmless,
+    so an explicit threat the model alone is unsure of got only the kind question. "someone
+    keeps threatening to dox me ..." gets the crisis answer and the safety question at once,
+    and is recorded as a doxing crisis."""
+    await chat.onboard()
+    await chat.send("someone keeps threatening to dox me if i dont apologise")
+    assert "Ben je nu veilig?" in chat.text
+    assert await _crisis_activity(core, chat) == [("crisis", "doxing")]
 
 
 async def test_asking_how_to_help_a_friend_who_cuts_gets_113_calmly(
@@ -515,6 +529,28 @@ async def test_a_waiting_person_is_brought_up_on_the_minute_and_a_reply_reaches_
     assert "Voor wie is dit bericht?" not in noor.text
 
 
+async def test_a_crisis_during_coaching_opens_a_card_with_what_they_told_so_far(
+    desk: Office,
+) -> None:
+    """Mutants: `build_summary` left out the answers of the conversation the crisis came from
+    (or read them for no one), so the educator's card said nothing of the situation. Anna is
+    coaching about bullying of someone else on TikTok when she types a crisis: her new case's
+    card names her role, the platform and the form."""
+    anna = await desk.young(5101, "Anna")
+    await anna.send("/menu")
+    for label in QUIET_ROUTE[:6]:
+        await anna.tap(label)
+    await anna.send(CRISIS)
+    assert HELPLINE in anna.text
+    await desk.scheduler.tick()
+    case = await store.active_case_of(desk.core.repo, await anna.user_id())
+    assert case is not None
+    assert desk.card().text.startswith(
+        f"🔴 DRINGEND · Zaak #{case.id} · {_label(case)}\nAanleiding: crisissignaal: "
+        "zelfdoding\nRol: omstander\nPlatform: TikTok\nVorm: pesten\n"
+    )
+
+
 # -- who reads a case (bot/staff/casework.py `_show`) ------------------------------------------
 
 
@@ -772,3 +808,19 @@ async def test_inbox_claims_each_chats_oldest_update_once(core: Core) -> None:
     assert await inbox.release(core.repo, "b") == 0
     later = await inbox.claim(core.repo, "b", 10, 30.0)
     assert [update_id for update_id, _, _ in later] == [80002, 80003]
+
+
+async def test_an_update_counts_as_answered_only_once_it_is(core: Core) -> None:
+    """Mutants: `is_answered` (no test in the mutation selection reached it; a replica asks it
+    before handling an update, so "always answered" would leave every message unanswered and
+    "never" would answer twice; `keep` looked the batch up by chat). A kept update is not
+    answered; once answered it is, and only that one, and `keep` reports its redelivery."""
+    now = core.clock.now()
+    await inbox.keep(core.repo, [(90001, "3001", '{"text": "ik wil niet meer leven"}')], now)
+    assert not await inbox.is_answered(core.repo, 90001)
+    await inbox.answered(core.repo, 90001, now)
+    assert await inbox.is_answered(core.repo, 90001)
+    assert not await inbox.is_answered(core.repo, 90002)
+    again = [(90001, "3001", '{"text": "ik wil niet meer leven"}'), (90002, "3001", "{}")]
+    assert await inbox.keep(core.repo, again, now) == {90001}  # a redelivery, found as such
+    assert await inbox.unanswered(core.repo) == ["{}"]
