@@ -418,7 +418,8 @@ async def test_a_flag_reaches_the_coordinators_with_the_case_and_nobody_else(
         assert note.text.startswith(flagged)
     [edit] = [s for s in sent if s.chat == str(GROUP)]
     assert (edit.kind, edit.message_id) == ("edit", desk.card().message_id)
-    assert "\n🚩 Coördinator gevraagd (13:00)\n" in edit.text
+    assert edit.text.startswith(f"🟡 Zaak #{case.id} · {label}\n")
+    assert "\n🚩 Coördinator gevraagd (13:00)\n✅ Opgepakt door Noor" in edit.text
     assert {s.chat for s in sent} == {str(COR), str(ADMIN), str(GROUP)}
     assert (await desk.case(case.id)).flagged_at is not None
     await cor.send(f"/zaak {case.id}")
