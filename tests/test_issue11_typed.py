@@ -187,14 +187,19 @@ ASKED_ABOUT_THREAT = [
 ]
 
 
-def _asked(candidates: list[str]) -> str:
+def _asked(candidates: list[str], kinds: frozenset[CrisisKind] | None = None) -> str:
     """The first story that gets the possible-signal question from the shipped detector, about
     a danger from others (a question about the writer's own safety is never read back as a
-    story; the candidates are several because each retrain moves the model's scores)."""
+    story; the candidates are several because each retrain moves the model's scores), of
+    ``kinds`` only when given (a threat story must be asked about as a threat)."""
     for text in candidates:
         signal = detect_crisis(text, "chat")
         asked = signal is not None and signal.outcome is Outcome.POSSIBLE
-        if asked and signal and not signal.kinds & {CrisisKind.SUICIDE, CrisisKind.SELF_HARM}:
+        others = signal is not None and not signal.kinds & {
+            CrisisKind.SUICIDE,
+            CrisisKind.SELF_HARM,
+        }
+        if asked and signal and others and (kinds is None or signal.kinds <= kinds):
             return text
     raise AssertionError("no story gets the possible-signal question any more")
 
@@ -214,7 +219,7 @@ async def test_a_danger_denied_to_the_crisis_question_is_not_read_back(tg: Runni
     """'No, I meant something else' to the threat question: the story is read, but not as a
     threat again (nothing noted as a threat, no form filled)."""
     await _menu(tg)
-    shown = await tg.say(USER, _asked(ASKED_ABOUT_THREAT))
+    shown = await tg.say(USER, _asked(ASKED_ABOUT_THREAT, frozenset([CrisisKind.VIOLENCE])))
     assert "Klopt dat?" in texts(shown)
     shown = await tg.tap(USER, "Nee, ik bedoelde iets anders")
     assert "Ik noteer: Ik ben zelf het doelwit." in texts(shown)
