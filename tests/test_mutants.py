@@ -18,7 +18,7 @@ from bot.core.model import Event, EventKind, Reply
 from bot.storage import inbox, shared
 from bot.storage import staff as store
 from tests.driver import ChatDriver
-from tests.staffkit import ADMIN, GROUP, Office, office, staff_settings
+from tests.staffkit import ADMIN, GROUP, Office, Person, office, staff_settings
 from tests.test_coach import QUIET_ROUTE
 from tests.test_crisis_flow import STATES
 
@@ -327,6 +327,15 @@ async def test_a_crisis_in_a_claimed_case_reaches_coordinators_and_the_educator_
     assert not [s for s in sent if s.chat == str(SEM)]
 
 
+async def _swipe_reaches_anna(desk: Office, educator: Person, text: str, message_id: int) -> None:
+    """A swipe-reply on a notice reaches Anna (chat 5101) alone, without "Voor wie is dit?"."""
+    seen = len(desk.channel.log)
+    await educator.reply(text, to=message_id)
+    relayed = desk.channel.log[seen:]
+    assert [s.chat for s in relayed if text in s.text] == [str(5101)]
+    assert "Voor wie is dit bericht?" not in educator.text
+
+
 async def test_a_swipe_reply_to_a_crisis_notice_reaches_that_case(desk: Office) -> None:
     """Mutant: `_signal_to_educator` sent the crisis notice without its case, so an educator
     with two cases who swipe-replied to it was asked which case (or reached the other one).
@@ -344,11 +353,7 @@ async def test_a_swipe_reply_to_a_crisis_notice_reaches_that_case(desk: Office) 
     await desk.scheduler.tick()
     [notice] = [s for s in desk.channel.log[seen:] if s.chat == str(NOOR) and s.kind == "send"]
     assert f"Zaak #{first.id}" in notice.text
-    seen = len(desk.channel.log)
-    await noor.reply("Ik ben er, Anna. Bel je 113?", to=notice.message_id)
-    relayed = desk.channel.log[seen:]
-    assert [s.chat for s in relayed if "Bel je 113?" in s.text] == [str(5101)]
-    assert "Voor wie is dit bericht?" not in noor.text
+    await _swipe_reaches_anna(desk, noor, "Ik ben er, Anna. Bel je 113?", notice.message_id)
 
 
 async def test_a_crisis_in_an_open_case_is_announced_again_with_a_claim_button(
@@ -523,11 +528,7 @@ async def test_a_waiting_person_is_brought_up_on_the_minute_and_a_reply_reaches_
     for chat in (COR, ADMIN):
         [note] = [s for s in desk.channel.log[seen:] if s.chat == str(chat)]
         assert note.text.startswith(overdue)
-    seen = len(desk.channel.log)
-    await noor.reply("Sorry Anna, ik ben er nu", to=due.message_id)
-    relayed = desk.channel.log[seen:]
-    assert [s.chat for s in relayed if "Sorry Anna" in s.text] == [str(5101)]
-    assert "Voor wie is dit bericht?" not in noor.text
+    await _swipe_reaches_anna(desk, noor, "Sorry Anna, ik ben er nu", due.message_id)
 
 
 async def test_a_crisis_during_coaching_opens_a_card_with_what_they_told_so_far(
