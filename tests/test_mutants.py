@@ -181,6 +181,83 @@ async def test_asking_how_to_help_a_friend_who_cuts_gets_113_calmly(
     ]
 
 
+async def test_a_friend_who_wants_to_die_and_cuts_gets_the_calm_answer(
+    chat: ChatDriver, core: Core
+) -> None:
+    """Mutant (mutmut run of 2026-12 on `decide`): a friend's signal needed fewer kinds than
+    suicide and self-harm together (`<` for `<=`), so a friend who both wants to die and cuts
+    got the writer's crisis question. It gets the calm friend answer with 113, no question
+    about the writer, recorded as a friend's suicide."""
+    await chat.onboard()
+    await chat.send("mn vriendin wil dood en ze snijdt zichzelf, hoe kan ik haar helpen")
+    assert "0800-0113" in chat.text
+    assert "Ben je nu veilig?" not in chat.text
+    assert await _crisis_activity(core, chat) == [("crisis_friend", "suicide")]
+
+
+async def test_a_goodbye_quoted_after_a_haters_word_in_a_draft_gets_the_crisis_answer(
+    chat: ChatDriver, core: Core
+) -> None:
+    """Mutant (mutmut run of 2026-12 on `read_message`): the first quote of a draft that is not
+    the writer's own words (the hater's "loser") stopped the reading of the quotes after it,
+    so the goodbye the writer plans to post got the normal feedback. It gets the crisis
+    answer with 113 and the safety question at once."""
+    await STATES["check my reply"](chat)
+    await chat.send(
+        'ze noemen me "loser". kan ik dit posten: "morgen ben ik er niet meer, doei allemaal"'
+    )
+    assert HELPLINE in chat.text
+    assert "Ben je nu veilig?" in chat.text
+    assert await _crisis_activity(core, chat) == [("crisis", "suicide")]
+
+
+async def test_a_goodbye_beside_a_threat_the_hater_wrote_keeps_113(
+    chat: ChatDriver, core: Core
+) -> None:
+    """Mutant (mutmut run of 2026-12 on `read_message`): a threat quoted as sent to the writer
+    replaced the draft's reading instead of adding to it, so the goodbye the writer plans to
+    post was dropped and only the threat was answered, without 113. The draft gets the
+    crisis answer with the suicide helpline first, and the suicide is recorded."""
+    await STATES["check my reply"](chat)
+    await chat.send(
+        "jij schreef 'ik kom je vanavond steken'. kan ik dit posten: 'morgen ben ik er niet meer'"
+    )
+    assert HELPLINE in chat.text
+    assert "Ben je nu veilig?" in chat.text
+    assert await _crisis_activity(core, chat) == [("crisis", "suicide")]
+
+
+async def test_a_crisis_without_immediate_danger_gets_no_112_line(
+    chat: ChatDriver, core: Core
+) -> None:
+    """Mutant (mutmut run of 2026-12 on `decide`): the clear signal took its reasons for
+    "immediate danger", so every crisis answer opened with "Bel meteen 112" and the police.
+    A wish to die with nobody at the door gets the crisis answer with 113 and the safety
+    question, without the 112 line (that one is for people at the door, see below)."""
+    await chat.onboard()
+    await chat.send("ik wil niet meer leven")
+    assert HELPLINE in chat.text
+    assert "Ben je nu veilig?" in chat.text
+    assert "Bel meteen 112" not in chat.text
+
+
+async def test_a_goodbye_draft_from_someone_at_the_door_keeps_112(
+    chat: ChatDriver, core: Core
+) -> None:
+    """Mutant (mutmut run of 2026-12 on `read_message`): a goodbye quoted in a draft replaced
+    the draft's own reading instead of adding to it, so people at the door outside the quote
+    were dropped and the crisis answer lost its 112 line. The draft gets the crisis answer
+    with "Bel meteen 112" first and 113, and the suicide is recorded."""
+    await STATES["check my reply"](chat)
+    await chat.send(
+        "ze weten waar ik woon en staan nu voor de deur. "
+        "kan ik dit posten: 'morgen ben ik er niet meer'"
+    )
+    assert "Bel meteen 112" in chat.text
+    assert HELPLINE in chat.text
+    assert await _crisis_activity(core, chat) == [("crisis", "suicide")]
+
+
 # -- crisis words in every kind of free text --------------------------------------------------
 
 
