@@ -290,6 +290,14 @@ def test_a_threat_the_draft_says_the_hater_sent_is_danger_to_the_writer() -> Non
     assert detect_crisis("'ik maak je af' is geen argument, het is zielig", where="draft") is None
 
 
+def test_harm_to_oneself_after_hate_is_self_harm_not_a_threat() -> None:
+    """ "ze zeiden 'sukkel' en nu wil ik mezelf pijn doen" is the writer's self-harm, not a
+    threat by "ze" (found by a mutmut run, 2026-12-04: it got the violence answer and 112)."""
+    found = rule_kinds("ze zeiden 'sukkel' en nu wil ik mezelf pijn doen")
+    assert found == {"self_harm"}, found
+    assert "violence" in rule_kinds("ze willen me pijn doen")
+
+
 def test_people_at_the_door_is_acute() -> None:
     """Someone outside the door now is immediate danger: 112 comes first."""
     signal = detect_crisis("er staan mensen voor mijn deur, ze roepen mijn naam")

@@ -423,6 +423,9 @@ def _self_harm(m: _Msg) -> list[Hit]:
     return hits
 
 
+_REFLEXIVE: Final = frozenset(["mezelf", "mijzelf", "mzelf", "jezelf", "zichzelf", "myself"])
+
+
 def _violence(m: _Msg) -> list[Hit]:
     """Someone else will harm me, or a weapon with harm; people on their way makes it acute."""
     hits = []
@@ -436,6 +439,8 @@ def _violence(m: _Msg) -> list[Hit]:
             continue  # "hij ging me slaan met een kussen"
         if set(m.words[i + 1 : i + 2]) & {"yourself", "jezelf", "urself", "myself", "mezelf"}:
             continue  # "kill yourself" is hate telling someone to die, not a threat of violence
+        if set(m.words[i - 1 : i] if i else []) & _REFLEXIVE:
+            continue  # "nu wil ik mezelf pijn doen": harm to oneself, read by the self-harm rules
         victim = bool(_VICTIM & set(m.words[max(0, i - 4) : i + 4])) or bool(
             _FAMILY & set(m.words[max(0, i - 4) : i + 4])
             and _MINE & set(m.words[max(0, i - 5) : i])
