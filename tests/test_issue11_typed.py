@@ -222,11 +222,12 @@ async def test_a_danger_denied_to_the_crisis_question_is_not_read_back(tg: Runni
     shown = await tg.say(USER, _asked(ASKED_ABOUT_THREAT, frozenset([CrisisKind.VIOLENCE])))
     assert "Klopt dat?" in texts(shown)
     shown = await tg.tap(USER, "Nee, ik bedoelde iets anders")
-    assert "Ik noteer: Ik ben zelf het doelwit." in texts(shown)
+    assert "Ik noteer: Ik ben zelf het doelwit" in texts(shown)
     assert "Bedreiging" not in texts(shown)
     answers = _state(tg)["answers"]
     assert isinstance(answers, dict)
-    assert "form" not in answers
+    # Other things the story says may be noted ("ze pesten me ...": bullying); a threat not.
+    assert answers.get("form") != "threat"
 
 
 async def test_a_draft_in_check_my_reply_is_not_read(tg: RunningBot) -> None:
