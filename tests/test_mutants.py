@@ -195,33 +195,24 @@ async def test_a_friend_who_wants_to_die_and_cuts_gets_the_calm_answer(
     assert await _crisis_activity(core, chat) == [("crisis_friend", "suicide")]
 
 
-async def test_a_goodbye_quoted_after_a_haters_word_in_a_draft_gets_the_crisis_answer(
-    chat: ChatDriver, core: Core
+@pytest.mark.parametrize(
+    "draft",
+    [
+        'ze noemen me "loser". kan ik dit posten: "morgen ben ik er niet meer, doei allemaal"',
+        "jij schreef 'ik kom je vanavond steken'. kan ik dit posten: 'morgen ben ik er niet meer'",
+    ],
+)
+async def test_a_goodbye_quoted_after_a_haters_words_in_a_draft_gets_the_crisis_answer(
+    chat: ChatDriver, core: Core, draft: str
 ) -> None:
-    """Mutant (mutmut run of 2026-12 on `read_message`): the first quote of a draft that is not
-    the writer's own words (the hater's "loser") stopped the reading of the quotes after it,
-    so the goodbye the writer plans to post got the normal feedback. It gets the crisis
-    answer with 113 and the safety question at once."""
+    """Mutants (mutmut run of 2026-12 on `read_message`): the first quote of a draft that is
+    not the writer's own words (the hater's "loser") stopped the reading of the quotes after
+    it, and a threat quoted as sent to the writer replaced the draft's reading instead of
+    adding to it; either way the goodbye the writer plans to post was dropped (normal
+    feedback, or only the threat answered without 113). It gets the crisis answer with 113
+    and the safety question at once, and the suicide is recorded."""
     await STATES["check my reply"](chat)
-    await chat.send(
-        'ze noemen me "loser". kan ik dit posten: "morgen ben ik er niet meer, doei allemaal"'
-    )
-    assert HELPLINE in chat.text
-    assert "Ben je nu veilig?" in chat.text
-    assert await _crisis_activity(core, chat) == [("crisis", "suicide")]
-
-
-async def test_a_goodbye_beside_a_threat_the_hater_wrote_keeps_113(
-    chat: ChatDriver, core: Core
-) -> None:
-    """Mutant (mutmut run of 2026-12 on `read_message`): a threat quoted as sent to the writer
-    replaced the draft's reading instead of adding to it, so the goodbye the writer plans to
-    post was dropped and only the threat was answered, without 113. The draft gets the
-    crisis answer with the suicide helpline first, and the suicide is recorded."""
-    await STATES["check my reply"](chat)
-    await chat.send(
-        "jij schreef 'ik kom je vanavond steken'. kan ik dit posten: 'morgen ben ik er niet meer'"
-    )
+    await chat.send(draft)
     assert HELPLINE in chat.text
     assert "Ben je nu veilig?" in chat.text
     assert await _crisis_activity(core, chat) == [("crisis", "suicide")]

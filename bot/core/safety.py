@@ -165,7 +165,6 @@ _TOLD_ME: Final = frozenset(
     ]
 )
 _THREATS: Final = frozenset(["violence", "doxing"])
-_AGAINST_ME: Final = frozenset([CrisisKind.VIOLENCE, CrisisKind.DOXING])
 
 THRESHOLDS: Final = Thresholds()
 # A quote in a draft that speaks of the writer ("ik", "i") may be the writer's own planned post.
@@ -223,21 +222,19 @@ def read_message(text: str, where: str = "chat", model: Model | None = None) -> 
     for inner in quoted(text):  # each quote alone: perhaps the writer's own draft
         if not _FIRST_PERSON & set(normalise(inner).split()):
             continue  # "'go cut yourself' is not a comeback": the hater's words, not the writer's
-        own = _read_one(inner, where, model)
-        signal = decide(own)  # only a clear own crisis: a quote read alone is thin evidence
-        if own and signal and signal.outcome is Outcome.CLEAR and signal.kinds & _ABOUT_SELF:
-            reading = _with_quote(reading or Reading((), (), {"none": 1.0}), own, _OWN_KINDS)
+        # Only a clear own crisis: a quote read alone is thin evidence.
+        reading = _with_quote(reading, _read_one(inner, where, model), _OWN_KINDS)
     sent = addressed(text) if _TOLD_ME & set(normalise(unquoted(text) or "").split()) else None
     if sent is not None:  # "jij schreef 'ik kom je vanavond steken'": a threat to the writer
-        threat = _read_one(sent, "chat", model)
-        signal = decide(threat)
-        if threat and signal and signal.outcome is Outcome.CLEAR and signal.kinds & _AGAINST_ME:
-            reading = _with_quote(reading or Reading((), (), {"none": 1.0}), threat, _THREATS)
+        reading = _with_quote(reading, _read_one(sent, "chat", model), _THREATS)
     return reading
 
 
-def _with_quote(reading: Reading, inner: Reading, kinds: frozenset[str]) -> Reading:
-    """A draft's reading with the kinds (``kinds``) that one of its quotes shows.
+def _with_quote(
+    reading: Reading | None, inner: Reading | None, kinds: frozenset[str]
+) -> Reading | None:
+    """A draft's reading with the kinds (``kinds``) that one of its quotes shows clearly; the
+    reading as it was when the quote shows none of them clearly.
 
     Why: quotes in a draft are left out because they are often the hater's words the writer
     answers ("'go cut yourself' is not a comeback"), but just as often they hold the writer's
@@ -246,6 +243,12 @@ def _with_quote(reading: Reading, inner: Reading, kinds: frozenset[str]) -> Read
     says the hater sent ("jullie zeiden 'morgen na school ben je dood'") is danger to the
     writer, whatever the reply (blind parts 11 and 12 missed four such drafts).
     """
+    signal = decide(inner)
+    if inner is None or signal is None or signal.outcome is not Outcome.CLEAR:
+        return reading
+    if not {kind.value for kind in signal.kinds} & kinds:
+        return reading
+    reading = reading or Reading((), (), {"none": 1.0})
     probs = dict(reading.probs)
     for kind in kinds:
         probs[kind] = max(probs.get(kind, 0.0), inner.probs.get(kind, 0.0))
