@@ -133,15 +133,20 @@ async def _crisis_activity(core: Core, chat: ChatDriver) -> list[tuple[object, .
         "kan ik dit posten: 'mn leven voelt als game over zonder respawn en ik wil gewoon "
         "stoppen met spelen, voorgoed'",
         "kan ik dit posten: 'ngl ik wil gwn unalive gaan, niemand gaat t merken'",
+        'ze noemen me "loser". kan ik dit posten: "morgen ben ik er niet meer, doei allemaal"',
+        "jij schreef 'ik kom je vanavond steken'. kan ik dit posten: 'morgen ben ik er niet meer'",
     ],
 )
 async def test_a_goodbye_quoted_in_a_draft_gets_the_crisis_answer(
     chat: ChatDriver, core: Core, draft: str
 ) -> None:
-    """Mutant (mutmut run of 2026-12 on bot/core/safety.py): `_with_own_words` kept only the
-    concepts the draft and its quote share, so a goodbye in the post the writer plans got the
-    normal feedback. In "check my reply" it gets the crisis answer with 113 and the safety
-    question at once, and the crisis is recorded."""
+    """Mutants (mutmut runs of 2026-12 on bot/core/safety.py): `_with_own_words` (now
+    `_with_quote`) kept only the concepts the draft and its quote share; the first quote that
+    is not the writer's own words (the hater's "loser") stopped the reading of the quotes after
+    it; a threat quoted as sent to the writer replaced the draft's reading instead of adding to
+    it. Each time the goodbye in the post the writer plans was dropped. In "check my reply" it
+    gets the crisis answer with 113 and the safety question at once, and the suicide is
+    recorded."""
     await STATES["check my reply"](chat)
     await chat.send(draft)
     assert HELPLINE in chat.text
@@ -193,29 +198,6 @@ async def test_a_friend_who_wants_to_die_and_cuts_gets_the_calm_answer(
     assert "0800-0113" in chat.text
     assert "Ben je nu veilig?" not in chat.text
     assert await _crisis_activity(core, chat) == [("crisis_friend", "suicide")]
-
-
-@pytest.mark.parametrize(
-    "draft",
-    [
-        'ze noemen me "loser". kan ik dit posten: "morgen ben ik er niet meer, doei allemaal"',
-        "jij schreef 'ik kom je vanavond steken'. kan ik dit posten: 'morgen ben ik er niet meer'",
-    ],
-)
-async def test_a_goodbye_quoted_after_a_haters_words_in_a_draft_gets_the_crisis_answer(
-    chat: ChatDriver, core: Core, draft: str
-) -> None:
-    """Mutants (mutmut run of 2026-12 on `read_message`): the first quote of a draft that is
-    not the writer's own words (the hater's "loser") stopped the reading of the quotes after
-    it, and a threat quoted as sent to the writer replaced the draft's reading instead of
-    adding to it; either way the goodbye the writer plans to post was dropped (normal
-    feedback, or only the threat answered without 113). It gets the crisis answer with 113
-    and the safety question at once, and the suicide is recorded."""
-    await STATES["check my reply"](chat)
-    await chat.send(draft)
-    assert HELPLINE in chat.text
-    assert "Ben je nu veilig?" in chat.text
-    assert await _crisis_activity(core, chat) == [("crisis", "suicide")]
 
 
 async def test_a_crisis_without_immediate_danger_gets_no_112_line(
