@@ -164,6 +164,46 @@ async def test_carrying_on_after_a_language_change_shows_the_question_in_english
     assert "Who are you in this story?" in texts(back) or "I'm the target" in _labels(back)
 
 
+DANGER_ROUTE = (*TO_WHERE, "Iemand anders", "TikTok", "Pesten", "Dreiging met geweld")
+THREAT_TIP = "Bij een bedreiging: ga niet in gesprek met wie dreigt"
+
+
+async def test_a_journey_left_through_the_settings_keeps_its_answers(tg: RunningBot) -> None:
+    """Left at the danger check with a threat ticked, through /instellingen and then the menu:
+    carrying on shows what was ticked, and 'Klaar' gives the advice for a threat (the answers
+    were once replaced by the settings' own before the journey was kept)."""
+    user = 9305
+    await _walk(tg, user, *DANGER_ROUTE)
+    await tg.say(user, "/instellingen")
+    menu = await tg.say(user, "/menu")
+    assert RESUME in _labels(menu)
+    back = await tg.tap(user, "Verder waar je was")
+    assert "Aangetikt: dreiging met geweld." in texts(back)
+    assert "✅ Dreiging met geweld" in _labels(back)
+    done = await tg.tap(user, "Klaar")
+    assert THREAT_TIP in texts(done)
+
+
+async def test_a_check_in_mid_journey_keeps_the_journey_s_answers(tg: RunningBot) -> None:
+    """A flow the bot starts (here the round-2 self-report, as the scheduler starts it) while a
+    threat is ticked: afterwards, in English, the danger question comes back with the tick and
+    its name filled in, not '{chosen}'."""
+    user = 9306
+    await _walk(tg, user, *DANGER_ROUTE)
+    assert tg.core is not None
+    [person] = await user_by_external(tg.core.repo, "telegram", [str(user)])
+    assert await tg.core.engine.push(person, "selfreport:offer2", {"round": 2}) is not None
+    await tg.say(user, "/taal")
+    english = await tg.tap(user, "English")
+    assert "May I ask them once more?" in texts(english)  # back at the bot's question
+    await tg.say(user, "/menu")
+    back = await tg.tap(user, "Carry on where you were")
+    assert "Ticked: threat of violence." in texts(back)
+    assert "{chosen}" not in texts(back)
+    done = await tg.tap(user, "Done")
+    assert "With a threat: don't get into a conversation" in texts(done)
+
+
 async def test_own_words_and_plans_from_before_the_reply_was_kept(tg: RunningBot) -> None:
     """'In mijn eigen woorden' reads so on the card; a plan saved before the picked reply was
     stored (no `reply` at all) gets a neutral line, not 'in your own words'."""

@@ -360,9 +360,9 @@ class Engine:
                 event = Event(user.channel, user.external_id, EventKind.COMMAND, command="push")
                 turn = Turn(self, user, state, event)
                 flow_id, step_id = parse_target(HOME[0], target)
-                state.answers = dict(answers or {})
                 # An explicit step keeps the answers a `fresh` flow start would clear.
-                await self.enter(turn, f"{flow_id}:{step_id or self.content.flows[flow_id].start}")
+                start = f"{flow_id}:{step_id or self.content.flows[flow_id].start}"
+                await self.enter(turn, start, answers=dict(answers or {}))
                 if not turn.deleted:
                     await self.repo.save_turn(turn.user, turn.state.to_json(), self.clock.now())
                 return turn.user, turn.replies
@@ -372,7 +372,7 @@ class Engine:
         saved = turn.state.resume
         if not saved:
             return False
-        await self._restore(turn, saved)
+        await self._restore(turn, saved, keep_resume=False)
         return True
 
     async def detour(self, turn: Turn, target: str, **answers: Any) -> None:
@@ -390,8 +390,8 @@ class Engine:
             back = None
         else:
             back = state.snapshot() | {"lang": turn.lang}
-        state.answers = {RETURN_KEY: back, **answers} if back else dict(answers)
-        await self.enter(turn, f"{flow_id}:{step_id or self.content.flows[flow_id].start}")
+        start = f"{flow_id}:{step_id or self.content.flows[flow_id].start}"
+        await self.enter(turn, start, answers={RETURN_KEY: back, **answers} if back else answers)
 
     @staticmethod
     def can_go_back(turn: Turn) -> bool:
@@ -403,17 +403,23 @@ class Engine:
         saved = turn.state.answers.get(RETURN_KEY)
         if not isinstance(saved, dict):
             return False
-        await self._restore(turn, saved)
+        await self._restore(turn, saved, keep_resume=True)
         return True
 
-    async def _restore(self, turn: Turn, saved: dict[str, Any]) -> None:
+    async def _restore(self, turn: Turn, saved: dict[str, Any], *, keep_resume: bool) -> None:
         """Make a stored snapshot the current state and show its question again.
 
         Shown from the stored prompt, so nothing runs twice; only after a language change is
-        the step entered again, to show it in the new language.
+        the step entered again, to show it in the new language. A snapshot holds one step, so
+        what belongs to the whole conversation stays as it is now: the coaching journey to
+        carry on with, and (back from a detour, not when `resume` itself is used) the way back
+        from a flow the bot started.
         """
         restored = ConvState.from_json(saved)
         restored.seq = turn.state.seq + 1
+        restored.paused = turn.state.paused
+        if keep_resume:
+            restored.resume = turn.state.resume
         turn.state = restored
         if saved.get("lang", turn.lang) != turn.lang:
             restored.prompt = None
@@ -647,13 +653,20 @@ class Engine:
     async def _run(self, turn: Turn, name: str) -> None:
         await self.registry.actions[name](turn)
 
-    async def enter(self, turn: Turn, target: str) -> None:
-        """Show a step (following auto-advancing steps) and remember what it offers."""
+    async def enter(self, turn: Turn, target: str, answers: dict[str, Any] | None = None) -> None:
+        """Show a step (following auto-advancing steps) and remember what it offers.
+
+        `answers` replace the current ones for the new flow, but only after the leave hooks
+        have seen the flow being left with its own answers (a coaching journey kept to carry
+        on later must keep what the person answered).
+        """
         state = turn.state
         flow_id, step_id = parse_target(state.flow or HOME[0], target)
         if flow_id != state.flow:
             for hook in self.leave_hooks:
                 hook(turn, flow_id)
+        if answers is not None:
+            state.answers = dict(answers)
         for _ in range(MAX_HOPS):
             flow = self.content.flows.get(flow_id)
             if flow is None or (step_id is not None and step_id not in flow.steps):
