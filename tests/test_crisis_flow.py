@@ -39,6 +39,9 @@ SOFT = [
     "i want to disappear",
     "ik wil gewoon weg",  # the frozen model (2026-12-02) asks about these two as a draft
     "i cant do this anymore",
+    "i wanna disappear forever",  # the model of 2026-12-04 asks about these as a draft
+    "ik wil niet meer",
+    "no point anymore",
 ]
 
 

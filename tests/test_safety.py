@@ -277,6 +277,24 @@ def test_starving_or_purging_to_punish_oneself_is_self_harm(text: str, kind: str
     assert (kind in found) if kind else not found, found
 
 
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("told my school counsellor i want to die and she said its a phase. so yeah", "suicide"),
+        ("ik zei dat ik dood wilde en mn moeder lachte", "suicide"),
+        ("als ik zeg dat ik dood wil bedoel ik t letterlijk, nie als meme", "suicide"),
+        ("ze zeiden dat ik dood moet", None),  # someone else's words: hate, for the model
+        ("he told me i should die", None),
+    ],
+)
+def test_the_writers_own_told_wish_to_die_counts(text: str, kind: str | None) -> None:
+    """Telling what one said oneself ("ik zei dat ik dood wilde", "told my mentor i want to
+    die") is the writer's own wish, not someone else's words reported (blind part 13 and the
+    dev rows of set n missed these); the Dutch verb at the end after "dat ik" counts."""
+    found = rule_kinds(text)
+    assert (kind in found) if kind else "suicide" not in found, found
+
+
 def test_a_threat_the_draft_says_the_hater_sent_is_danger_to_the_writer() -> None:
     """ "jullie zeiden 'morgen na school ben je dood'" in a reply: the writer was threatened;
     a hater's "kill yourself" quoted to rebut it is not the writer's crisis."""

@@ -215,6 +215,15 @@ class _Msg:
                 return True
         return False
 
+    def told_own(self, i: int) -> bool:
+        """The writer telling what they said themselves, with their own "ik"/"i" before word i
+        ("ik zei dat ik dood wilde", "told my mentor i want to die"): their own wish, not
+        someone else's words reported."""
+        for j in range(max(0, i - 8), i):
+            if self.words[j] in _REPORTED and (j == 0 or self.words[j - 1] in _I):
+                return bool(_I & set(self.words[j + 1 : i]))
+        return False
+
     @cached_property
     def reported(self) -> bool:
         """Someone else's words reported ("iemand schreef 'kys'", "they told me to ..."): hate."""
@@ -329,16 +338,21 @@ def _suicide(m: _Msg) -> list[Hit]:
             hits.append(Hit("suicide", True, False, f"kill-myself:{word}"))
         if "die" in m.tags[i] and word not in _LIFE | _WEAK_DIE and m.near(i, "me", 5, 2):
             wish = _WISH & set(m.words[max(0, i - 8) : i])
+            # Dutch puts the verb last after "dat": "(ik zei) dat ik dood wilde".
+            clause = m.words[max(0, i - 2) : i] == ["dat", "ik"] and m.words[i + 1 : i + 2]
+            wish = wish or (_WISH & set(clause or []))
             after = set(m.words[i + 1 : i + 2])
             before = set(m.words[max(0, i - 3) : i])
             hyperbole = after & _HYPERBOLE_AFTER or before & _HYPERBOLE_BEFORE
-            plain = not m.negated(i) and not m.framed and not m.reported and not m.joking
+            reported = m.reported and not m.told_own(i)
+            plain = not m.negated(i) and not m.framed and not reported and not m.joking
             if wish and not hyperbole and plain:
                 hits.append(Hit("suicide", True, False, f"wish-to-die:{word}"))
         english_wish = {"want", "wanna", "wish"} & set(m.words[max(0, i - 3) : i])
         if word == "die" and english_wish and not m.negated(i) and not m.framed:
             idiom = bool(set(m.words[i + 1 : i + 2]) & _HYPERBOLE_AFTER) or "rather" in m.set
-            if not m.reported and not m.joking and not idiom:
+            reported = m.reported and not m.told_own(i)
+            if not reported and not m.joking and not idiom:
                 hits.append(Hit("suicide", True, False, "wish-to-die:die"))
         negated_life = {"niet", "nooit", "never", "not"} & set(m.words[max(0, i - 3) : i])
         without = m.words[i + 1 : i + 2] in (["zonder"], ["without"])  # "leven zonder ijs"
