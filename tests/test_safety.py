@@ -283,14 +283,16 @@ def test_starving_or_purging_to_punish_oneself_is_self_harm(text: str, kind: str
         ("told my school counsellor i want to die and she said its a phase. so yeah", "suicide"),
         ("ik zei dat ik dood wilde en mn moeder lachte", "suicide"),
         ("als ik zeg dat ik dood wil bedoel ik t letterlijk, nie als meme", "suicide"),
+        ("ngl ik wil gwn unalive gaan, niemand gaat t merken", "suicide"),
         ("ze zeiden dat ik dood moet", None),  # someone else's words: hate, for the model
         ("he told me i should die", None),
     ],
 )
-def test_the_writers_own_told_wish_to_die_counts(text: str, kind: str | None) -> None:
+def test_the_writers_own_wish_to_die_in_other_words_counts(text: str, kind: str | None) -> None:
     """Telling what one said oneself ("ik zei dat ik dood wilde", "told my mentor i want to
     die") is the writer's own wish, not someone else's words reported (blind part 13 and the
-    dev rows of set n missed these); the Dutch verb at the end after "dat ik" counts."""
+    dev rows of set n missed these); the Dutch verb at the end after "dat ik" counts, and so
+    does "unalive gaan" (to die; "unalive" alone is read as "kill")."""
     found = rule_kinds(text)
     assert (kind in found) if kind else "suicide" not in found, found
 

@@ -336,7 +336,11 @@ def _suicide(m: _Msg) -> list[Hit]:
         said_lightly = m.a_joke or _this_thing(m.words[i + 2 : i + 4])
         if word in _SELF_KILL and myself and own and not said_lightly:
             hits.append(Hit("suicide", True, False, f"kill-myself:{word}"))
-        if "die" in m.tags[i] and word not in _LIFE | _WEAK_DIE and m.near(i, "me", 5, 2):
+        # "unalive" is read as "kill" ("unalive yourself"); "unalive gaan" is to die.
+        to_die = word == "kill" and m.words[i + 1 : i + 2] in (["gaan"], ["go"])
+        to_die = to_die and not (i and "you" in m.tags[i - 1])  # not "je kill gaan maken"
+        dying = ("die" in m.tags[i] and word not in _LIFE | _WEAK_DIE) or to_die
+        if dying and m.near(i, "me", 5, 2):
             wish = _WISH & set(m.words[max(0, i - 8) : i])
             # Dutch puts the verb last after "dat": "(ik zei) dat ik dood wilde".
             clause = m.words[max(0, i - 2) : i] == ["dat", "ik"] and m.words[i + 1 : i + 2]
