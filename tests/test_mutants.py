@@ -12,7 +12,7 @@ import pytest
 
 from bot.app import Core
 from bot.config import Settings
-from bot.core.clock import ManualClock
+from bot.core.clock import ManualClock, epoch
 from bot.core.delivery import DeliveryFailed
 from bot.core.model import Event, EventKind, Reply
 from bot.storage import inbox, shared
@@ -876,3 +876,67 @@ async def test_an_update_counts_as_answered_only_once_it_is(core: Core) -> None:
     again = [(90001, "3001", '{"text": "ik wil niet meer leven"}'), (90002, "3001", "{}")]
     assert await inbox.keep(core.repo, again, now) == {90001}  # a redelivery, found as such
     assert await inbox.unanswered(core.repo) == ["{}"]
+
+
+# -- announcing and timers (mutmut run of 2026-12 on `announce` and `arm`) --------------------
+
+
+async def test_a_card_the_group_did_not_get_goes_out_with_the_next_request(
+    desk: Office, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Mutants: `announce` kept a failed first post marked as announced (the `not again`
+    turned round, or the reset sent to no case), so Anna's request stayed off the staff group
+    while later requests got there. The group is unreachable when Anna asks; once it is back,
+    Bram's request two minutes later posts Anna's card first, as a first card with its claim
+    button, then Bram's."""
+    anna = await desk.young(5101, "Anna")
+    bram = await desk.young(5102, "Bram")
+    posts = desk.channel.post
+
+    async def unreachable(chat: str, reply: Reply) -> int:
+        raise DeliveryFailed("the staff group is down")
+
+    monkeypatch.setattr(desk.channel, "post", unreachable)
+    first = await desk.ask_for_help(anna)
+    await desk.scheduler.tick()
+    assert desk.channel.to(GROUP, "post") == []
+    monkeypatch.setattr(desk.channel, "post", posts)
+    desk.clock.advance(minutes=2)
+    second = await desk.ask_for_help(bram)
+    cards = desk.channel.to(GROUP, "post")
+    assert [c.text.split("\n")[0] for c in cards] == [
+        f"🟡 Zaak #{first.id} · {_label(first)}",
+        f"🟡 Zaak #{second.id} · {_label(second)}",
+    ]
+    assert [[b.data for row in c.buttons for b in row] for c in cards] == [
+        [f"case:claim:{first.id}"],
+        [f"case:claim:{second.id}"],
+    ]
+    assert (await desk.case(first.id)).card_message_id == cards[0].message_id
+
+
+async def _queued_checks(desk: Office, case: store.Case) -> list[int]:
+    """Due times of the case's pending timer rows."""
+    return await store.pending_kind(desk.core.repo, store.TIMER_KIND, case.user_id, case.id)
+
+
+async def test_a_case_has_one_queued_check_at_a_time(desk: Office) -> None:
+    """Mutants: `arm` looked for queued checks of another kind, person or case, or counted
+    one due at the very same moment as none, so a case gathered a second check for the same
+    time (with replicas, two workers then run one check at once). A crisis in Anna's open
+    case queues a check for now next to the one for the re-announcement; once that has run,
+    one check is queued, and after the re-announcement one, for the escalation."""
+    await desk.young(5102, "Bram")  # first, so that Anna's user id is not her case's id
+    anna = await desk.young(5101, "Anna")
+    case = await desk.ask_for_help(anna)
+    start = epoch(desk.clock.now())
+    await desk.scheduler.tick()
+    assert await _queued_checks(desk, case) == [start + 600]
+    await anna.send(CRISIS)
+    await desk.scheduler.tick()
+    assert sorted(await _queued_checks(desk, case)) == [start, start + 600]
+    await desk.scheduler.tick()
+    assert await _queued_checks(desk, case) == [start + 600]
+    desk.clock.advance(minutes=10)
+    await desk.scheduler.tick()
+    assert await _queued_checks(desk, case) == [start + 1800]
