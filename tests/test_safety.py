@@ -297,6 +297,28 @@ def test_the_writers_own_wish_to_die_in_other_words_counts(text: str, kind: str 
     assert (kind in found) if kind else "suicide" not in found, found
 
 
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("a lady told him to shut up and he got off at the next stop", None),
+        (
+            "nightmare last night: a guy with a knife chasing me, woke up sweating, school at 8",
+            None,
+        ),
+        ("mijn groepje moet een lesbrief maken over foto's delen en chantage", None),
+        ("reading a thriller where the girl gets blackmailed with photos", None),
+        ("ik wil bloed gaan geven nu ik 18 ben, doet dat pijn?", None),
+        ("you're next, we know where you live", "violence"),
+        ("he pushed me down the stairs today and said next time itll be worse", "violence"),
+    ],
+)
+def test_everyday_words_around_harm_words_fire_no_rule(text: str, kind: str | None) -> None:
+    """The next stop, a nightmare, a lesson plan, a thriller and giving blood fire no rule (found
+    in the dev rows of set o); "you're next" and "next time" after violence still do."""
+    found = rule_kinds(text)
+    assert (kind in found) if kind else not found, found
+
+
 def test_a_threat_the_draft_says_the_hater_sent_is_danger_to_the_writer() -> None:
     """ "jullie zeiden 'morgen na school ben je dood'" in a reply: the writer was threatened;
     a hater's "kill yourself" quoted to rebut it is not the writer's crisis."""

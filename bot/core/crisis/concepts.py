@@ -102,7 +102,7 @@ CONCEPTS: Final[dict[str, str]] = {
     "theater essay opdracht assignment examen exam toets preventie prevention presentation pws "
     "onderzoek research signalen warning_signs las_dat read_about i_read ik_las fifa warzone apex "
     "level kills boksles squad scene scène bios cinema leesboek hoofdpersoon nieuwsbericht* "
-    "legde_uit uitgelegd explained among_us",
+    "legde_uit uitgelegd explained among_us thriller lesbrief nachtmerrie* nightmare* gedroomd dreamt",
     "laugh": "lol haha hahaha xd lmao lmfao hihi",
     "learn": "wat_is what_is hoe_werkt how_does betekent mean means uitleg explain waarom_is "
     "hoe_zet how_do instellingen settings privacy uitzetten turn_off is_het_strafbaar strafbaar "
@@ -126,7 +126,8 @@ CONCEPTS: Final[dict[str, str]] = {
     "schaak chess paintball lasergamen",
     "accident": "ongeluk* accident* operatie surgery gevallen fell vallen skaten skating fiets "
     "bike gebroken broke broken gips dokter doctor ziekenhuis hospital acne puistjes operatie* "
-    "knieoperatie",
+    "knieoperatie bloed_geven bloed_gaan_geven bloed_doneren bloeddonor* donate_blood blood_donation "
+    "giving_blood donating_blood",
     "object": "telefoon batterij battery accu mobiel laptop plant plants wifi router console "
     "controller oplader charger kussen pillow sneeuwbal snowball waterpistool bezorger "
     "pakketbezorger delivery pakket package folder postbode mailman pizza",

@@ -540,6 +540,13 @@ _NUDE: Final = ("naakt", "nude", "noodz", "sekstape", "sextape", "explicit", "in
 _PERIODS: Final = frozenset(
     ["week", "weekend", "maand", "jaar", "dag", "week", "month", "year", "day", "les", "lesson"]
 )
+# "the next stop", "de volgende ronde": the next of something, not "you're next".
+_NEXT_THING: Final = frozenset(
+    [
+        *("stop", "halte", "bus", "tram", "trein", "train", "game", "match", "ronde", "round"),
+        *("level", "aflevering", "episode", "stap", "step", "vraag", "question"),
+    ]
+)
 _HIDE: Final = frozenset(["verberg", "verbergen", "hide", "hiding", "cover", "bedekken"])
 
 
@@ -606,7 +613,7 @@ def _phrasings(m: _Msg) -> list[Hit]:
             at_me and not negated
         ):
             hits.append(Hit("violence", True, False, "death-threats"))
-        when = set(w[i + 1 : i + 2]) & _PERIODS  # "volgende week", "next year": a date
+        when = set(w[i + 1 : i + 2]) & (_PERIODS | _NEXT_THING)  # "next year", "next stop"
         if (word in {"volgende", "next"} and {"ben", "bent", "be", "am", "ik", "i"} & window) and (
             mine and not m.joking and not m.harmless_context and not when
         ):
