@@ -24,6 +24,7 @@ class Balancer:
         self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
         self.port = 0
+        self.pin: str | None = None  # an upstream every post tries first (a sticky client)
 
     @property
     def url(self) -> str:
@@ -55,6 +56,9 @@ class Balancer:
         headers = {k: v for k, v in request.headers.items() if k.lower().startswith("x-")}
         headers["Content-Type"] = request.headers.get("Content-Type", "application/json")
         order = self._rng.sample(self.upstreams, len(self.upstreams))
+        if self.pin in order:
+            order.remove(self.pin)
+            order.insert(0, self.pin)
         assert self._session is not None
         for upstream in order:
             try:
