@@ -157,6 +157,7 @@ async def _run(recipients: int, limit: float, share: float) -> dict[str, Any]:
         "report": dataclasses.asdict(final.final) if final.final else None,
         "report_shown": bool(report) and f"Verstuurd: {recipients}" in report[-1],
         "status_messages": len(report),
+        "report_last": report[-1] if report else None,  # what the coordinator sees last
     }
 
 

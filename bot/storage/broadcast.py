@@ -292,16 +292,17 @@ async def close(
 ) -> Tally | None:
     """End a planned or running broadcast once, freezing its counts; None if it had ended.
 
-    Cancelling also cancels its rows that have not gone out yet.
+    Cancelling also cancels its rows that have not gone out yet. The status and the frozen
+    counts change in one statement: a read between two statements (the embedded database
+    shares one connection) saw a finished broadcast without its counts.
     """
     stamp = epoch(now)
     async with repo.transaction() as conn:
-        cur = await conn.execute(
-            "UPDATE broadcasts SET status = ?, finished_at = ? "
-            "WHERE id = ? AND status IN ('scheduled', 'sending')",
-            (status, stamp, broadcast_id),
+        rows = await conn.execute_fetchall(
+            "SELECT 1 FROM broadcasts WHERE id = ? AND status IN ('scheduled', 'sending')",
+            (broadcast_id,),
         )
-        if cur.rowcount != 1:
+        if not rows:
             return None
         if status == "cancelled":
             await conn.execute(
@@ -310,10 +311,21 @@ async def close(
                 (stamp, broadcast_id),
             )
         counts = _tally(await conn.execute_fetchall(_TALLY, (broadcast_id,)))
-        await conn.execute(
-            "UPDATE broadcasts SET sent = ?, skipped = ?, blocked = ?, failed = ? WHERE id = ?",
-            (counts.sent, counts.skipped, counts.blocked, counts.failed, broadcast_id),
+        cur = await conn.execute(
+            "UPDATE broadcasts SET status = ?, finished_at = ?, sent = ?, skipped = ?, "
+            "blocked = ?, failed = ? WHERE id = ? AND status IN ('scheduled', 'sending')",
+            (
+                status,
+                stamp,
+                counts.sent,
+                counts.skipped,
+                counts.blocked,
+                counts.failed,
+                broadcast_id,
+            ),
         )
+        if cur.rowcount != 1:
+            return None
     return counts
 
 
