@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.core.clock import ManualClock, epoch
 from bot.core.delivery import DeliveryFailed
 from bot.core.model import Event, EventKind, Reply
+from bot.core.safety import CrisisKind, Outcome, detect_crisis
 from bot.storage import inbox, shared
 from bot.storage import staff as store
 from tests.driver import ChatDriver
@@ -229,6 +230,61 @@ async def test_a_goodbye_draft_from_someone_at_the_door_keeps_112(
     assert "Bel meteen 112" in chat.text
     assert HELPLINE in chat.text
     assert await _crisis_activity(core, chat) == [("crisis", "suicide")]
+
+
+async def test_a_draft_that_is_only_a_quoted_goodbye_gets_the_crisis_answer(
+    chat: ChatDriver, core: Core
+) -> None:
+    """Mutants (mutmut run of 2026-12 on `_with_quote`): a draft that is nothing but a quote
+    has no words of its own, so the quote is added to an empty reading; breaking that empty
+    reading (its cues, its probabilities, a "none" key spelled otherwise, a missing kind read
+    as None or as certain) crashed the check or added every kind. "'morgen ben ik er niet
+    meer, doei allemaal'" in "check my reply" gets the crisis answer with 113 and the safety
+    question, as a suicide and nothing else."""
+    draft = "'morgen ben ik er niet meer, doei allemaal'"
+    signal = detect_crisis(draft, "draft")
+    assert signal is not None
+    assert signal.outcome is Outcome.CLEAR
+    assert signal.kinds == {CrisisKind.SUICIDE}
+    await STATES["check my reply"](chat)
+    await chat.send(draft)
+    assert HELPLINE in chat.text
+    assert "Ben je nu veilig?" in chat.text
+    assert await _crisis_activity(core, chat) == [("crisis", "suicide")]
+
+
+async def test_a_quoted_wish_to_die_the_model_doubts_still_gets_the_crisis_answer(
+    chat: ChatDriver, core: Core
+) -> None:
+    """Mutants (mutmut run of 2026-12 on `_with_quote`): the draft's "none" probability after
+    adding a quote was set to 1.0 or more (`max(1.0, ...)`, `1.0 + sum`, `2.0 - sum`), so the
+    model's veto silenced the explicit rule in the quote, and a wish to die the model alone
+    doubts ("ajax verloor, ik wil dood", suicide 0.42) got only the kind question. It gets
+    the crisis answer with the safety question at once, recorded as a suicide."""
+    draft = "kan ik dit posten: 'ajax verloor, ik wil dood'"
+    await STATES["check my reply"](chat)
+    await chat.send(draft)
+    assert HELPLINE in chat.text
+    assert "Ben je nu veilig?" in chat.text
+    assert await _crisis_activity(core, chat) == [("crisis", "suicide")]
+
+
+@pytest.mark.parametrize("quote", ["morgen ben ik er niet meer", "ajax verloor, ik wil dood"])
+def test_a_quoted_wish_to_die_keeps_the_self_harm_outside_the_quote(quote: str) -> None:
+    """Mutants (mutmut run of 2026-12 on `_with_quote`): adding a quote's probabilities read
+    the draft's own as 0, so the self-harm the draft shows outside the quote (found by the
+    model alone) was lost; or the new "none" was 1 minus the old "none", so a draft sure of
+    self-harm (none 0.0) turned into a veto that silenced the quote's explicit wish to die
+    (the model alone doubts "ajax verloor, ik wil dood"), and self-harm's help came first.
+    Both kinds stay, suicide first."""
+    signal = detect_crisis(
+        f"door jullie zit ik weer met een mesje aan mijn arm. kan ik dit posten: '{quote}'",
+        "draft",
+    )
+    assert signal is not None
+    assert signal.outcome is Outcome.CLEAR
+    assert signal.kinds == {CrisisKind.SUICIDE, CrisisKind.SELF_HARM}
+    assert signal.primary is CrisisKind.SUICIDE
 
 
 # -- crisis words in every kind of free text --------------------------------------------------
